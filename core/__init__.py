@@ -1,0 +1,1 @@
+"""core package of Cunzhan (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""inventory package of Cunzhan (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""logistics package of Cunzhan (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""payments package of Cunzhan (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""routing package of Cunzhan (see ../shared/DESIGN.md)."""

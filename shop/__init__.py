@@ -1,0 +1,1 @@
+"""shop package of Cunzhan (see ../shared/DESIGN.md)."""
