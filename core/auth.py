@@ -1,0 +1,56 @@
+"""Signing in and out, shared by the login form and the JSON API."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import login_user, logout_user
+from sqlalchemy import select
+
+from core.errors import AuthenticationFailed
+from core.flask_db import get_session, unit_of_work
+from core.models import User
+from core.security import LoginThrottle
+from core.services import authenticate, end_sessions
+
+THROTTLE_KEY = "cunzhan.login_throttle"
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the id carries the epoch, so an ended session finds no user."""
+    user_id, _, epoch = session_id.partition(":")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    user = get_session().scalar(select(User).where(User.id == int(user_id)))
+    if user is None or not user.is_active or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def _throttle() -> LoginThrottle:
+    throttle: LoginThrottle = current_app.extensions[THROTTLE_KEY]
+    return throttle
+
+
+def sign_in(phone: str, password: str) -> User:
+    """Check the throttle and the credentials, then start a fresh session for the user."""
+    address = request.remote_addr or "unknown"
+    _throttle().check(phone=phone, address=address)
+    try:
+        with unit_of_work() as db:
+            user = authenticate(db, phone=phone, password=password)
+    except AuthenticationFailed:
+        _throttle().record_failure(phone=phone, address=address)
+        raise
+    language = session.get("lang")
+    session.clear()  # a new session at login: nothing from before survives (fixation)
+    if language:
+        session["lang"] = language
+    login_user(user)
+    return user
+
+
+def sign_out(user: User) -> None:
+    with unit_of_work() as db:
+        end_sessions(db, user=user)
+    logout_user()
+    session.clear()

@@ -1,0 +1,189 @@
+"""A seeded, deterministic demo township: hub, 12 villages with stations, ~600 households
+along village lanes, and the demo accounts listed in DESIGN.md and the README.
+
+Later packages add their demo data as further steps (see ``shop.demo``) on the
+``DemoTownship`` this returns.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from core.geo import Point, great_circle_m, offset
+from core.models import County, Household, Role, Township, User, Village
+from core.passwords import hash_password
+from core.services import create_user, grant_role
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo data only, printed by `make run`
+HUB = Point(28.196, 112.973)
+VILLAGE_NAMES = (
+    "桃源村", "荷塘村", "柳溪村", "石门村", "稻香村", "竹林村",
+    "枫树村", "梅岭村", "茶山村", "鸭湖村", "莲花村", "杏花村",
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+GIVEN = "建国华明伟芳秀英军平兰红春桂珍海燕丽强勇玉梅霞林金凤云志德福贵荣"
+LANDMARKS = ("大樟树", "小卖部", "晒谷坪", "水塘", "祠堂", "老井", "石桥", "村小学")
+DOORS = ("红色大门", "两层白楼", "门口有葡萄架", "院里养鸭", "门前停农用车", "蓝色铁门")
+HOUSEHOLDS_PER_VILLAGE = 50
+FIRST_BLOCK_VILLAGERS = 100  # 13900000001-13900000100; further villagers from 13910000001
+FARMERS = 30
+CADRES = 6
+
+
+@dataclass
+class DemoTownship:
+    """What the township step made, for the steps of other packages to build on."""
+
+    rng: random.Random
+    township: Township
+    villages: list[Village]
+    households: list[Household]
+    villagers: list[User] = field(default_factory=list)
+    farmers: list[User] = field(default_factory=list)
+    agents: list[User] = field(default_factory=list)
+    cadres: list[User] = field(default_factory=list)
+    dispatcher: User | None = None
+    admin: User | None = None
+
+
+def demo_phone(role_block: int, index: int) -> str:
+    """``demo_phone(1, 3)`` is 13900000103: the block is the hundreds digit in DESIGN.md."""
+    return f"139000{role_block * 100 + index:05d}"
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
+
+
+def _village_points(rng: random.Random) -> list[Point]:
+    """12 points 2-8 km from the hub, at least 2 km from one another."""
+    points: list[Point] = []
+    while len(points) < len(VILLAGE_NAMES):
+        bearing = rng.uniform(0, 2 * math.pi)
+        radius = rng.uniform(2_000, 8_000)
+        candidate = offset(
+            HUB, north_m=radius * math.cos(bearing), east_m=radius * math.sin(bearing)
+        )
+        if all(great_circle_m(candidate, other) >= 2_000 for other in points):
+            points.append(candidate)
+    return points
+
+
+def _lane_homes(rng: random.Random, centre: Point, count: int) -> list[Point]:
+    """Houses strung along 3-4 lanes leaving the village centre, 30-80 m apart."""
+    lanes = [rng.uniform(0, 2 * math.pi) for _ in range(rng.choice((3, 4)))]
+    homes, along = [], {lane: 60.0 for lane in range(len(lanes))}
+    for number in range(count):
+        lane = number % len(lanes)
+        along[lane] += rng.uniform(30, 80)
+        side = rng.choice((-1, 1)) * rng.uniform(8, 25)
+        bearing = lanes[lane]
+        north = along[lane] * math.cos(bearing) - side * math.sin(bearing)
+        east = along[lane] * math.sin(bearing) + side * math.cos(bearing)
+        homes.append(offset(centre, north_m=north, east_m=east))
+    return homes
+
+
+def _build_places(session: Session, rng: random.Random) -> tuple[Township, list[Village]]:
+    county = County(name="青山县")
+    township = Township(
+        county=county, name="白沙镇", hub_address="白沙镇快递共配中心（镇政府东侧）",
+        lat=HUB.lat, lon=HUB.lon,
+    )
+    villages = [
+        Village(
+            township=township, name=name, station_address=f"{name}村委会一楼村站",
+            lat=point.lat, lon=point.lon,
+        )
+        for name, point in zip(VILLAGE_NAMES, _village_points(rng), strict=True)
+    ]
+    session.add(county)
+    session.flush()
+    return township, villages
+
+
+def _build_households(session: Session, rng: random.Random, villages: list[Village]) -> list[Household]:
+    households = []
+    for village in villages:
+        for number, home in enumerate(_lane_homes(rng, village.point, HOUSEHOLDS_PER_VILLAGE), 1):
+            households.append(
+                Household(
+                    village=village,
+                    head_name=person_name(rng),
+                    phone="",
+                    address=f"{village.name}{number % 6 + 1}组{number}号",
+                    directions=f"{rng.choice(LANDMARKS)}往{rng.choice('东南西北')}"
+                    f"第{rng.randint(1, 4)}家，{rng.choice(DOORS)}",
+                    lat=home.lat,
+                    lon=home.lon,
+                )
+            )
+    session.add_all(households)
+    session.flush()
+    return households
+
+
+def _account(session: Session, phone: str, name: str, password_hash: str,
+             household: Household | None = None) -> User:
+    if household is not None:
+        household.phone = phone
+    return create_user(
+        session, phone=phone, name=name, password_hash=password_hash, household=household
+    )
+
+
+def _household_accounts(session: Session, demo: DemoTownship, password_hash: str) -> None:
+    """Every household head gets an account: 30 of them are farmers, the rest villagers."""
+    farmer_homes = set(demo.rng.sample(range(FIRST_BLOCK_VILLAGERS, len(demo.households)), FARMERS))
+    villager_number = 0
+    for index, household in enumerate(demo.households):
+        if index in farmer_homes:
+            phone = demo_phone(1, len(demo.farmers) + 1)
+            user = _account(session, phone, household.head_name, password_hash, household)
+            grant_role(session, user=user, role=Role.FARMER, village=household.village)
+            demo.farmers.append(user)
+        else:
+            villager_number += 1
+            phone = (
+                demo_phone(0, villager_number)
+                if villager_number <= FIRST_BLOCK_VILLAGERS
+                else f"1391{villager_number:07d}"
+            )
+            user = _account(session, phone, household.head_name, password_hash, household)
+            demo.villagers.append(user)
+        grant_role(session, user=user, role=Role.VILLAGER, village=household.village)
+
+
+def _staff_accounts(session: Session, demo: DemoTownship, password_hash: str) -> None:
+    rng = demo.rng
+    for number, village in enumerate(demo.villages, 1):
+        agent = _account(session, demo_phone(2, number), person_name(rng), password_hash)
+        grant_role(session, user=agent, role=Role.AGENT, village=village)
+        demo.agents.append(agent)
+    per_cadre = len(demo.villages) // CADRES
+    for number in range(1, CADRES + 1):
+        cadre = _account(session, demo_phone(3, number), person_name(rng), password_hash)
+        for village in demo.villages[(number - 1) * per_cadre : number * per_cadre]:
+            grant_role(session, user=cadre, role=Role.CADRE, village=village)
+        demo.cadres.append(cadre)
+    demo.dispatcher = _account(session, demo_phone(4, 1), person_name(rng), password_hash)
+    grant_role(session, user=demo.dispatcher, role=Role.DISPATCHER, township_id=demo.township.id)
+    demo.admin = _account(session, demo_phone(5, 1), "系统管理员", password_hash)
+    grant_role(session, user=demo.admin, role=Role.ADMIN)
+
+
+def build_township(session: Session, *, seed: int = 2026) -> DemoTownship:
+    """Create the demo township and its accounts. Deterministic for a given seed."""
+    rng = random.Random(seed)
+    township, villages = _build_places(session, rng)
+    households = _build_households(session, rng, villages)
+    demo = DemoTownship(rng=rng, township=township, villages=villages, households=households)
+    # One hash for every demo account: argon2 takes ~0.1 s a hash, and this is demo data.
+    password_hash = hash_password(DEMO_PASSWORD)
+    _household_accounts(session, demo, password_hash)
+    _staff_accounts(session, demo, password_hash)
+    return demo

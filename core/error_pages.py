@@ -1,0 +1,74 @@
+"""Every error becomes a clear answer: JSON ``{"error": {code, message}}`` under /api/,
+a friendly page elsewhere. No traceback ever reaches a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from core.access import wants_json
+from core.errors import CunzhanError
+
+_MESSAGES = {
+    400: "请求有误 (bad request)",
+    401: "请先登录 (please sign in)",
+    403: "您的账号没有权限 (your account may not open this)",
+    404: "找不到这个页面 (not found)",
+    405: "不支持这个操作 (method not allowed)",
+    413: "文件太大 (upload too large)",
+    422: "填写的内容有误 (some fields are not valid)",
+    429: "操作太频繁，请稍后再试 (too many requests)",
+    500: "服务器出错了，请稍后再试 (something went wrong on our side)",
+}
+
+
+def _http_code_name(status: int) -> str:
+    return {
+        400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+        405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+        429: "too_many_requests",
+    }.get(status, "error")
+
+
+def error_response(
+    status: int, code: str, message: str, *, fields: Any = None, headers: Any = None
+) -> tuple[Response | str, int, Any]:
+    if wants_json():
+        body: dict[str, Any] = {"code": code, "message": message}
+        if fields:
+            body["fields"] = fields
+        return jsonify(error=body), status, headers or {}
+    page = render_template("core/error.html", status=status, message=message, fields=fields)
+    return page, status, headers or {}
+
+
+def handle_http_exception(error: HTTPException) -> tuple[Response | str, int, Any]:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    fields = data.get("messages")  # webargs/flask-smorest validation details
+    message = _MESSAGES.get(status, error.name)
+    if error.description and status not in (404, 405, 500) and not fields:
+        message = error.description
+    # Keep Allow on 405 and Retry-After on 429 (flask-smorest's own handler drops them).
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return error_response(status, _http_code_name(status), message, fields=fields, headers=headers)
+
+
+def handle_domain_error(error: CunzhanError) -> tuple[Response | str, int, Any]:
+    return error_response(error.status, error.code, error.message)
+
+
+def handle_unexpected(error: Exception) -> tuple[Response | str, int, Any]:
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    current_app.logger.exception("unhandled error", exc_info=error)
+    return handle_http_exception(InternalServerError())
+
+
+def install_error_handlers(app: Flask) -> None:
+    """Register last, so these win over flask-smorest's default handler."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(CunzhanError, handle_domain_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,39 @@
+"""Simplified Chinese first, English on request; money and times formatted for people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, request, session
+from flask_babel import Babel
+
+from core.money import format_fen
+from core.timeutil import format_local
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    """``?lang=en`` switches and is remembered in the session; Chinese otherwise."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        return asked
+    remembered = session.get("lang")
+    return remembered if remembered in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if moment is None else format_local(moment, pattern)
+
+
+def install_i18n(app: Flask, translation_directories: list[str]) -> None:
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["fen"] = format_fen
+    app.jinja_env.filters["local_time"] = _local_time
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

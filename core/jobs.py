@@ -1,0 +1,65 @@
+"""The Celery app: tasks run inline when no broker is configured, on workers otherwise.
+
+Set CELERY_BROKER_URL (e.g. ``redis://127.0.0.1:6379/0``) to send tasks to workers
+started with ``celery -A shop.worker worker``; without it ``.delay()`` runs the task
+at once in the caller's process, so ``make run`` needs no Redis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+from core.settings import Settings
+
+
+class FlaskTask(Task):  # type: ignore[misc]
+    """Runs every task in a fresh app context of the bound Flask app (its own session)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        flask_app = _bound_app.get("app")
+        if flask_app is None:
+            raise RuntimeError("bind_flask(app) must run before tasks (see shop.worker)")
+        with flask_app.app_context():
+            return self.run(*args, **kwargs)
+
+
+_bound_app: dict[str, Flask] = {}
+
+
+def make_celery(broker_url: str | None) -> Celery:
+    app = Celery("cunzhan", task_cls=FlaskTask)
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        timezone="Asia/Shanghai",
+        enable_utc=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+    )
+    if broker_url:
+        app.conf.update(broker_url=broker_url, result_backend=broker_url)
+    else:
+        app.conf.update(
+            task_always_eager=True,
+            task_eager_propagates=True,
+            task_store_eager_result=False,
+            broker_url="memory://",
+            result_backend="cache+memory://",
+        )
+    return app
+
+
+celery_app = make_celery(Settings.from_env().celery_broker_url)
+
+
+def bind_flask(flask_app: Flask, celery: Celery = celery_app) -> Celery:
+    """Tasks run against this Flask app's configuration and database."""
+    _bound_app["app"] = flask_app
+    flask_app.extensions["celery"] = celery
+    return celery

@@ -1,0 +1,38 @@
+"""Marshmallow schemas of the core API: strict input (unknown fields refused), plain output."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class StrictSchema(Schema):
+    """Base of every input schema: an unknown or read-only field is a 422, not ignored."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String())
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+class LoginIn(StrictSchema):
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class UserOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+
+
+class LoginOut(Schema):
+    user = fields.Nested(UserOut, required=True)
+    csrf_token = fields.String(required=True)

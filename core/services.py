@@ -1,0 +1,122 @@
+"""Account services: create users, grant roles, authenticate, end sessions.
+
+Plain functions: ``session`` first, keyword-only after; they flush, never commit.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from core.models import Household, Role, RoleGrant, User, Village
+from core.passwords import check_password_rules, hash_password, needs_rehash, verify_password
+
+PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the phone is unknown, so that a wrong phone costs as much
+    time as a wrong password and does not reveal which phones have accounts."""
+    return hash_password("timing-equaliser-not-a-password")
+
+
+def normalise_phone(raw: str) -> str:
+    """Accept ``139 0000 0001``, ``+86 13900000001`` and the like; return 11 digits."""
+    digits = re.sub(r"[\s\-()]", "", raw or "")
+    digits = digits.removeprefix("+86").removeprefix("0086")
+    if not PHONE_PATTERN.match(digits):
+        raise InvalidInput("请输入 11 位手机号 (enter an 11-digit mainland mobile number)")
+    return digits
+
+
+def create_user(
+    session: Session,
+    *,
+    phone: str,
+    name: str,
+    password: str | None = None,
+    password_hash: str | None = None,
+    household: Household | None = None,
+) -> User:
+    """Create an account. Pass ``password`` (checked and hashed) or a ready ``password_hash``."""
+    phone = normalise_phone(phone)
+    if not name.strip():
+        raise InvalidInput("请填写姓名 (name is required)")
+    if session.scalar(select(User.id).where(User.phone == phone)) is not None:
+        raise Conflict("该手机号已注册 (this phone already has an account)")
+    if password_hash is None:
+        if password is None:
+            raise InvalidInput("请设置密码 (a password is required)")
+        check_password_rules(password)
+        password_hash = hash_password(password)
+    user = User(phone=phone, name=name.strip(), password_hash=password_hash, household=household)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def grant_role(
+    session: Session,
+    *,
+    user: User,
+    role: Role,
+    village: Village | None = None,
+    township_id: int | None = None,
+) -> RoleGrant:
+    grant = RoleGrant(
+        role=role, village_id=village.id if village else None, township_id=township_id
+    )
+    user.grants.append(grant)
+    session.flush()
+    return grant
+
+
+def authenticate(session: Session, *, phone: str, password: str) -> User:
+    """The active user with this phone and password, or ``AuthenticationFailed``."""
+    try:
+        phone = normalise_phone(phone)
+    except InvalidInput:
+        user = None
+    else:
+        user = session.scalar(select(User).where(User.phone == phone))
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        raise AuthenticationFailed("手机号或密码不对 (wrong phone number or password)")
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        raise AuthenticationFailed("手机号或密码不对 (wrong phone number or password)")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.flush()
+    return user
+
+
+def end_sessions(session: Session, *, user: User) -> None:
+    """Invalidate every session cookie the user holds (logout everywhere)."""
+    user.session_epoch += 1
+    session.flush()
+
+
+def set_active(session: Session, *, user: User, active: bool) -> None:
+    """Disable or re-enable an account; disabling ends its sessions at once."""
+    user.is_active = active
+    if not active:
+        end_sessions(session, user=user)
+    session.flush()
+
+
+def change_password(session: Session, *, user: User, new_password: str) -> None:
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password)
+    end_sessions(session, user=user)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在 (no such user)")
+    return user

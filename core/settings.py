@@ -1,0 +1,71 @@
+"""Settings read from environment variables, with safe defaults for development.
+
+Production (``CUNZHAN_ENV=production``) refuses to start with the development
+SECRET_KEY or without Stripe secrets: see ``Settings.check_production``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+INSTANCE_DIR = Path(os.environ.get("CUNZHAN_INSTANCE_DIR", Path.cwd() / "instance"))
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a configuration the app may run with."""
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'cunzhan.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    database_url: str = field(default_factory=default_database_url)
+    celery_broker_url: str | None = None
+    ratelimit_storage_url: str = "memory://"
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    osrm_url: str | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            environment=env.get("CUNZHAN_ENV", "development"),
+            secret_key=env.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
+            database_url=env.get("DATABASE_URL") or default_database_url(),
+            celery_broker_url=env.get("CELERY_BROKER_URL") or None,
+            ratelimit_storage_url=env.get("RATELIMIT_STORAGE_URL", "memory://"),
+            stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
+            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+            stripe_api_base=env.get("STRIPE_API_BASE") or None,
+            osrm_url=env.get("OSRM_URL") or None,
+        )
+
+    def check_production(self) -> None:
+        """Raise unless a production configuration carries real secrets."""
+        if not self.is_production:
+            return
+        problems = []
+        if self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("SECRET_KEY must be set to a random value of 32+ characters")
+        if not (self.stripe_secret_key and self.stripe_webhook_secret):
+            problems.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set")
+        if self.ratelimit_storage_url.startswith("memory://"):
+            problems.append("RATELIMIT_STORAGE_URL must point at shared storage (e.g. redis://)")
+        if problems:
+            raise ConfigurationError("; ".join(problems))

@@ -1,0 +1,56 @@
+"""Pages of core: sign in, sign out, switch language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from core.access import current_account, public, require_account, signed_in
+from core.auth import sign_in, sign_out
+from core.errors import AuthenticationFailed, InvalidInput, TooManyAttempts
+from core.forms import LoginForm
+
+blueprint = Blueprint(
+    "auth",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/core",
+)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect to a path on this site (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("home.index")
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@public
+def login_page() -> str | Response | tuple[str, int]:
+    if current_account() is not None and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("core/login.html", form=form), status
+    try:
+        sign_in(form.phone.data or "", form.password.data or "")
+    except (AuthenticationFailed, TooManyAttempts, InvalidInput) as error:
+        return render_template("core/login.html", form=form, error=error.message), error.status
+    flash(_("登录成功"), "success")
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@blueprint.route("/logout", methods=["POST"])
+@signed_in
+def logout_page() -> Response:
+    sign_out(require_account())
+    flash(_("您已退出登录"), "info")
+    return redirect(url_for("auth.login_page"))

@@ -1,0 +1,88 @@
+"""The Flask app factory: the composition root that mounts every package's blueprints."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from core import api as core_api
+from core import views as core_views
+from core.access import install_access
+from core.auth import THROTTLE_KEY, load_user
+from core.error_pages import install_error_handlers
+from core.flask_db import init_database
+from core.i18n import install_i18n
+from core.jobs import bind_flask
+from core.openapi import make_api
+from core.security import LoginThrottle, install_security_headers
+from core.settings import Settings
+from shop import cli
+from shop import views as home_views
+
+TRANSLATIONS = str(Path(__file__).parent / "translations")
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024 + 64 * 1024  # a 5 MiB photo plus the form around it
+
+csrf = CSRFProtect()
+
+
+def _settings(config: Mapping[str, Any]) -> Settings:
+    settings = Settings.from_env()
+    overrides = {
+        "database_url": config.get("DATABASE_URL"),
+        "secret_key": config.get("SECRET_KEY"),
+        "environment": config.get("CUNZHAN_ENV"),
+        "ratelimit_storage_url": config.get("RATELIMIT_STORAGE_URL"),
+    }
+    return Settings(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v}})
+
+
+def _configure(app: Flask, settings: Settings, config: Mapping[str, Any]) -> None:
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        JSON_SORT_KEYS=False,
+        PROPAGATE_EXCEPTIONS=False,
+        CUNZHAN_SETTINGS=settings,
+    )
+    app.config.update(config)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides Flask settings and DATABASE_URL/SECRET_KEY."""
+    config = dict(config or {})
+    settings = _settings(config)
+    settings.check_production()
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, settings, config)
+    if not settings.is_production:
+        app.logger.setLevel(logging.INFO)
+
+    init_database(app, settings.database_url)
+    app.extensions[THROTTLE_KEY] = LoginThrottle.from_url(settings.ratelimit_storage_url)
+    install_i18n(app, [TRANSLATIONS])
+    csrf.init_app(app)
+    install_access(app, load_user)
+    install_security_headers(app, production=settings.is_production)
+
+    api = make_api(app)
+    api.register_blueprint(core_api.blueprint)
+    csrf.exempt(core_api.login)
+    app.register_blueprint(core_views.blueprint)
+    app.register_blueprint(home_views.blueprint)
+
+    cli.register(app)
+    bind_flask(app)
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,8 @@
+"""Imports every package's models so that ``metadata`` knows every table (Alembic, tests)."""
+
+from __future__ import annotations
+
+import core.models  # noqa: F401 - registers the tables
+from core.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,76 @@
+"""The home page, which greets each role with what it can do, and the health check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, jsonify, render_template
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from core.access import current_account, public
+from core.flask_db import get_session
+from core.models import Role
+
+blueprint = Blueprint("home", __name__, template_folder="templates")
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    endpoint: str
+
+
+# What each role comes to do; an action shows once the feature behind its endpoint exists.
+ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
+    Role.VILLAGER: (
+        Action(_l("逛本地好物"), "catalog.storefront"),
+        Action(_l("参加化肥团购"), "groupbuys.campaigns"),
+        Action(_l("我的订单"), "orders.my_orders"),
+        Action(_l("我的包裹与取件码"), "tracking.my_parcels"),
+    ),
+    Role.FARMER: (
+        Action(_l("上架农产品"), "listings.my_listings"),
+        Action(_l("待备货订单"), "orders.to_prepare"),
+    ),
+    Role.AGENT: (
+        Action(_l("站点工作台"), "station.desk"),
+        Action(_l("审核上架申请"), "listings.review_queue"),
+        Action(_l("代客下单"), "orders.assisted"),
+    ),
+    Role.CADRE: (Action(_l("今天的配送路线"), "cadre.today"),),
+    Role.DISPATCHER: (Action(_l("调度看板"), "dispatch.board"),),
+    Role.ADMIN: (Action(_l("接口文档"), "api-docs.openapi_swagger_ui"),),
+}
+ROLE_NAMES = {
+    Role.VILLAGER: _l("村民"),
+    Role.FARMER: _l("农户"),
+    Role.AGENT: _l("代办员"),
+    Role.CADRE: _l("村干部"),
+    Role.DISPATCHER: _l("乡镇调度"),
+    Role.ADMIN: _l("管理员"),
+}
+
+
+def available_actions(role: Role) -> list[Action]:
+    return [a for a in ROLE_ACTIONS[role] if a.endpoint in current_app.view_functions]
+
+
+@blueprint.route("/")
+@public
+def index() -> str:
+    user = current_account()
+    cards = (
+        [(ROLE_NAMES[role], available_actions(role)) for role in Role if role in user.roles]
+        if user
+        else []
+    )
+    return render_template("shop/home.html", user=user, cards=cards)
+
+
+@blueprint.route("/healthz")
+@public
+def healthz() -> Response:
+    get_session().execute(text("SELECT 1"))
+    return jsonify(status="ok")
