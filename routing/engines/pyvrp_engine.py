@@ -1,0 +1,109 @@
+"""The PyVRP engine: the only module that imports ``pyvrp``.
+
+PyVRP's iterated local search is very strong on the classic problem shapes, so the planner runs
+it beside OR-Tools whenever the problem fits what this adapter models: one time window per stop,
+one trip per vehicle, no per-stop vehicle restrictions and nothing on board at the start. For the
+rest (multi-trip, several windows, re-plans) OR-Tools carries the constraints alone.
+Deterministic for a given seed, apart from where the wall-clock limit cuts the search.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+from routing.compiled import Compiled, Plan
+from routing.model import HORIZON, TimeWindow
+
+
+def supports(compiled: Compiled) -> bool:
+    vehicles_simple = all(
+        v.max_trips == 1 and not any(v.initial_load) for v in compiled.problem.vehicles
+    )
+    stops_simple = all(
+        len(compiled.windows(i)) == 1 and compiled.stop_at(i).vehicles is None
+        for i in range(len(compiled.stops))
+    )
+    return vehicles_simple and stops_simple and len(compiled.stops) > 0
+
+
+def solve(
+    compiled: Compiled, seconds: float, *, seed: int = 0, initial: Plan | None = None
+) -> Plan | None:
+    """The best feasible plan found within ``seconds``, or None if PyVRP found none."""
+    data = _data(compiled)
+    start = _solution(compiled, data, initial) if initial is not None else None
+    result = pyvrp.solve(
+        data, MaxRuntime(max(0.01, seconds)), seed=seed, collect_stats=False, initial_solution=start
+    )
+    if not result.best.is_feasible():
+        return None
+    trips: list[tuple[int, ...]] = [() for _ in compiled.slots]
+    for route in result.best.routes():
+        visits = tuple(a.idx for a in route.schedule() if a.is_client())
+        trips[route.vehicle_type()] = visits
+    return tuple(trips)
+
+
+def _data(compiled: Compiled) -> pyvrp.ProblemData:
+    problem = compiled.problem
+    locations = [pyvrp.Location(0, 0) for _ in range(compiled.num_nodes)]
+    clients = [_client(compiled, i) for i in range(len(compiled.stops))]
+    depots = [pyvrp.Depot(location=d) for d in range(compiled.num_depots)]
+    profiles: dict[int, int] = {}
+    for table in compiled.duration:
+        profiles.setdefault(id(table), len(profiles))
+    vehicle_types = [
+        pyvrp.VehicleType(
+            num_available=1,
+            capacity=list(v.capacity),
+            start_depot=v.start_depot,
+            end_depot=v.end_depot,
+            fixed_cost=v.fixed_cost,
+            tw_early=v.shift.start,
+            tw_late=v.shift.end,
+            shift_duration=v.max_duration if v.max_duration is not None else _UNLIMITED,
+            profile=profiles[id(compiled.duration[k])],
+        )
+        for k, v in enumerate(problem.vehicles)
+    ]
+    durations = {id(t): t for t in compiled.duration}
+    return pyvrp.ProblemData(
+        locations,
+        clients,
+        depots,
+        vehicle_types,
+        [cast(Any, compiled.distance)] * len(profiles),
+        [cast(Any, durations[key]) for key in profiles],
+    )
+
+
+_UNLIMITED = np.iinfo(np.int64).max
+
+
+def _client(compiled: Compiled, local: int) -> pyvrp.Client:
+    stop = compiled.stop_at(local)
+    (window,) = stop.windows
+    late = _UNLIMITED if window == TimeWindow() else min(window.end, HORIZON)
+    return pyvrp.Client(
+        location=compiled.node(local),
+        delivery=[int(q) for q in compiled.delivery[local]],
+        pickup=[int(q) for q in compiled.pickup[local]],
+        service_duration=stop.service,
+        tw_early=window.start,
+        tw_late=late,
+        prize=stop.penalty or 0,
+        required=stop.required,
+    )
+
+
+def _solution(compiled: Compiled, data: pyvrp.ProblemData, plan: Plan) -> pyvrp.Solution:
+    routes = [
+        pyvrp.Route(data, list(trip), compiled.slots[k].vehicle)
+        for k, trip in enumerate(plan)
+        if trip
+    ]
+    return pyvrp.Solution(data, routes)
