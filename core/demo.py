@@ -21,8 +21,18 @@ from core.services import create_user, grant_role
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo data only, printed by `make run`
 HUB = Point(28.196, 112.973)
 VILLAGE_NAMES = (
-    "桃源村", "荷塘村", "柳溪村", "石门村", "稻香村", "竹林村",
-    "枫树村", "梅岭村", "茶山村", "鸭湖村", "莲花村", "杏花村",
+    "桃源村",
+    "荷塘村",
+    "柳溪村",
+    "石门村",
+    "稻香村",
+    "竹林村",
+    "枫树村",
+    "梅岭村",
+    "茶山村",
+    "鸭湖村",
+    "莲花村",
+    "杏花村",
 )
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
 GIVEN = "建国华明伟芳秀英军平兰红春桂珍海燕丽强勇玉梅霞林金凤云志德福贵荣"
@@ -91,13 +101,19 @@ def _lane_homes(rng: random.Random, centre: Point, count: int) -> list[Point]:
 def _build_places(session: Session, rng: random.Random) -> tuple[Township, list[Village]]:
     county = County(name="青山县")
     township = Township(
-        county=county, name="白沙镇", hub_address="白沙镇快递共配中心（镇政府东侧）",
-        lat=HUB.lat, lon=HUB.lon,
+        county=county,
+        name="白沙镇",
+        hub_address="白沙镇快递共配中心（镇政府东侧）",
+        lat=HUB.lat,
+        lon=HUB.lon,
     )
     villages = [
         Village(
-            township=township, name=name, station_address=f"{name}村委会一楼村站",
-            lat=point.lat, lon=point.lon,
+            township=township,
+            name=name,
+            station_address=f"{name}村委会一楼村站",
+            lat=point.lat,
+            lon=point.lon,
         )
         for name, point in zip(VILLAGE_NAMES, _village_points(rng), strict=True)
     ]
@@ -106,7 +122,9 @@ def _build_places(session: Session, rng: random.Random) -> tuple[Township, list[
     return township, villages
 
 
-def _build_households(session: Session, rng: random.Random, villages: list[Village]) -> list[Household]:
+def _build_households(
+    session: Session, rng: random.Random, villages: list[Village]
+) -> list[Household]:
     households = []
     for village in villages:
         for number, home in enumerate(_lane_homes(rng, village.point, HOUSEHOLDS_PER_VILLAGE), 1):
@@ -127,8 +145,9 @@ def _build_households(session: Session, rng: random.Random, villages: list[Villa
     return households
 
 
-def _account(session: Session, phone: str, name: str, password_hash: str,
-             household: Household | None = None) -> User:
+def _account(
+    session: Session, phone: str, name: str, password_hash: str, household: Household | None = None
+) -> User:
     if household is not None:
         household.phone = phone
     return create_user(

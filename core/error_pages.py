@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.access import wants_json
@@ -26,8 +27,14 @@ _MESSAGES = {
 
 def _http_code_name(status: int) -> str:
     return {
-        400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-        405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "too_large",
+        422: "invalid",
         429: "too_many_requests",
     }.get(status, "error")
 
@@ -56,6 +63,12 @@ def handle_http_exception(error: HTTPException) -> tuple[Response | str, int, An
     return error_response(status, _http_code_name(status), message, fields=fields, headers=headers)
 
 
+def handle_csrf_error(_error: CSRFError) -> tuple[Response | str, int, Any]:
+    return error_response(
+        400, "csrf", "页面已过期或缺少安全令牌，请刷新后重试 (missing or stale CSRF token; reload)"
+    )
+
+
 def handle_domain_error(error: CunzhanError) -> tuple[Response | str, int, Any]:
     return error_response(error.status, error.code, error.message)
 
@@ -70,5 +83,6 @@ def handle_unexpected(error: Exception) -> tuple[Response | str, int, Any]:
 def install_error_handlers(app: Flask) -> None:
     """Register last, so these win over flask-smorest's default handler."""
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(CunzhanError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -28,7 +28,10 @@ def great_circle_m(a: Point, b: Point) -> int:
 
 
 def offset(origin: Point, *, north_m: float, east_m: float) -> Point:
-    """The point ``north_m`` metres north and ``east_m`` metres east of ``origin`` (small offsets)."""
+    """The point ``north_m`` metres north and ``east_m`` metres east of ``origin``.
+
+    A flat-earth approximation: good to a few centimetres over a township's distances.
+    """
     dlat = math.degrees(north_m / EARTH_RADIUS_M)
     dlon = math.degrees(east_m / (EARTH_RADIUS_M * math.cos(math.radians(origin.lat))))
     return Point(round(origin.lat + dlat, 6), round(origin.lon + dlon, 6))

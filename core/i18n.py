@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
 from core.money import format_fen
 from core.timeutil import format_local
@@ -37,3 +37,4 @@ def install_i18n(app: Flask, translation_directories: list[str]) -> None:
     app.jinja_env.filters["fen"] = format_fen
     app.jinja_env.filters["local_time"] = _local_time
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["get_locale"] = get_locale

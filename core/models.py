@@ -55,9 +55,7 @@ class Township(_Located, Base):
     lon: Mapped[float]
 
     county: Mapped[County] = relationship(back_populates="townships")
-    villages: Mapped[list[Village]] = relationship(
-        back_populates="township", order_by="Village.id"
-    )
+    villages: Mapped[list[Village]] = relationship(back_populates="township", order_by="Village.id")
 
 
 class Village(_Located, Base):

@@ -23,7 +23,9 @@ def _common_passwords() -> frozenset[str]:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"密码至少 {MIN_LENGTH} 位 (password must have {MIN_LENGTH}+ characters)")
+        raise InvalidInput(
+            f"密码至少 {MIN_LENGTH} 位 (password must have {MIN_LENGTH}+ characters)"
+        )
     if len(password) > MAX_LENGTH:
         raise InvalidInput(f"密码最多 {MAX_LENGTH} 位 (password too long)")
     if password.lower() in _common_passwords() or len(set(password)) < 3:

@@ -15,7 +15,7 @@ class StrictSchema(Schema):
 class ErrorDetail(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String())
+    field_errors = fields.Dict(keys=fields.String(), data_key="fields")
 
 
 class ErrorSchema(Schema):

@@ -11,7 +11,7 @@ from core.errors import InvalidTransition
 S = TypeVar("S", bound=StrEnum)
 
 
-class TransitionTable(Generic[S]):  # noqa: UP046 - Python 3.11 has no PEP 695
+class TransitionTable(Generic[S]):
     """The moves a status may make; anything not listed raises ``InvalidTransition``."""
 
     def __init__(self, subject: str, allowed: Mapping[S, frozenset[S]]) -> None:

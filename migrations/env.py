@@ -21,8 +21,9 @@ def database_url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=database_url(), target_metadata=metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=database_url(), target_metadata=metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -33,8 +34,9 @@ def run_migrations_online() -> None:
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata,
-                          render_as_batch=True, compare_type=True)
+        context.configure(
+            connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

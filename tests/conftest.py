@@ -84,9 +84,7 @@ class ThrowawayDatabases:
         with self.admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         self.created.append(name)
-        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False
-        )
+        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
     def drop_all(self) -> None:
         if self.admin is None:
@@ -124,8 +122,9 @@ def db(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction rolled back after the test."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     yield session
     session.close()
     outer.rollback()
@@ -146,14 +145,14 @@ def app_config(database_url: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(engine: Engine, db: Session) -> Iterator[Flask]:
+def app(engine: Engine, db: Session) -> Flask:
     """The real app whose requests share the test's rolled-back transaction."""
     flask_app = create_app(app_config(engine.url.render_as_string(hide_password=False)))
     flask_app.extensions[EXTENSION_KEY].engine.dispose()
     connection = db.connection()
     factory = make_sessionmaker(connection, join_transaction_mode="create_savepoint")
     flask_app.extensions[EXTENSION_KEY] = DatabaseState(engine, factory, factory)
-    yield flask_app
+    return flask_app
 
 
 @pytest.fixture
@@ -173,12 +172,18 @@ def make_village(db: Session) -> Callable[..., Village]:
     def make(name: str | None = None) -> Village:
         number = next(counter)
         township = Township(
-            county=County(name=f"测试县{uuid.uuid4().hex[:6]}"), name="测试镇",
-            hub_address="镇中心", lat=28.2, lon=112.9,
+            county=County(name=f"测试县{uuid.uuid4().hex[:6]}"),
+            name="测试镇",
+            hub_address="镇中心",
+            lat=28.2,
+            lon=112.9,
         )
         village = Village(
-            township=township, name=name or f"测试村{number}", station_address="村委会",
-            lat=28.21, lon=112.91,
+            township=township,
+            name=name or f"测试村{number}",
+            station_address="村委会",
+            lat=28.21,
+            lon=112.91,
         )
         db.add(village)
         db.flush()
@@ -196,14 +201,19 @@ def make_user(db: Session, make_village: Callable[..., Village]) -> Callable[...
         number = next(counter)
         village = village or make_village()
         household = Household(
-            village=village, head_name=name, phone="", address=f"{number}号",
-            lat=village.lat, lon=village.lon,
+            village=village,
+            head_name=name,
+            phone="",
+            address=f"{number}号",
+            lat=village.lat,
+            lon=village.lon,
         )
         phone = f"137{number:08d}"
         household.phone = phone
         db.add(household)
-        user = create_user(db, phone=phone, name=name, password_hash=password_hash_for_tests(),
-                           household=household)
+        user = create_user(
+            db, phone=phone, name=name, password_hash=password_hash_for_tests(), household=household
+        )
         for role in roles or (Role.VILLAGER,):
             grant_role(db, user=user, role=role, village=village)
         return user
@@ -224,3 +234,45 @@ def login(client: FlaskClient) -> Callable[[User], str]:
         return token
 
     return sign_in
+
+
+# --- a live server for real browsers and HTTP clients ------------------------------
+
+
+class LiveServer:
+    def __init__(self, flask_app: Flask) -> None:
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, flask_app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.app = flask_app
+
+    def start(self) -> None:
+        import threading
+
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(databases: ThrowawayDatabases) -> Iterator[LiveServer]:
+    """The app on a real port over its own SQLite file, loaded with the demo township.
+
+    Browser journeys commit for real, so they cannot share the rolled-back test session.
+    """
+    from core.db import transaction
+    from shop.demo import load_demo
+
+    url = databases.new_url("sqlite")
+    flask_app = create_app(app_config(url))
+    state: DatabaseState = flask_app.extensions[EXTENSION_KEY]
+    metadata.create_all(state.engine)
+    with transaction(state.write_sessions) as session:
+        load_demo(session)
+    server = LiveServer(flask_app)
+    server.start()
+    yield server
+    server.stop()
+    state.engine.dispose()

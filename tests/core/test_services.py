@@ -30,8 +30,11 @@ def test_authenticate(db: Session, make_user: Callable[..., User]) -> None:
     user = make_user(Role.FARMER, Role.VILLAGER)
     assert authenticate(db, phone=user.phone, password=TEST_PASSWORD) is user
     assert user.roles == {Role.FARMER, Role.VILLAGER}
-    for phone, password in [(user.phone, "wrong-pass-1"), ("13999999999", TEST_PASSWORD),
-                            ("nonsense", TEST_PASSWORD)]:
+    for phone, password in [
+        (user.phone, "wrong-pass-1"),
+        ("13999999999", TEST_PASSWORD),
+        ("nonsense", TEST_PASSWORD),
+    ]:
         with pytest.raises(AuthenticationFailed):
             authenticate(db, phone=phone, password=password)
 

@@ -1,0 +1,59 @@
+# Two commands set up and run everything: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint install install-dev translations migrate demo worker bench-routing lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps make a second `make run`/`make test` skip the install when nothing changed.
+$(VENV)/.stamp-runtime: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.stamp-dev: $(VENV)/.stamp-runtime
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.stamp-runtime translations
+install-dev: $(VENV)/.stamp-dev translations
+
+translations: $(VENV)/.stamp-runtime
+	$(BIN)/pybabel compile --use-fuzzy -d shop/translations -f -q 2>/dev/null || \
+		$(BIN)/pybabel compile -d shop/translations
+
+migrate: install
+	$(BIN)/alembic upgrade head
+
+demo: migrate
+	$(BIN)/flask --app shop.app demo load
+
+run: demo
+	@echo "村站 Cunzhan: http://127.0.0.1:$(PORT)"
+	$(BIN)/flask --app shop.app run --host 127.0.0.1 --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy core routing
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+worker: install
+	$(BIN)/celery -A shop.worker worker --loglevel=info
+
+bench-routing: install-dev
+	$(BIN)/python -m benchmarks.routing
+
+# Refresh constraints.txt (the lock file) from what is installed and tested.
+lock: install-dev
+	$(BIN)/pip freeze --exclude-editable | grep -v '^cunzhan' > constraints.txt
+
+clean:
+	rm -rf $(VENV) instance .mypy_cache .ruff_cache

@@ -1,0 +1,49 @@
+"""Celery: inline without a broker, on a real worker through Redis when configured."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+
+from flask import Flask
+
+from core.jobs import bind_flask, make_celery
+from core.models import User
+from core.tasks import count_accounts
+
+REDIS_URL = os.environ.get("CUNZHAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_tasks_run_inline_without_a_broker(app: Flask, make_user: Callable[..., User]) -> None:
+    make_user()
+    make_user()
+    result = count_accounts.delay()
+    assert result.get(timeout=1) >= 2
+
+
+def test_tasks_run_on_a_worker_through_redis(app: Flask) -> None:
+    from celery.contrib.testing.worker import start_worker
+
+    from tests.conftest import unavailable
+
+    if not _redis_reachable():
+        unavailable("Redis is not reachable at 127.0.0.1:6379")
+    celery = make_celery(REDIS_URL)
+    bind_flask(app, celery)
+    task = celery.task(name="tests.add")(add)
+    with start_worker(celery, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        assert task.delay(19, 23).get(timeout=20) == 42
+    assert not celery.conf.task_always_eager
