@@ -24,8 +24,7 @@ install: $(VENV)/.stamp-runtime translations
 install-dev: $(VENV)/.stamp-dev translations
 
 translations: $(VENV)/.stamp-runtime
-	$(BIN)/pybabel compile --use-fuzzy -d shop/translations -f -q 2>/dev/null || \
-		$(BIN)/pybabel compile -d shop/translations
+	$(BIN)/pybabel compile --statistics -d shop/translations
 
 migrate: install
 	$(BIN)/alembic upgrade head

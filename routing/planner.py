@@ -28,6 +28,9 @@ from routing.validate import validate
 ENGINES = ("auto", "ortools", "pyvrp")
 #: Time kept back from the limit for process start-up, timing and validation.
 OVERHEAD = 0.25
+#: Above this many stops, building the OR-Tools model alone takes seconds, so the hybrid job
+#: lets PyVRP start from scratch.
+HYBRID_LIMIT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,9 @@ def run_job(compiled: Compiled, job: Job) -> Plan | None:
     if job.kind == "pyvrp":
         return pyvrp_engine.solve(compiled, job.seconds, seed=job.seed)
     began = time.monotonic()
-    start = ortools_engine.solve(compiled, min(job.seconds * 0.1, 1.0))
+    start = None
+    if len(compiled.stops) <= HYBRID_LIMIT:
+        start = ortools_engine.solve(compiled, min(job.seconds * 0.1, 1.0))
     rest = job.seconds - (time.monotonic() - began)
     polished = pyvrp_engine.solve(compiled, rest, seed=job.seed, initial=start)
     return polished if polished is not None else start
