@@ -72,8 +72,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_database(app, settings.database_url)
     app.extensions[THROTTLE_KEY] = LoginThrottle.from_url(settings.ratelimit_storage_url)
     install_i18n(app, [TRANSLATIONS])
-    csrf.init_app(app)
+    # Access first: an anonymous write is a 401, not a CSRF complaint.
     install_access(app, load_user)
+    csrf.init_app(app)
     install_security_headers(app, production=settings.is_production)
 
     api = make_api(app)
