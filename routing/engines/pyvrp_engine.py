@@ -37,7 +37,12 @@ def solve(
     data = _data(compiled)
     start = _solution(compiled, data, initial) if initial is not None else None
     result = pyvrp.solve(
-        data, MaxRuntime(max(0.01, seconds)), seed=seed, collect_stats=False, initial_solution=start
+        data,
+        MaxRuntime(max(0.01, seconds)),
+        seed=seed,
+        collect_stats=False,
+        params=_params(compiled),
+        initial_solution=start,
     )
     if not result.best.is_feasible():
         return None
@@ -46,6 +51,14 @@ def solve(
         visits = tuple(a.idx for a in route.schedule() if a.is_client())
         trips[route.vehicle_type()] = visits
     return tuple(trips)
+
+
+def _params(compiled: Compiled) -> pyvrp.SolveParams:
+    """PyVRP caps its infeasibility penalties at 1e5 per unit, which is too low when distances
+    are in metres or thousandths (it then struggles to get feasible): scale the cap with the
+    longest arc."""
+    longest = float(compiled.distance.max(initial=1))
+    return pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=max(1e5, 100 * longest)))
 
 
 def _data(compiled: Compiled) -> pyvrp.ProblemData:
