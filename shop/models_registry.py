@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import core.models  # noqa: F401 - registers the tables
+import inventory.models  # noqa: F401
 from core.db import Base
 
 metadata = Base.metadata
