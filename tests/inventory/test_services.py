@@ -66,12 +66,17 @@ def test_receive_reserve_commit_release_and_the_ledger_adds_up(
     assert (stock.on_hand, stock.reserved, stock.available) == (6, 0, 6)
     assert_ledger_matches(db, location_id)
     kinds = db.scalars(
-        select(StockMovement.kind).where(StockMovement.stock_level_id == stock.id)
+        select(StockMovement.kind)
+        .where(StockMovement.stock_level_id == stock.id)
         .order_by(StockMovement.id)
     ).all()
     assert kinds == [
-        MovementKind.RECEIPT, MovementKind.RESERVATION, MovementKind.SALE,
-        MovementKind.RESERVATION, MovementKind.RELEASE, MovementKind.RETURN,
+        MovementKind.RECEIPT,
+        MovementKind.RESERVATION,
+        MovementKind.SALE,
+        MovementKind.RESERVATION,
+        MovementKind.RELEASE,
+        MovementKind.RETURN,
         MovementKind.ADJUSTMENT,
     ]
     adjustment = db.scalars(select(StockMovement).order_by(StockMovement.id.desc())).first()
@@ -89,8 +94,9 @@ def test_reserving_more_than_available_holds_nothing(db: Session, location_id: i
     assert "只剩 1 件" in raised.value.message
     assert inv.available(db, sku=SKU, location_id=location_id) == 5
     with pytest.raises(OutOfStock):
-        inv.reserve(db, lines=[inv.StockLine("product:404", location_id, 1)], reference="x",
-                    expires_at=None)
+        inv.reserve(
+            db, lines=[inv.StockLine("product:404", location_id, 1)], reference="x", expires_at=None
+        )
 
 
 def test_adjusting_below_the_reserved_units_is_refused(db: Session, location_id: int) -> None:
@@ -118,8 +124,12 @@ def test_expired_holds_are_released_by_the_next_reservation_and_by_the_job(
     past = utcnow() - dt.timedelta(minutes=1)
     inv.reserve(db, lines=[inv.StockLine(SKU, location_id, 3)], reference="cart:1", expires_at=past)
     assert inv.available(db, sku=SKU, location_id=location_id) == 0
-    inv.reserve(db, lines=[inv.StockLine(SKU, location_id, 2)], reference="cart:2",
-                expires_at=utcnow() - dt.timedelta(seconds=1))
+    inv.reserve(
+        db,
+        lines=[inv.StockLine(SKU, location_id, 2)],
+        reference="cart:2",
+        expires_at=utcnow() - dt.timedelta(seconds=1),
+    )
     assert inv.release_expired(db) == 1
     assert inv.available(db, sku=SKU, location_id=location_id) == 3
     assert inv.commit(db, reference="cart:1") == 0  # an expired hold never becomes a sale
@@ -129,9 +139,16 @@ def test_expired_holds_are_released_by_the_next_reservation_and_by_the_job(
 def test_a_hold_replaced_by_an_order_keeps_its_units(db: Session, location_id: int) -> None:
     inv.receive(db, sku=SKU, location_id=location_id, quantity=2, actor_id=None)
     later = utcnow() + dt.timedelta(minutes=15)
-    inv.reserve(db, lines=[inv.StockLine(SKU, location_id, 2)], reference="cart:1", expires_at=later)
-    held = inv.reserve(db, lines=[inv.StockLine(SKU, location_id, 2)], reference="order:1",
-                       expires_at=None, replacing="cart:1")
+    inv.reserve(
+        db, lines=[inv.StockLine(SKU, location_id, 2)], reference="cart:1", expires_at=later
+    )
+    held = inv.reserve(
+        db,
+        lines=[inv.StockLine(SKU, location_id, 2)],
+        reference="order:1",
+        expires_at=None,
+        replacing="cart:1",
+    )
     assert [r.status for r in held] == [ReservationStatus.ACTIVE]
     assert inv.commit(db, reference="order:1") == 2
     assert level(db, location_id).on_hand == 0
