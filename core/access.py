@@ -82,7 +82,8 @@ def require_account() -> User:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """API calls and machine clients (a JSON body, e.g. a webhook) get JSON errors."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def enforce_access() -> Response | None:

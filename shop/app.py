@@ -21,6 +21,10 @@ from core.jobs import bind_flask
 from core.openapi import make_api
 from core.security import LoginThrottle, install_security_headers
 from core.settings import Settings
+from payments import cli as payments_cli
+from payments import views as payments_views
+from payments.gateways import CashGateway, Gateways, install_gateways
+from payments.stripe_gateway import StripeGateway
 from shop import cli
 from shop import views as home_views
 
@@ -59,6 +63,15 @@ def _configure(app: Flask, settings: Settings, config: Mapping[str, Any]) -> Non
     app.config.update(config)
 
 
+def _install_payment_gateways(settings: Settings) -> None:
+    online = (
+        StripeGateway(settings.stripe_secret_key, api_base=settings.stripe_api_base)
+        if settings.stripe_secret_key
+        else None
+    )
+    install_gateways(Gateways(cash=CashGateway(), online=online))
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` overrides Flask settings and DATABASE_URL/SECRET_KEY."""
     config = dict(config or {})
@@ -82,8 +95,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(core_api.login)
     app.register_blueprint(core_views.blueprint)
     app.register_blueprint(home_views.blueprint)
+    app.register_blueprint(payments_views.blueprint)
+    csrf.exempt(payments_views.stripe_webhook)
+    _install_payment_gateways(settings)
 
     cli.register(app)
+    app.cli.add_command(payments_cli.payments_group)
     bind_flask(app)
     install_error_handlers(app)
     return app

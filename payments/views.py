@@ -1,0 +1,64 @@
+"""The Stripe webhook endpoint and the station's daily cash statement page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
+
+from core.access import public, require_account, roles
+from core.errors import Forbidden, InvalidInput
+from core.flask_db import get_session, unit_of_work
+from core.models import Role
+from core.settings import Settings
+from core.timeutil import local_today
+from payments.gateways import GatewayError
+from payments.statements import cash_statement
+from payments.stripe_gateway import verify_webhook
+from payments.webhooks import apply_event
+
+blueprint = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")
+
+
+@blueprint.route("/stripe/webhook", methods=["POST"])
+@public
+def stripe_webhook() -> tuple[Response, int]:
+    """Signed by Stripe, so it needs no CSRF token: the signature covers the raw body."""
+    settings: Settings = current_app.config["CUNZHAN_SETTINGS"]
+    if not settings.stripe_webhook_secret:
+        raise BadRequest("webhooks are not configured")
+    try:
+        event = verify_webhook(
+            request.get_data(),
+            request.headers.get("Stripe-Signature"),
+            settings.stripe_webhook_secret,
+        )
+    except GatewayError as error:
+        raise BadRequest(str(error)) from error
+    with unit_of_work() as session:
+        outcome = apply_event(session, event)
+    return jsonify(received=event["id"], outcome=outcome), 200
+
+
+def _statement_day() -> dt.date:
+    raw = request.args.get("day")
+    if not raw:
+        return local_today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as error:
+        raise InvalidInput("日期格式应为 2026-11-23 (day must look like 2026-11-23)") from error
+
+
+@blueprint.route("/cash-statement")
+@roles(Role.AGENT)
+def cash_statement_page() -> str:
+    agent = require_account()
+    stations = sorted(agent.villages_for(Role.AGENT))
+    village_id = request.args.get("village", type=int) or (stations[0] if stations else None)
+    if village_id not in stations:
+        raise Forbidden("只能查看本站的现金账 (only your own station's cash)")
+    statement = cash_statement(get_session(), village_id=village_id, day=_statement_day())
+    return render_template("payments/cash_statement.html", statement=statement)
