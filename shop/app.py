@@ -26,6 +26,9 @@ from payments import views as payments_views
 from payments.gateways import CashGateway, Gateways, install_gateways
 from payments.stripe_gateway import StripeGateway
 from shop import cli
+from shop.groupbuys import api as groupbuys_api
+from shop.groupbuys import tasks as groupbuys_tasks
+from shop.groupbuys import views as groupbuys_views
 from shop import views as home_views
 
 TRANSLATIONS = str(Path(__file__).parent / "translations")
@@ -96,11 +99,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(core_views.blueprint)
     app.register_blueprint(home_views.blueprint)
     app.register_blueprint(payments_views.blueprint)
+    api.register_blueprint(groupbuys_api.blueprint)
+    app.register_blueprint(groupbuys_views.blueprint)
     csrf.exempt(payments_views.stripe_webhook)
     _install_payment_gateways(settings)
 
     cli.register(app)
     app.cli.add_command(payments_cli.payments_group)
+    app.cli.add_command(groupbuys_tasks.groupbuys_group)
     bind_flask(app)
     install_error_handlers(app)
     return app

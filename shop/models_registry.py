@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import core.models  # noqa: F401 - registers the tables
 import payments.models  # noqa: F401
+import shop.groupbuys.models  # noqa: F401
 import inventory.models  # noqa: F401
 from core.db import Base
 

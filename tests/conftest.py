@@ -11,6 +11,7 @@ into a failure.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -31,6 +32,10 @@ from core.services import create_user, grant_role
 from shop.app import create_app
 from shop.models_registry import metadata
 
+pytest_plugins = ["tests.payments.fixtures"]
+
+# Photos uploaded by tests and the demo go to a temporary folder, not instance/.
+os.environ.setdefault("CUNZHAN_PHOTO_DIR", tempfile.mkdtemp(prefix="cunzhan-photos-"))
 REQUIRE_ALL = os.environ.get("CUNZHAN_REQUIRE_ALL") == "1"
 POSTGRES_ADMIN_URL = os.environ.get(
     "CUNZHAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -276,3 +281,13 @@ def live_server(databases: ThrowawayDatabases) -> Iterator[LiveServer]:
     yield server
     server.stop()
     state.engine.dispose()
+
+
+@pytest.fixture
+def committed_sessions(backend: str, databases: ThrowawayDatabases) -> Iterator[Any]:
+    """Sessions that really commit, on a fresh database of their own: for races between
+    transactions, which a rolled-back test transaction cannot show."""
+    engine = make_engine(databases.new_url(backend))
+    metadata.create_all(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()

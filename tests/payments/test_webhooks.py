@@ -10,22 +10,19 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.db import make_engine, make_sessionmaker, transaction
+from core.db import transaction
 from payments.models import CaptureMode, Payment, PaymentMethod, PaymentStatus, WebhookEvent
 from payments.services import capture_payment, open_online_intent, start_payment
 from payments.stripe_gateway import StripeGateway
 from payments.webhooks import apply_event
-from shop.models_registry import metadata
-from tests.conftest import ThrowawayDatabases
-from tests.payments.conftest import event_body, sign
+from tests.payments.fixtures import event_body, sign
 
 WEBHOOK = "/payments/stripe/webhook"
 
@@ -147,23 +144,14 @@ def test_unknown_objects_and_types_are_recorded_and_ignored(
     )
 
 
-@pytest.fixture
-def committed(backend: str, databases: ThrowawayDatabases) -> Iterator[Any]:
-    """Sessions that really commit, on a database of their own, for races."""
-    engine = make_engine(databases.new_url(backend))
-    metadata.create_all(engine)
-    yield make_sessionmaker(engine)
-    engine.dispose()
-
-
 def test_the_same_event_delivered_five_times_at_once_has_one_effect(
-    committed: Any,
+    committed_sessions: Any,
     make_event: Callable[..., dict[str, Any]],
     stripe_gateway: StripeGateway,
 ) -> None:
     from core.models import County, Township, Village
 
-    with transaction(committed) as session:
+    with transaction(committed_sessions) as session:
         village = Village(
             township=Township(
                 county=County(name="并发县"), name="镇", hub_address="-", lat=28, lon=112
@@ -186,7 +174,7 @@ def test_the_same_event_delivered_five_times_at_once_has_one_effect(
 
     def deliver() -> None:
         barrier.wait()
-        with transaction(committed) as session:
+        with transaction(committed_sessions) as session:
             outcomes.append(apply_event(session, event))
 
     threads = [threading.Thread(target=deliver) for _ in range(5)]
@@ -195,7 +183,7 @@ def test_the_same_event_delivered_five_times_at_once_has_one_effect(
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["duplicate"] * 4 + ["moved to succeeded"]
-    with transaction(committed) as session:
+    with transaction(committed_sessions) as session:
         assert session.get(Payment, payment_id).status is PaymentStatus.SUCCEEDED  # type: ignore[union-attr]
         assert (
             session.scalar(

@@ -1,4 +1,5 @@
-"""Payments tests run the real ``stripe`` SDK against localstripe on 127.0.0.1."""
+"""Stripe fixtures (a pytest plugin of the whole suite): the real ``stripe`` SDK against
+localstripe on 127.0.0.1, and Stripe-signed webhook events."""
 
 from __future__ import annotations
 

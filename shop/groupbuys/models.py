@@ -1,0 +1,149 @@
+"""A campaign with price tiers, and the households' pledges to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, enum_column_type
+from core.statemachine import TransitionTable
+from core.timeutil import utcnow
+from payments.models import PaymentMethod
+
+
+class CampaignStatus(StrEnum):
+    OPEN = "open"
+    CLOSING = "closing"  # one closer holds it while payments are captured or released
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    FULFILLED = "fulfilled"  # every household has its goods
+
+
+CAMPAIGN_TRANSITIONS = TransitionTable(
+    "group-buy",
+    {
+        CampaignStatus.OPEN: frozenset({CampaignStatus.CLOSING}),
+        CampaignStatus.CLOSING: frozenset({CampaignStatus.SUCCEEDED, CampaignStatus.FAILED}),
+        CampaignStatus.SUCCEEDED: frozenset({CampaignStatus.FULFILLED}),
+    },
+)
+
+
+class Delivery(StrEnum):
+    PICKUP = "pickup"
+    DOOR = "door"
+
+
+class PledgeStatus(StrEnum):
+    ACTIVE = "active"  # counted toward the campaign, payment held or cash due
+    CHARGED = "charged"  # captured at the final price (online) or cash to collect at pickup
+    RELEASED = "released"  # the campaign failed: the hold was cancelled
+
+
+PLEDGE_TRANSITIONS = TransitionTable(
+    "pledge",
+    {PledgeStatus.ACTIVE: frozenset({PledgeStatus.CHARGED, PledgeStatus.RELEASED})},
+)
+
+
+class GroupBuy(Base):
+    __tablename__ = "group_buy"
+    __table_args__ = (
+        CheckConstraint("min_quantity >= 1", name="min_positive"),
+        CheckConstraint("max_quantity >= min_quantity", name="max_above_min"),
+        CheckConstraint("per_household_limit >= 1", name="limit_positive"),
+        CheckConstraint(
+            "pledged_quantity >= 0 AND pledged_quantity <= max_quantity", name="pledged_within"
+        ),
+        CheckConstraint("shop_price_fen > 0", name="shop_price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(10))
+    sku: Mapped[str] = mapped_column(String(64))
+    shop_price_fen: Mapped[int]  # the usual price of one unit, to show the saving
+    min_quantity: Mapped[int]
+    max_quantity: Mapped[int]
+    per_household_limit: Mapped[int]
+    deadline: Mapped[dt.datetime] = mapped_column(index=True)
+    delivery: Mapped[Delivery] = mapped_column(enum_column_type(Delivery))
+    status: Mapped[CampaignStatus] = mapped_column(enum_column_type(CampaignStatus), index=True)
+    # Kept by conditional UPDATEs only, so racing pledges never pass the maximum.
+    pledged_quantity: Mapped[int] = mapped_column(default=0)
+    final_price_fen: Mapped[int | None]
+    closing_started_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    tiers: Mapped[list[PriceTier]] = relationship(
+        order_by="PriceTier.min_quantity", cascade="all, delete-orphan", lazy="selectin"
+    )
+    pledges: Mapped[list[Pledge]] = relationship(back_populates="group_buy", order_by="Pledge.id")
+
+    def price_at(self, quantity: int) -> int:
+        """The unit price when ``quantity`` units are pledged in all."""
+        reached = [tier for tier in self.tiers if tier.min_quantity <= max(quantity, 1)]
+        return reached[-1].price_fen
+
+    @property
+    def current_price_fen(self) -> int:
+        return self.final_price_fen or self.price_at(self.pledged_quantity)
+
+    @property
+    def highest_price_fen(self) -> int:
+        return self.tiers[0].price_fen
+
+    def next_tier(self) -> PriceTier | None:
+        return next((t for t in self.tiers if t.min_quantity > self.pledged_quantity), None)
+
+
+class PriceTier(Base):
+    __tablename__ = "group_buy_tier"
+    __table_args__ = (
+        UniqueConstraint("group_buy_id", "min_quantity"),
+        CheckConstraint("min_quantity >= 1", name="min_positive"),
+        CheckConstraint("price_fen > 0", name="price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_buy_id: Mapped[int] = mapped_column(ForeignKey("group_buy.id", ondelete="CASCADE"))
+    min_quantity: Mapped[int]
+    price_fen: Mapped[int]
+
+
+class Pledge(Base):
+    __tablename__ = "pledge"
+    __table_args__ = (
+        UniqueConstraint("group_buy_id", "household_id"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_buy_id: Mapped[int] = mapped_column(ForeignKey("group_buy.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    pledged_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    quantity: Mapped[int]
+    payment_method: Mapped[PaymentMethod] = mapped_column(enum_column_type(PaymentMethod))
+    status: Mapped[PledgeStatus] = mapped_column(enum_column_type(PledgeStatus))
+    final_fen: Mapped[int | None]  # what the household pays at the final tier
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    group_buy: Mapped[GroupBuy] = relationship(back_populates="pledges")
+
+    @property
+    def subject_ref(self) -> str:
+        return f"pledge:{self.id}"
+
+    @property
+    def saving_fen(self) -> int:
+        """Against buying the same quantity at the shop price."""
+        if self.final_fen is None:
+            return 0
+        return self.quantity * self.group_buy.shop_price_fen - self.final_fen

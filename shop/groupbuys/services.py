@@ -1,0 +1,363 @@
+"""Group-buy services: open a campaign, pledge, and the steps of closing it.
+
+Pledges count toward the campaign through one conditional UPDATE (open, before the
+deadline, within the maximum), so racing pledges never pass the maximum and none is
+accepted once a closer has moved the campaign to ``closing``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import pairwise
+
+from sqlalchemy import and_, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.models import Household, Role, User
+from core.timeutil import ensure_utc, utcnow
+from payments.models import CaptureMode, PaymentMethod
+from payments.services import (
+    CARD_HOLD_LIFETIME,
+    cancel_payment,
+    capture_payment,
+    online_payments_available,
+    start_payment,
+)
+from shop.groupbuys.models import (
+    CAMPAIGN_TRANSITIONS,
+    PLEDGE_TRANSITIONS,
+    CampaignStatus,
+    Delivery,
+    GroupBuy,
+    Pledge,
+    PledgeStatus,
+    PriceTier,
+)
+
+MAX_QUANTITY = 1000
+# A closer that died mid-way leaves the campaign in ``closing``; another may resume after this.
+CLOSING_LEASE = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    min_quantity: int
+    price_fen: int
+
+
+def _check_tiers(tiers: list[TierSpec]) -> None:
+    if not tiers or tiers[0].min_quantity != 1:
+        raise InvalidInput("第一档必须从 1 开始 (the first tier must start at 1)")
+    for lower, higher in pairwise(tiers):
+        if higher.min_quantity <= lower.min_quantity or higher.price_fen >= lower.price_fen:
+            raise InvalidInput("档位数量须递增、价格须递减 (tiers: more units, lower price)")
+    if any(tier.price_fen <= 0 for tier in tiers):
+        raise InvalidInput("价格必须大于 0 (prices must be positive)")
+
+
+def open_campaign(
+    session: Session,
+    *,
+    organiser: User,
+    village_id: int,
+    title: str,
+    unit: str,
+    sku: str,
+    shop_price_fen: int,
+    tiers: list[TierSpec],
+    min_quantity: int,
+    max_quantity: int,
+    per_household_limit: int,
+    deadline: dt.datetime,
+    delivery: Delivery,
+    description: str = "",
+    now: dt.datetime | None = None,
+) -> GroupBuy:
+    if village_id not in organiser.villages_for(Role.AGENT):
+        raise Forbidden("只有本站代办员可以发起团购 (only this station's agent)")
+    _check_tiers(tiers)
+    if not 1 <= min_quantity <= max_quantity <= 100_000:
+        raise InvalidInput("成团数量须不大于最大供应量 (minimum must not exceed maximum)")
+    if not 1 <= per_household_limit <= max_quantity:
+        raise InvalidInput("每户限购须在 1 与最大供应量之间 (per-household limit out of range)")
+    if ensure_utc(deadline) <= (now or utcnow()):
+        raise InvalidInput("截止时间必须在将来 (the deadline must be in the future)")
+    campaign = GroupBuy(
+        village_id=village_id,
+        organiser_id=organiser.id,
+        title=title.strip(),
+        unit=unit,
+        sku=sku,
+        shop_price_fen=shop_price_fen,
+        min_quantity=min_quantity,
+        max_quantity=max_quantity,
+        per_household_limit=per_household_limit,
+        deadline=ensure_utc(deadline),
+        delivery=delivery,
+        description=description,
+        status=CampaignStatus.OPEN,
+        tiers=[PriceTier(min_quantity=t.min_quantity, price_fen=t.price_fen) for t in tiers],
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def visible_villages(user: User) -> frozenset[int] | None:
+    """Villages whose campaigns the user sees; None means every village (admin)."""
+    if user.has_role(Role.ADMIN):
+        return None
+    return user.villages_for(Role.VILLAGER) | user.villages_for(Role.AGENT)
+
+
+def campaigns_for(
+    session: Session, *, user: User, status: CampaignStatus | None = None
+) -> list[GroupBuy]:
+    query = select(GroupBuy).order_by(GroupBuy.deadline, GroupBuy.id)
+    villages = visible_villages(user)
+    if villages is not None:
+        query = query.where(GroupBuy.village_id.in_(villages))
+    if status is not None:
+        query = query.where(GroupBuy.status == status)
+    return list(session.scalars(query))
+
+
+def get_campaign(session: Session, *, campaign_id: int, user: User) -> GroupBuy:
+    campaign = session.get(GroupBuy, campaign_id)
+    villages = visible_villages(user)
+    if campaign is None or (villages is not None and campaign.village_id not in villages):
+        raise NotFound("没有这个团购 (no such group-buy)")
+    return campaign
+
+
+def card_pledges_allowed(campaign: GroupBuy, now: dt.datetime | None = None) -> bool:
+    """A card hold lapses after about 7 days: card pledges only when it outlives the deadline.
+
+    Longer campaigns take cash pledges only (paid at pickup at the final price), which
+    needs no refund path; see README "Group-buys".
+    """
+    return online_payments_available() and campaign.deadline <= (now or utcnow()) + (
+        CARD_HOLD_LIFETIME
+    )
+
+
+def _pledging_household(
+    session: Session, campaign: GroupBuy, user: User, household_id: int | None
+) -> Household:
+    if household_id is None or household_id == user.household_id:
+        household = user.household
+        if household is None or household.village_id != campaign.village_id:
+            raise Forbidden("只有本村住户可以参团 (only households of this village)")
+        return household
+    if campaign.village_id not in user.villages_for(Role.AGENT):
+        raise Forbidden("只能为自己家参团 (you may pledge for your own household only)")
+    household = session.get(Household, household_id)
+    if household is None or household.village_id != campaign.village_id:
+        raise NotFound("本村没有这户 (no such household in this village)")
+    return household
+
+
+def pledge(
+    session: Session,
+    *,
+    campaign_id: int,
+    user: User,
+    quantity: int,
+    payment: PaymentMethod,
+    household_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Pledge:
+    """Count a household's pledge; an online one opens a held payment at the top price."""
+    now = now or utcnow()
+    campaign = get_campaign(session, campaign_id=campaign_id, user=user)
+    household = _pledging_household(session, campaign, user, household_id)
+    if not 1 <= quantity <= min(campaign.per_household_limit, MAX_QUANTITY):
+        raise InvalidInput(
+            f"每户限购 {campaign.per_household_limit}{campaign.unit} "
+            f"(quantity must be 1..{campaign.per_household_limit})"
+        )
+    if payment is PaymentMethod.ONLINE and not card_pledges_allowed(campaign, now):
+        raise Conflict("这个团购只收现金，请选择到站付款 (this campaign takes cash pledges only)")
+    if session.scalar(
+        select(Pledge.id).where(
+            Pledge.group_buy_id == campaign.id, Pledge.household_id == household.id
+        )
+    ):
+        raise Conflict("您家已经参加了这个团购 (your household has pledged already)")
+    _count_pledge(session, campaign, quantity, now)
+    record = Pledge(
+        group_buy_id=campaign.id,
+        household_id=household.id,
+        pledged_by_id=user.id,
+        quantity=quantity,
+        payment_method=payment,
+        status=PledgeStatus.ACTIVE,
+    )
+    session.add(record)
+    session.flush()
+    if payment is PaymentMethod.ONLINE:
+        start_payment(
+            session,
+            subject_ref=record.subject_ref,
+            amount_fen=quantity * campaign.highest_price_fen,
+            method=PaymentMethod.ONLINE,
+            village_id=campaign.village_id,
+            capture=CaptureMode.MANUAL,
+        )
+    return record
+
+
+def _count_pledge(session: Session, campaign: GroupBuy, quantity: int, now: dt.datetime) -> None:
+    result = session.execute(
+        update(GroupBuy)
+        .where(
+            GroupBuy.id == campaign.id,
+            GroupBuy.status == CampaignStatus.OPEN,
+            GroupBuy.deadline > now,
+            GroupBuy.pledged_quantity + quantity <= GroupBuy.max_quantity,
+        )
+        .values(pledged_quantity=GroupBuy.pledged_quantity + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        session.refresh(campaign)
+        return
+    session.refresh(campaign)
+    if campaign.status is not CampaignStatus.OPEN or campaign.deadline <= now:
+        raise Conflict("团购已截止 (this group-buy has closed)")
+    left = campaign.max_quantity - campaign.pledged_quantity
+    raise Conflict(f"超出最大供应量，还剩 {left}{campaign.unit} (only {left} left)")
+
+
+# --- closing: claimed once, each pledge settled in its own transaction, then finished ---
+
+
+def claim_for_closing(
+    session: Session, *, campaign_id: int, now: dt.datetime, early: bool = False
+) -> bool:
+    """Move open → closing with one conditional UPDATE: exactly one closer wins.
+
+    ``early`` lets the agent close before the deadline. A campaign left in ``closing``
+    by a closer that died is claimed again once its lease has run out.
+    """
+    due = true() if early else GroupBuy.deadline <= now
+    result = session.execute(
+        update(GroupBuy)
+        .where(
+            GroupBuy.id == campaign_id,
+            or_(
+                and_(GroupBuy.status == CampaignStatus.OPEN, due),
+                and_(
+                    GroupBuy.status == CampaignStatus.CLOSING,
+                    GroupBuy.closing_started_at < now - CLOSING_LEASE,
+                ),
+            ),
+        )
+        .values(status=CampaignStatus.CLOSING, closing_started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = result.rowcount == 1  # type: ignore[attr-defined]
+    if claimed:
+        campaign = session.get(GroupBuy, campaign_id)
+        assert campaign is not None
+        session.refresh(campaign)
+        campaign.final_price_fen = campaign.price_at(campaign.pledged_quantity)
+        session.flush()
+    return claimed
+
+
+def succeeded(campaign: GroupBuy) -> bool:
+    return campaign.pledged_quantity >= campaign.min_quantity
+
+
+def settle_pledge(session: Session, *, pledge_id: int) -> Pledge:
+    """Capture at the final price (cash: amount due at pickup) or release the hold."""
+    record = session.get(Pledge, pledge_id)
+    if record is None:
+        raise NotFound("没有这个认购 (no such pledge)")
+    if record.status is not PledgeStatus.ACTIVE:
+        return record  # settled by an earlier run
+    campaign = record.group_buy
+    if campaign.status is not CampaignStatus.CLOSING:
+        raise Conflict("团购不在结算中 (the group-buy is not being closed)")
+    if succeeded(campaign):
+        _charge(session, record, campaign)
+    else:
+        if record.payment_method is PaymentMethod.ONLINE:
+            cancel_payment(session, subject_ref=record.subject_ref)
+        PLEDGE_TRANSITIONS.check(record.status, PledgeStatus.RELEASED)
+        record.status = PledgeStatus.RELEASED
+    session.flush()
+    return record
+
+
+def _charge(session: Session, record: Pledge, campaign: GroupBuy) -> None:
+    assert campaign.final_price_fen is not None
+    record.final_fen = record.quantity * campaign.final_price_fen
+    if record.payment_method is PaymentMethod.ONLINE:
+        capture_payment(session, subject_ref=record.subject_ref, amount_fen=record.final_fen)
+    else:
+        start_payment(
+            session,
+            subject_ref=record.subject_ref,
+            amount_fen=record.final_fen,
+            method=PaymentMethod.CASH,
+            village_id=campaign.village_id,
+        )
+    PLEDGE_TRANSITIONS.check(record.status, PledgeStatus.CHARGED)
+    record.status = PledgeStatus.CHARGED
+
+
+def finish_closing(session: Session, *, campaign_id: int, now: dt.datetime) -> GroupBuy:
+    campaign = session.get(GroupBuy, campaign_id)
+    if campaign is None:
+        raise NotFound("没有这个团购 (no such group-buy)")
+    if any(p.status is PledgeStatus.ACTIVE for p in campaign.pledges):
+        raise Conflict("还有认购未结算 (some pledges are not settled yet)")
+    target = CampaignStatus.SUCCEEDED if succeeded(campaign) else CampaignStatus.FAILED
+    CAMPAIGN_TRANSITIONS.check(campaign.status, target)
+    campaign.status = target
+    campaign.closed_at = now
+    session.flush()
+    return campaign
+
+
+def pledge_ids(session: Session, *, campaign_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Pledge.id).where(Pledge.group_buy_id == campaign_id).order_by(Pledge.id)
+        )
+    )
+
+
+def due_campaign_ids(session: Session, *, now: dt.datetime) -> list[int]:
+    stale = now - CLOSING_LEASE
+    return list(
+        session.scalars(
+            select(GroupBuy.id)
+            .where(
+                or_(
+                    and_(GroupBuy.status == CampaignStatus.OPEN, GroupBuy.deadline <= now),
+                    and_(
+                        GroupBuy.status == CampaignStatus.CLOSING,
+                        GroupBuy.closing_started_at < stale,
+                    ),
+                )
+            )
+            .order_by(GroupBuy.deadline)
+        )
+    )
+
+
+def my_pledges(session: Session, *, user: User) -> list[Pledge]:
+    if user.household_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Pledge)
+            .where(Pledge.household_id == user.household_id)
+            .order_by(Pledge.created_at.desc())
+        )
+    )

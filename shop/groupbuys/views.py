@@ -1,0 +1,274 @@
+"""Group-buy pages: villagers pledge on the phone; the agent opens, watches and closes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from core.access import require_account, roles, signed_in
+from core.errors import CunzhanError, Forbidden, NotFound
+from core.flask_db import database, get_session, unit_of_work
+from core.models import Household, Role, User
+from core.money import yuan_to_fen
+from core.services import normalise_phone
+from payments.models import PaymentMethod, PaymentStatus
+from payments.services import open_online_intent, payment_for
+from shop.groupbuys import services
+from shop.groupbuys.closing import close_campaign
+from shop.groupbuys.forms import CampaignForm, CashPledgeForm, PledgeForm, parse_tiers
+from shop.groupbuys.models import CampaignStatus, Delivery, GroupBuy, Pledge
+
+blueprint = Blueprint(
+    "groupbuys",
+    __name__,
+    url_prefix="/group-buys",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/groupbuys",
+)
+
+
+STATUS_LABELS = {
+    CampaignStatus.OPEN: _l("进行中"),
+    CampaignStatus.CLOSING: _l("结算中"),
+    CampaignStatus.SUCCEEDED: _l("已成团"),
+    CampaignStatus.FAILED: _l("未成团"),
+    CampaignStatus.FULFILLED: _l("已完成"),
+}
+
+
+@blueprint.context_processor
+def _labels() -> dict[str, object]:
+    return {"status_label": STATUS_LABELS.__getitem__}
+
+
+def _own_pledge(campaign: GroupBuy, user: User) -> Pledge | None:
+    return next((p for p in campaign.pledges if p.household_id == user.household_id), None)
+
+
+def _is_organiser(campaign: GroupBuy, user: User) -> bool:
+    return campaign.village_id in user.villages_for(Role.AGENT)
+
+
+@blueprint.route("")
+@signed_in
+def campaigns() -> str:
+    user = require_account()
+    listed = services.campaigns_for(get_session(), user=user)
+    return render_template(
+        "groupbuys/list.html", campaigns=listed, can_open=bool(user.villages_for(Role.AGENT))
+    )
+
+
+def _detail(
+    campaign: GroupBuy, form: PledgeForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    user = require_account()
+    pledge_form = form or PledgeForm()
+    if not services.card_pledges_allowed(campaign):
+        pledge_form.payment.choices = [("cash", _("到村站付现金"))]
+    return render_template(
+        "groupbuys/detail.html",
+        campaign=campaign,
+        own=_own_pledge(campaign, user),
+        form=pledge_form,
+        organiser=_is_organiser(campaign, user),
+        next_tier=campaign.next_tier(),
+    ), status
+
+
+@blueprint.route("/<int:campaign_id>")
+@signed_in
+def detail(campaign_id: int) -> tuple[str, int]:
+    campaign = services.get_campaign(get_session(), campaign_id=campaign_id, user=require_account())
+    return _detail(campaign)
+
+
+@blueprint.route("/<int:campaign_id>/pledge", methods=["POST"])
+@signed_in
+def pledge(campaign_id: int) -> Response | tuple[str, int]:
+    user = require_account()
+    form = PledgeForm()
+    if not form.validate_on_submit():
+        campaign = services.get_campaign(get_session(), campaign_id=campaign_id, user=user)
+        return _detail(campaign, form, 422)
+    try:
+        with unit_of_work() as session:
+            record = services.pledge(
+                session,
+                campaign_id=campaign_id,
+                user=user,
+                quantity=form.quantity.data or 0,
+                payment=PaymentMethod(form.payment.data),
+            )
+    except CunzhanError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".detail", campaign_id=campaign_id))
+    if record.payment_method is PaymentMethod.ONLINE:
+        return redirect(url_for(".pay", pledge_id=record.id))
+    flash(_("认购成功！截止后按成团价到村站付款取货。"), "success")
+    return redirect(url_for(".detail", campaign_id=campaign_id))
+
+
+@blueprint.route("/pledges/<int:pledge_id>/pay")
+@signed_in
+def pay(pledge_id: int) -> str:
+    """Where Stripe.js confirms the hold on the phone (card, Alipay, WeChat Pay)."""
+    user = require_account()
+    record = get_session().get(Pledge, pledge_id)
+    if record is None or record.household_id != user.household_id:
+        raise NotFound("没有这个认购 (no such pledge)")
+    payment = payment_for(get_session(), record.subject_ref)
+    return render_template(
+        "groupbuys/pay.html", pledge=record, payment=payment, PaymentStatus=PaymentStatus
+    )
+
+
+@blueprint.route("/pledges/<int:pledge_id>/retry-hold", methods=["POST"])
+@signed_in
+def retry_hold(pledge_id: int) -> Response:
+    """Ask the provider again for a hold whose first attempt failed (same idempotency key)."""
+    user = require_account()
+    with unit_of_work() as session:
+        record = session.get(Pledge, pledge_id)
+        if record is None or record.household_id != user.household_id:
+            raise NotFound("没有这个认购 (no such pledge)")
+        payment = payment_for(session, record.subject_ref)
+        if payment is not None:
+            open_online_intent(session, payment_id=payment.id)
+    return redirect(url_for(".pay", pledge_id=pledge_id))
+
+
+# --- the agent's side --------------------------------------------------------------
+
+
+def _organised(campaign_id: int) -> GroupBuy:
+    user = require_account()
+    campaign = services.get_campaign(get_session(), campaign_id=campaign_id, user=user)
+    if not _is_organiser(campaign, user):
+        raise Forbidden("只有本站代办员可以管理这个团购 (only this station's agent)")
+    return campaign
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@roles(Role.AGENT)
+def new_campaign() -> Response | tuple[str, int]:
+    user = require_account()
+    form = CampaignForm()
+    if not form.validate_on_submit():
+        return render_template("groupbuys/new.html", form=form), 422 if form.is_submitted() else 200
+    try:
+        with unit_of_work() as session:
+            campaign = services.open_campaign(
+                session,
+                organiser=user,
+                village_id=min(user.villages_for(Role.AGENT)),
+                title=form.title.data or "",
+                unit=form.unit.data or "袋",
+                sku=form.sku.data or "",
+                shop_price_fen=yuan_to_fen(form.shop_price.data or ""),
+                tiers=parse_tiers(form.tiers.data or ""),
+                min_quantity=form.min_quantity.data or 0,
+                max_quantity=form.max_quantity.data or 0,
+                per_household_limit=form.per_household_limit.data or 0,
+                deadline=form.deadline_utc(),
+                delivery=Delivery(form.delivery.data),
+                description=form.description.data or "",
+            )
+    except CunzhanError as error:
+        return render_template("groupbuys/new.html", form=form, error=error.message), error.status
+    flash(_("团购已发起"), "success")
+    return redirect(url_for(".dashboard", campaign_id=campaign.id))
+
+
+@dataclass(frozen=True)
+class PledgeRow:
+    pledge: Pledge
+    household_name: str
+    payment_status: str
+
+
+@blueprint.route("/<int:campaign_id>/dashboard")
+@roles(Role.AGENT)
+def dashboard(campaign_id: int) -> str:
+    """Pledged, paid, cash to collect and goods to deliver, pledge by pledge."""
+    campaign = _organised(campaign_id)
+    session = get_session()
+    names = dict(
+        session.execute(
+            select(Household.id, Household.head_name).where(
+                Household.id.in_([p.household_id for p in campaign.pledges])
+            )
+        ).tuples()
+    )
+    rows = []
+    for record in campaign.pledges:
+        payment = payment_for(session, record.subject_ref)
+        rows.append(
+            PledgeRow(
+                record, names.get(record.household_id, ""), payment.status.value if payment else "—"
+            )
+        )
+    return render_template(
+        "groupbuys/dashboard.html",
+        campaign=campaign,
+        rows=rows,
+        cash_form=CashPledgeForm(),
+        PaymentStatus=PaymentStatus,
+    )
+
+
+@blueprint.route("/<int:campaign_id>/cash-pledge", methods=["POST"])
+@roles(Role.AGENT)
+def cash_pledge(campaign_id: int) -> Response:
+    """The agent records a pledge made in person at the counter (paid in cash at pickup)."""
+    _organised(campaign_id)
+    form = CashPledgeForm()
+    if not form.validate_on_submit():
+        flash(" ".join(message for messages in form.errors.values() for message in messages),
+              "error")
+        return redirect(url_for(".dashboard", campaign_id=campaign_id))
+    try:
+        with unit_of_work() as session:
+            villager = session.scalar(
+                select(User).where(User.phone == normalise_phone(form.phone.data or ""))
+            )
+            if villager is None or villager.household_id is None:
+                raise NotFound("没有找到这个手机号的住户 (no household with this phone)")
+            services.pledge(
+                session,
+                campaign_id=campaign_id,
+                user=require_account(),
+                quantity=form.quantity.data or 0,
+                payment=PaymentMethod.CASH,
+                household_id=villager.household_id,
+            )
+        flash(_("已为 %(name)s 登记认购", name=villager.name), "success")
+    except CunzhanError as error:
+        flash(error.message, "error")
+    return redirect(url_for(".dashboard", campaign_id=campaign_id))
+
+
+@blueprint.route("/<int:campaign_id>/close", methods=["POST"])
+@roles(Role.AGENT)
+def close(campaign_id: int) -> Response:
+    """The agent closes the campaign now (it also closes by itself at the deadline)."""
+    _organised(campaign_id)
+    # Closing runs its own transactions; end this request's read so SQLite's writer
+    # lock is free for them.
+    get_session().commit()
+    result = close_campaign(database().write_sessions, campaign_id, early=True)
+    if not result.claimed:
+        flash(_("这个团购已经在结算或已结束"), "info")
+    elif result.problems:
+        flash(_("部分认购未能结算，稍后会自动重试：") + "; ".join(result.problems), "error")
+    elif result.status is CampaignStatus.SUCCEEDED:
+        flash(_("成团！已按最终价格结算所有认购。"), "success")
+    else:
+        flash(_("未达成团数量，所有冻结款项已释放。"), "info")
+    return redirect(url_for(".dashboard", campaign_id=campaign_id))
