@@ -20,6 +20,7 @@ class Role(StrEnum):
     CADRE = "cadre"
     DISPATCHER = "dispatcher"
     ADMIN = "admin"
+    SUPPLIER = "supplier"  # a member merchant listing seeds, fertiliser, daily goods
 
 
 class _Located:

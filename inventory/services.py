@@ -47,11 +47,13 @@ MAX_QUANTITY = 1_000_000
 
 @dataclass(frozen=True)
 class StockLine:
-    """``quantity`` units of ``sku`` at ``location_id``."""
+    """``quantity`` units of ``sku`` at ``location_id``, held under ``reference`` when given
+    (one reservation call may hold for several orders, so that all its locks come first)."""
 
     sku: str
     location_id: int
     quantity: int
+    reference: str = ""
 
 
 # --- locations ---------------------------------------------------------------------
@@ -272,30 +274,30 @@ def reserve(
     ``replacing`` names an earlier hold (a cart's) whose units are released in the same
     locked step, so the holder never loses them to another buyer in between.
     """
-    wanted: dict[tuple[str, int], int] = defaultdict(int)
+    wanted: dict[tuple[str, int, str], int] = defaultdict(int)
     for line in lines:
         _check_quantity(line.quantity)
-        wanted[(line.sku, line.location_id)] += line.quantity
-    levels = {key: _level(session, sku=key[0], location_id=key[1], create=False) for key in wanted}
+        wanted[(line.sku, line.location_id, line.reference or reference)] += line.quantity
+    keys = {(sku, location) for sku, location, _ in wanted}
+    levels = {key: _level(session, sku=key[0], location_id=key[1], create=False) for key in keys}
+    level_ids = [level.id for level in levels.values() if level is not None]
     previous = _active(session, replacing) if replacing else []
-    _lock_levels(
-        session, [lvl.id for lvl in levels.values() if lvl] + [r.stock_level_id for r in previous]
-    )
-    _release_expired_on(session, [lvl.id for lvl in levels.values() if lvl])
+    _lock_levels(session, level_ids + [r.stock_level_id for r in previous])
+    _release_expired_on(session, level_ids)
     for held in previous:
         _release_one(session, held, reason="转为订单 (hold replaced by the order)")
     reservations = []
-    for (sku, location_id), quantity in sorted(
-        wanted.items(), key=lambda kv: _sort_key(levels[kv[0]])
+    for (sku, location_id, held_for), quantity in sorted(
+        wanted.items(), key=lambda item: _sort_key(levels[item[0][:2]])
     ):
         level = levels[(sku, location_id)]
-        change = _Change(MovementKind.RESERVATION, reference, "", actor_id)
+        change = _Change(MovementKind.RESERVATION, held_for, "", actor_id)
         if level is None or not _apply(
             session, level.id, change, on_hand_delta=0, reserved_delta=quantity
         ):
             raise OutOfStock(sku=sku, requested=quantity, available=_available_now(session, level))
         reservation = Reservation(
-            stock_level_id=level.id, reference=reference, quantity=quantity, expires_at=expires_at
+            stock_level_id=level.id, reference=held_for, quantity=quantity, expires_at=expires_at
         )
         session.add(reservation)
         reservations.append(reservation)

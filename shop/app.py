@@ -30,6 +30,12 @@ from shop.groupbuys import api as groupbuys_api
 from shop.groupbuys import tasks as groupbuys_tasks
 from shop.groupbuys import views as groupbuys_views
 from shop import views as home_views
+from shop.catalog import api as catalog_api
+from shop.catalog import views as catalog_views
+from shop.orders import api as orders_api
+from shop.orders import cli as orders_cli
+from shop.orders import views as orders_views
+from shop.orders.handlers import connect_handlers
 
 TRANSLATIONS = str(Path(__file__).parent / "translations")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024 + 64 * 1024  # a 5 MiB photo plus the form around it
@@ -75,6 +81,18 @@ def _install_payment_gateways(settings: Settings) -> None:
     install_gateways(Gateways(cash=CashGateway(), online=online))
 
 
+def _install_storefront(app: Flask, api: Any) -> None:
+    """Catalog, listings, cart and orders; orders follow payments through its signals."""
+    api.register_blueprint(catalog_api.blueprint)
+    api.register_blueprint(orders_api.orders_api)
+    api.register_blueprint(orders_api.cart_api)
+    app.register_blueprint(catalog_views.catalog)
+    app.register_blueprint(catalog_views.listings)
+    app.register_blueprint(orders_views.blueprint)
+    app.cli.add_command(orders_cli.inventory_group)
+    connect_handlers()
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` overrides Flask settings and DATABASE_URL/SECRET_KEY."""
     config = dict(config or {})
@@ -98,6 +116,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(core_api.login)
     app.register_blueprint(core_views.blueprint)
     app.register_blueprint(home_views.blueprint)
+    _install_storefront(app, api)
     app.register_blueprint(payments_views.blueprint)
     api.register_blueprint(groupbuys_api.blueprint)
     app.register_blueprint(groupbuys_views.blueprint)

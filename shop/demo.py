@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from core.demo import DEMO_PASSWORD, DemoTownship, build_township
 from core.models import County
+from shop.orders.demo import load_storefront_demo
 
 DemoStep = Callable[[Session, DemoTownship], None]
 DEMO_STEPS: list[DemoStep] = []
+DEMO_STEPS.append(load_storefront_demo)
 
 
 def database_is_empty(session: Session) -> bool:

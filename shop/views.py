@@ -36,12 +36,17 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
     ),
     Role.AGENT: (
         Action(_l("站点工作台"), "station.desk"),
+        Action(_l("本站订单与收款"), "orders.station_orders"),
         Action(_l("审核上架申请"), "listings.review_queue"),
         Action(_l("代客下单"), "orders.assisted"),
     ),
     Role.CADRE: (Action(_l("今天的配送路线"), "cadre.today"),),
     Role.DISPATCHER: (Action(_l("调度看板"), "dispatch.board"),),
     Role.ADMIN: (Action(_l("接口文档"), "api-docs.openapi_swagger_ui"),),
+    Role.SUPPLIER: (
+        Action(_l("上架商品"), "listings.my_listings"),
+        Action(_l("待备货订单"), "orders.to_prepare"),
+    ),
 }
 ROLE_NAMES = {
     Role.VILLAGER: _l("村民"),
@@ -50,6 +55,7 @@ ROLE_NAMES = {
     Role.CADRE: _l("村干部"),
     Role.DISPATCHER: _l("乡镇调度"),
     Role.ADMIN: _l("管理员"),
+    Role.SUPPLIER: _l("供货商"),
 }
 
 

@@ -1,0 +1,71 @@
+"""``GET /api/v1/products`` and ``GET /api/v1/products/{id}`` of the public API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_smorest import Blueprint
+
+from core.access import public
+from core.flask_db import get_session
+from core.schemas import ErrorSchema
+from shop.catalog import services
+from shop.catalog.models import Category, Product
+from shop.catalog.schemas import ProductDetailOut, ProductPageOut, ProductQuery
+
+blueprint = Blueprint(
+    "catalog_api", __name__, url_prefix="/api/v1/products", description="商品 (listed products)"
+)
+
+
+def product_payload(product: Product, stock: int) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "title": product.title,
+        "price_fen": product.price_fen,
+        "unit": product.unit_name,
+        "stock": stock,
+        "village": product.origin_village.name,
+        "farmer": product.seller.name,
+    }
+
+
+@blueprint.route("")
+@blueprint.arguments(ProductQuery, location="query")
+@blueprint.response(200, ProductPageOut)
+@blueprint.alt_response(422, schema=ErrorSchema, description="bad query")
+@public
+def list_products(query: dict[str, Any]) -> dict[str, Any]:
+    """Listed products, newest first, 20 a page; filter by words, category and village."""
+    session = get_session()
+    category = Category(query["category"]) if "category" in query else None
+    found = services.browse(
+        session,
+        q=query["q"],
+        category=category,
+        village_id=query.get("village"),
+        page=query["page"],
+    )
+    stock = services.stock_of(session, found.items)
+    return {
+        "items": [product_payload(p, stock[p.id]) for p in found.items],
+        "page": found.page,
+        "pages": found.pages,
+    }
+
+
+@blueprint.route("/<int:product_id>")
+@blueprint.response(200, ProductDetailOut)
+@blueprint.alt_response(404, schema=ErrorSchema, description="no such listed product")
+@public
+def get_product(product_id: int) -> dict[str, Any]:
+    """One listed product with its stock."""
+    session = get_session()
+    product = services.listed_product(session, product_id)
+    return {
+        **product_payload(product, services.stock_of(session, [product])[product.id]),
+        "description": product.description,
+        "category": product.category.value,
+        "photos": [url_for("catalog.photo", name=photo.name) for photo in product.photos],
+    }

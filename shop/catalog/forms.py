@@ -1,0 +1,61 @@
+"""The seller's listing form and the agent's reject form (Flask-WTF: CSRF checked)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from core.money import MoneyError, yuan_to_fen
+from shop.catalog.models import CATEGORY_NAMES, MAX_PHOTOS, UNIT_NAMES
+
+
+def _price_in_yuan(_form: FlaskForm, field: StringField) -> None:
+    try:
+        fen = yuan_to_fen(field.data or "")
+    except MoneyError as error:
+        raise ValidationError(_l("请填写价格（元），如 12.50")) from error
+    if fen <= 0:
+        raise ValidationError(_l("价格必须大于 0"))
+
+
+class ListingForm(FlaskForm):  # type: ignore[misc]
+    title = StringField(_l("商品名称"), validators=[DataRequired(_l("请填写名称")), Length(max=60)])
+    description = TextAreaField(
+        _l("介绍（农场的故事、品种、种植方式）"), validators=[Length(max=2000)]
+    )
+    category = SelectField(
+        _l("类别"), choices=[(c.value, name) for c, name in CATEGORY_NAMES.items()]
+    )
+    unit = SelectField(_l("单位"), choices=[(u.value, name) for u, name in UNIT_NAMES.items()])
+    price = StringField(
+        _l("单价（元）"), validators=[DataRequired(_l("请填写价格")), _price_in_yuan]
+    )
+    weight_g = IntegerField(
+        _l("每单位重量（克）"),
+        default=500,
+        validators=[InputRequired(_l("请填写重量")), NumberRange(1, 100_000)],
+    )
+    origin_village = SelectField(_l("产地"), coerce=int)
+    stock = IntegerField(
+        _l("送到村站的数量"), default=0, validators=[InputRequired(), NumberRange(0, 1000)]
+    )
+    photos = MultipleFileField(
+        _l("照片（最多 %(n)s 张，JPEG/PNG/WebP，每张 5 MB 以内）", n=MAX_PHOTOS)
+    )
+
+    @property
+    def price_fen(self) -> int:
+        return yuan_to_fen(self.price.data or "")
+
+
+class StockForm(FlaskForm):  # type: ignore[misc]
+    quantity = IntegerField(_l("增加数量"), validators=[InputRequired(), NumberRange(1, 1000)])
+
+
+class RejectForm(FlaskForm):  # type: ignore[misc]
+    reason = TextAreaField(
+        _l("退回原因（农户会看到）"), validators=[DataRequired(_l("请写明原因")), Length(max=300)]
+    )

@@ -1,0 +1,148 @@
+"""Products listed by farmers and suppliers, their photos, and the listing's life cycle.
+
+A product's stock lives in ``inventory`` under the sku ``product:<id>`` at the stock
+location of the seller's village station (``location_id``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, enum_column_type
+from core.models import User, Village
+from core.statemachine import TransitionTable
+from core.timeutil import utcnow
+from inventory.models import StockLocation
+
+MAX_PHOTOS = 6
+
+
+class Category(StrEnum):
+    GRAIN = "grain"
+    EGGS = "eggs"
+    VEGETABLES = "vegetables"
+    FRUIT = "fruit"
+    TEA = "tea"
+    SPECIALTY = "specialty"
+    SEEDS = "seeds"
+    FERTILISER = "fertiliser"
+    DAILY = "daily"
+
+
+CATEGORY_NAMES = {
+    Category.GRAIN: _l("米面粮油"),
+    Category.EGGS: _l("禽蛋肉类"),
+    Category.VEGETABLES: _l("时令蔬菜"),
+    Category.FRUIT: _l("新鲜水果"),
+    Category.TEA: _l("茶叶"),
+    Category.SPECIALTY: _l("土特产"),
+    Category.SEEDS: _l("种子种苗"),
+    Category.FERTILISER: _l("化肥农资"),
+    Category.DAILY: _l("日用百货"),
+}
+
+
+class Unit(StrEnum):
+    JIN = "jin"
+    KG = "kg"
+    BAG = "bag"
+    BOX = "box"
+    PIECE = "piece"
+
+
+UNIT_NAMES = {Unit.JIN: "斤", Unit.KG: "公斤", Unit.BAG: "袋", Unit.BOX: "箱", Unit.PIECE: "个"}
+
+
+class ListingStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    LISTED = "listed"
+    DELISTED = "delisted"
+
+
+LISTING_STATUS_NAMES = {
+    ListingStatus.DRAFT: _l("草稿"),
+    ListingStatus.PENDING_REVIEW: _l("待审核"),
+    ListingStatus.LISTED: _l("在售"),
+    ListingStatus.DELISTED: _l("已下架"),
+}
+
+# A rejected listing goes back to draft with the agent's reason; a delisted one must be
+# reviewed again before it sells again.
+LISTING_TRANSITIONS = TransitionTable(
+    "listing",
+    {
+        ListingStatus.DRAFT: frozenset({ListingStatus.PENDING_REVIEW}),
+        ListingStatus.PENDING_REVIEW: frozenset({ListingStatus.LISTED, ListingStatus.DRAFT}),
+        ListingStatus.LISTED: frozenset({ListingStatus.DELISTED}),
+        ListingStatus.DELISTED: frozenset({ListingStatus.PENDING_REVIEW}),
+    },
+)
+
+
+class Product(Base):
+    __tablename__ = "product"
+    __table_args__ = (
+        CheckConstraint("price_fen > 0", name="price_positive"),
+        Index("ix_product_status_category", "status", "category"),
+        Index("ix_product_status_village", "status", "origin_village_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    origin_village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_location.id"), index=True)
+    title: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[Category] = mapped_column(enum_column_type(Category))
+    unit: Mapped[Unit] = mapped_column(enum_column_type(Unit))
+    price_fen: Mapped[int]
+    weight_g: Mapped[int] = mapped_column(default=500)  # per unit, for delivery rounds
+    status: Mapped[ListingStatus] = mapped_column(
+        enum_column_type(ListingStatus), default=ListingStatus.DRAFT
+    )
+    reject_reason: Mapped[str] = mapped_column(String(300), default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    seller: Mapped[User] = relationship(foreign_keys=[seller_id])
+    origin_village: Mapped[Village] = relationship()
+    location: Mapped[StockLocation] = relationship()
+    photos: Mapped[list[ProductPhoto]] = relationship(
+        back_populates="product", order_by="ProductPhoto.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def sku(self) -> str:
+        return sku_of(self.id)
+
+    @property
+    def unit_name(self) -> str:
+        return UNIT_NAMES[self.unit]
+
+
+def sku_of(product_id: int) -> str:
+    return f"product:{product_id}"
+
+
+class ProductPhoto(Base):
+    """A re-encoded photo stored under a random name (``<name>.jpg`` and ``<name>_t.jpg``)."""
+
+    __tablename__ = "product_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    width: Mapped[int]
+    height: Mapped[int]
+
+    product: Mapped[Product] = relationship(back_populates="photos")

@@ -1,0 +1,94 @@
+"""Photo intake: accept JPEG, PNG or WebP by their content (never the name or the
+declared type), re-encode with Pillow so that EXIF (GPS position!) and anything hidden
+in the file is dropped, and store under a random name.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from core.errors import CunzhanError, InvalidInput
+from core.settings import INSTANCE_DIR
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+FULL_SIZE = 1600
+THUMB_SIZE = 360
+NAME_ALPHABET_BYTES = 16
+
+
+class PhotoTooLarge(CunzhanError):
+    code = "too_large"
+    status = 413
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    name: str
+    width: int
+    height: int
+
+
+def default_photo_dir() -> Path:
+    """Where photos live unless the app sets ``PHOTO_DIR``: ``CUNZHAN_PHOTO_DIR`` or
+    ``instance/photos``."""
+    return Path(os.environ.get("CUNZHAN_PHOTO_DIR") or INSTANCE_DIR / "photos")
+
+
+def photo_path(directory: Path, name: str, *, thumb: bool = False) -> Path:
+    return directory / (f"{name}_t.jpg" if thumb else f"{name}.jpg")
+
+
+def _decode(data: bytes) -> Image.Image:
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PhotoTooLarge("照片不能超过 5 MB (a photo may be at most 5 MiB)")
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.format not in ACCEPTED_FORMATS:
+            raise InvalidInput("只接受 JPEG、PNG 或 WebP 照片 (JPEG, PNG or WebP only)")
+        if image.width * image.height > MAX_PIXELS:
+            raise InvalidInput("照片像素太多 (the photo has too many pixels)")
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise InvalidInput("这不是一张可用的照片 (not a readable image)") from error
+    return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Turn the picture upright (by its EXIF orientation) and into plain RGB on white."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _save(image: Image.Image, path: Path, size: int) -> None:
+    copy = image.copy()
+    copy.thumbnail((size, size))
+    copy.save(path, "JPEG", quality=82, optimize=True)  # no exif= given: none is written
+
+
+def store_photo(directory: Path, data: bytes) -> StoredPhoto:
+    """Check, re-encode and store one uploaded photo; raises 413/422 errors for bad ones."""
+    image = _flatten(_decode(data))
+    directory.mkdir(parents=True, exist_ok=True)
+    name = secrets.token_hex(NAME_ALPHABET_BYTES)
+    _save(image, photo_path(directory, name), FULL_SIZE)
+    _save(image, photo_path(directory, name, thumb=True), THUMB_SIZE)
+    with Image.open(photo_path(directory, name)) as stored:
+        return StoredPhoto(name=name, width=stored.width, height=stored.height)
+
+
+def delete_photo(directory: Path, name: str) -> None:
+    for thumb in (False, True):
+        photo_path(directory, name, thumb=thumb).unlink(missing_ok=True)

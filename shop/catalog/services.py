@@ -1,0 +1,367 @@
+"""Listing, review and browsing of products. Plain functions: they flush, never commit.
+
+Object-level access lives here: a seller touches only their own products (others' are
+404, as if they did not exist), an agent reviews only the products stocked at their
+own station (403 for another station's).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.models import Role, User, Village
+from core.timeutil import utcnow
+from inventory import services as inventory
+from inventory.models import StockLocation
+from shop.catalog.models import (
+    LISTING_TRANSITIONS,
+    MAX_PHOTOS,
+    Category,
+    ListingStatus,
+    Product,
+    ProductPhoto,
+    Unit,
+    sku_of,
+)
+from shop.catalog.photos import delete_photo, store_photo
+
+MAX_PRICE_FEN = 10_000_000  # ¥100,000 a unit is surely a typo
+MAX_TITLE = 60
+MAX_DESCRIPTION = 2000
+MAX_REASON = 300
+PER_PAGE = 20
+SELLER_ROLES = frozenset({Role.FARMER, Role.SUPPLIER})
+
+
+@dataclass(frozen=True)
+class ListingInput:
+    title: str
+    description: str
+    category: Category
+    unit: Unit
+    price_fen: int
+    origin_village_id: int
+    weight_g: int = 500
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[Product]
+    page: int
+    pages: int
+    total: int
+
+
+# --- sellers -----------------------------------------------------------------------
+
+
+def _seller_village(seller: User) -> Village:
+    if not seller.roles & SELLER_ROLES:
+        raise Forbidden("只有农户或供货商可以上架 (only farmers and suppliers list goods)")
+    if seller.household is None:
+        raise InvalidInput("账号没有登记所在村 (the account has no home village)")
+    return seller.household.village
+
+
+def _checked(session: Session, station: Village, data: ListingInput) -> ListingInput:
+    title = data.title.strip()
+    if not 0 < len(title) <= MAX_TITLE:
+        raise InvalidInput(f"名称需 1 到 {MAX_TITLE} 个字 (title: 1-{MAX_TITLE} characters)")
+    if len(data.description) > MAX_DESCRIPTION:
+        raise InvalidInput(f"介绍最多 {MAX_DESCRIPTION} 字 (description too long)")
+    price = data.price_fen
+    if isinstance(price, bool) or not isinstance(price, int) or not 0 < price <= MAX_PRICE_FEN:
+        raise InvalidInput("价格须大于 0 元且不超过 10 万元 (price must be above ¥0)")
+    if not 0 < data.weight_g <= 100_000:
+        raise InvalidInput("单件重量应在 1 克到 100 公斤之间 (weight: 1 g to 100 kg)")
+    origin = session.get(Village, data.origin_village_id)
+    if origin is None or origin.township_id != station.township_id:
+        raise InvalidInput("产地须是本乡镇的村 (origin must be a village of this township)")
+    return ListingInput(
+        title,
+        data.description.strip(),
+        Category(data.category),
+        Unit(data.unit),
+        price,
+        origin.id,
+        data.weight_g,
+    )
+
+
+def create_listing(session: Session, *, seller: User, data: ListingInput) -> Product:
+    """A new draft, stocked at the station of the seller's village."""
+    station = _seller_village(seller)
+    data = _checked(session, station, data)
+    product = Product(
+        seller_id=seller.id,
+        location_id=inventory.station_location(session, village_id=station.id).id,
+        title=data.title,
+        description=data.description,
+        category=data.category,
+        unit=data.unit,
+        price_fen=data.price_fen,
+        origin_village_id=data.origin_village_id,
+        weight_g=data.weight_g,
+        status=ListingStatus.DRAFT,
+    )
+    session.add(product)
+    session.flush()
+    return product
+
+
+def own_product(session: Session, *, seller: User, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None or product.seller_id != seller.id:
+        raise NotFound("找不到这个商品 (no such product)")
+    return product
+
+
+def update_listing(
+    session: Session, *, seller: User, product_id: int, data: ListingInput
+) -> Product:
+    """Edit a draft or delisted product (a listed one is delisted first)."""
+    product = own_product(session, seller=seller, product_id=product_id)
+    if product.status not in (ListingStatus.DRAFT, ListingStatus.DELISTED):
+        raise InvalidInput("审核中或在售的商品不能修改 (withdraw or delist it first)")
+    data = _checked(session, _seller_village(seller), data)
+    for field in (
+        "title",
+        "description",
+        "category",
+        "unit",
+        "price_fen",
+        "origin_village_id",
+        "weight_g",
+    ):
+        setattr(product, field, getattr(data, field))
+    session.flush()
+    return product
+
+
+def add_photo(
+    session: Session, *, seller: User, product_id: int, directory: Path, data: bytes
+) -> ProductPhoto:
+    product = own_product(session, seller=seller, product_id=product_id)
+    if len(product.photos) >= MAX_PHOTOS:
+        raise InvalidInput(f"最多 {MAX_PHOTOS} 张照片 (at most {MAX_PHOTOS} photos)")
+    stored = store_photo(directory, data)
+    photo = ProductPhoto(
+        name=stored.name, width=stored.width, height=stored.height, position=len(product.photos)
+    )
+    product.photos.append(photo)
+    session.flush()
+    return photo
+
+
+def remove_photo(
+    session: Session, *, seller: User, product_id: int, photo_id: int, directory: Path
+) -> None:
+    product = own_product(session, seller=seller, product_id=product_id)
+    photo = next((p for p in product.photos if p.id == photo_id), None)
+    if photo is None:
+        raise NotFound("找不到这张照片 (no such photo)")
+    product.photos.remove(photo)
+    session.flush()
+    delete_photo(directory, photo.name)
+
+
+def _move(product: Product, target: ListingStatus) -> None:
+    LISTING_TRANSITIONS.check(product.status, target)
+    product.status = target
+
+
+def submit_for_review(session: Session, *, seller: User, product_id: int) -> Product:
+    product = own_product(session, seller=seller, product_id=product_id)
+    _move(product, ListingStatus.PENDING_REVIEW)
+    product.reject_reason = ""
+    session.flush()
+    return product
+
+
+def add_stock(session: Session, *, seller: User, product_id: int, quantity: int) -> int:
+    """The seller brings ``quantity`` more units to the station; returns units for sale."""
+    product = own_product(session, seller=seller, product_id=product_id)
+    inventory.receive(
+        session,
+        sku=product.sku,
+        location_id=product.location_id,
+        quantity=quantity,
+        actor_id=seller.id,
+        reason="农户送货到村站 (seller brought goods)",
+    )
+    return inventory.available(session, sku=product.sku, location_id=product.location_id)
+
+
+def delist(session: Session, *, user: User, product_id: int) -> Product:
+    """The seller, or the agent of its station, takes a listed product off sale."""
+    product = session.get(Product, product_id)
+    if product is None or not (product.seller_id == user.id or _reviews(user, product)):
+        raise NotFound("找不到这个商品 (no such product)")
+    _move(product, ListingStatus.DELISTED)
+    session.flush()
+    return product
+
+
+def seller_products(session: Session, *, seller: User) -> Sequence[Product]:
+    return session.scalars(
+        select(Product)
+        .where(Product.seller_id == seller.id)
+        .options(selectinload(Product.photos))
+        .order_by(Product.id.desc())
+    ).all()
+
+
+# --- station review ----------------------------------------------------------------
+
+
+def _reviews(agent: User, product: Product) -> bool:
+    return product.location.village_id in agent.villages_for(Role.AGENT)
+
+
+def review_queue(session: Session, *, agent: User) -> Sequence[Product]:
+    return session.scalars(
+        select(Product)
+        .join(StockLocation, Product.location_id == StockLocation.id)
+        .where(
+            Product.status == ListingStatus.PENDING_REVIEW,
+            StockLocation.village_id.in_(agent.villages_for(Role.AGENT)),
+        )
+        .options(
+            joinedload(Product.seller),
+            joinedload(Product.origin_village),
+            selectinload(Product.photos),
+        )
+        .order_by(Product.id)
+    ).all()
+
+
+def product_for_review(session: Session, *, agent: User, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("找不到这个商品 (no such product)")
+    if not _reviews(agent, product):
+        raise Forbidden("这不是您站点的商品 (not a product of your station)")
+    return product
+
+
+def approve(session: Session, *, agent: User, product_id: int) -> Product:
+    product = product_for_review(session, agent=agent, product_id=product_id)
+    _move(product, ListingStatus.LISTED)
+    product.reviewed_by_id, product.reviewed_at, product.reject_reason = agent.id, utcnow(), ""
+    session.flush()
+    return product
+
+
+def reject(session: Session, *, agent: User, product_id: int, reason: str) -> Product:
+    """Send it back to the seller's drafts with a reason they will read."""
+    reason = reason.strip()
+    if not 0 < len(reason) <= MAX_REASON:
+        raise InvalidInput("请写明退回原因 (say why it is sent back)")
+    product = product_for_review(session, agent=agent, product_id=product_id)
+    if product.status is not ListingStatus.PENDING_REVIEW:
+        raise InvalidInput("只有待审核的商品可以退回 (only pending listings can be rejected)")
+    _move(product, ListingStatus.DRAFT)
+    product.reviewed_by_id, product.reviewed_at, product.reject_reason = agent.id, utcnow(), reason
+    session.flush()
+    return product
+
+
+# --- the storefront ----------------------------------------------------------------
+
+
+def listed_product(session: Session, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None or product.status is not ListingStatus.LISTED:
+        raise NotFound("找不到这个商品 (no such product)")
+    return product
+
+
+def viewable_product(session: Session, *, user: User | None, product_id: int) -> Product:
+    """A listed product for anyone; an unlisted one only for its seller and its station agent."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("找不到这个商品 (no such product)")
+    if product.status is ListingStatus.LISTED:
+        return product
+    if user is not None and (product.seller_id == user.id or _reviews(user, product)):
+        return product
+    raise NotFound("找不到这个商品 (no such product)")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _listed_query(q: str, category: Category | None, village_id: int | None) -> Select[Product]:
+    query = select(Product).where(Product.status == ListingStatus.LISTED)
+    if q.strip():
+        pattern = f"%{_escape_like(q.strip())}%"
+        query = query.where(
+            or_(
+                Product.title.ilike(pattern, escape="\\"),
+                Product.description.ilike(pattern, escape="\\"),
+            )
+        )
+    if category is not None:
+        query = query.where(Product.category == category)
+    if village_id is not None:
+        query = query.where(Product.origin_village_id == village_id)
+    return query
+
+
+def browse(
+    session: Session,
+    *,
+    q: str = "",
+    category: Category | None = None,
+    village_id: int | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> ProductPage:
+    """One page of listed products, newest first, filtered by words, category and village."""
+    query = _listed_query(q, category, village_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), pages)
+    items = (
+        session.scalars(
+            query.options(
+                joinedload(Product.seller),
+                joinedload(Product.origin_village),
+                selectinload(Product.photos),
+            )
+            .order_by(Product.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+        .unique()
+        .all()
+    )
+    return ProductPage(list(items), page, pages, total)
+
+
+def stock_of(session: Session, products: Sequence[Product]) -> dict[int, int]:
+    """Units for sale of each product (0 when none was ever received)."""
+    found = inventory.available_many(session, [(p.sku, p.location_id) for p in products])
+    return {p.id: found.get((sku_of(p.id), p.location_id), 0) for p in products}
+
+
+def township_villages(session: Session, *, user: User) -> Sequence[Village]:
+    """The villages of the user's township (choices for a product's origin)."""
+    if user.household is None:
+        return []
+    township_id = user.household.village.township_id
+    return session.scalars(
+        select(Village).where(Village.township_id == township_id).order_by(Village.id)
+    ).all()
+
+
+def all_villages(session: Session) -> Sequence[Village]:
+    return session.scalars(select(Village).order_by(Village.id)).all()

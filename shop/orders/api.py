@@ -1,0 +1,137 @@
+"""Cart, checkout and orders in the JSON API, with ``POST /api/v1/orders`` and
+``GET /api/v1/orders/{id}`` exactly as DESIGN.md lists them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from core.access import require_account, signed_in
+from core.flask_db import get_session, unit_of_work
+from core.schemas import ErrorSchema
+from payments.models import PaymentMethod
+from shop.orders import services
+from shop.orders.models import Delivery, Order
+from shop.orders.schemas import CartOut, CartQuantityIn, OrderIn, OrderOut
+
+orders_api = Blueprint(
+    "orders_api", __name__, url_prefix="/api/v1/orders", description="订单 (orders)"
+)
+cart_api = Blueprint("cart_api", __name__, url_prefix="/api/v1/cart", description="购物车 (cart)")
+
+
+def order_payload(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "status": order.status.value,
+        "total_fen": order.total_fen,
+        "delivery": order.delivery.value,
+        "payment": order.payment_method.value,
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "title": line.title,
+                "quantity": line.quantity,
+                "unit_price_fen": line.unit_price_fen,
+                "total_fen": line.total_fen,
+            }
+            for line in order.lines
+        ],
+    }
+
+
+def _cart_payload() -> dict[str, Any]:
+    session, user = get_session(), require_account()
+    items = services.cart_items(session, user=user)
+    lines = [
+        {
+            "product_id": i.product_id,
+            "title": i.product.title,
+            "quantity": i.quantity,
+            "unit_price_fen": i.product.price_fen,
+            "total_fen": i.product.price_fen * i.quantity,
+        }
+        for i in items
+    ]
+    return {
+        "lines": lines,
+        "total_fen": sum(line["total_fen"] for line in lines),
+        "held_until": services.cart_hold_expiry(session, user=user),
+    }
+
+
+@orders_api.route("", methods=["POST"])
+@orders_api.arguments(OrderIn)
+@orders_api.response(201, OrderOut)
+@orders_api.alt_response(401, schema=ErrorSchema, description="not signed in")
+@orders_api.alt_response(404, schema=ErrorSchema, description="a product is not for sale")
+@orders_api.alt_response(409, schema=ErrorSchema, description="stock ran out, or several sellers")
+@orders_api.alt_response(422, schema=ErrorSchema, description="invalid order")
+@signed_in
+def place_order(data: dict[str, Any]) -> dict[str, Any]:
+    """Place an order of one seller's products; takes the stock (the caller's cart hold first)."""
+    user = require_account()
+    lines = [services.LineInput(line["product_id"], line["quantity"]) for line in data["lines"]]
+    with unit_of_work() as session:
+        orders = services.place_orders(
+            session,
+            buyer=user,
+            placed_by=user,
+            lines=lines,
+            delivery=Delivery(data["delivery"]),
+            payment=PaymentMethod(data["payment"]),
+            single_seller=True,
+        )
+        return order_payload(orders[0])
+
+
+@orders_api.route("/<int:order_id>")
+@orders_api.response(200, OrderOut)
+@orders_api.alt_response(401, schema=ErrorSchema, description="not signed in")
+@orders_api.alt_response(404, schema=ErrorSchema, description="not the caller's order")
+@signed_in
+def get_order(order_id: int) -> dict[str, Any]:
+    """The caller's own order."""
+    return order_payload(
+        services.own_order(get_session(), user=require_account(), order_id=order_id)
+    )
+
+
+@cart_api.route("")
+@cart_api.response(200, CartOut)
+@cart_api.alt_response(401, schema=ErrorSchema, description="not signed in")
+@signed_in
+def get_cart() -> dict[str, Any]:
+    """The caller's cart and how long its stock is held."""
+    return _cart_payload()
+
+
+@cart_api.route("/items/<int:product_id>", methods=["PUT"])
+@cart_api.arguments(CartQuantityIn)
+@cart_api.response(200, CartOut)
+@cart_api.alt_response(401, schema=ErrorSchema, description="not signed in")
+@cart_api.alt_response(404, schema=ErrorSchema, description="no such listed product")
+@cart_api.alt_response(422, schema=ErrorSchema, description="invalid quantity")
+@signed_in
+def put_cart_item(data: dict[str, Any], product_id: int) -> dict[str, Any]:
+    """Set a product's quantity in the cart (0 removes it)."""
+    with unit_of_work() as session:
+        services.set_cart_quantity(
+            session, user=require_account(), product_id=product_id, quantity=data["quantity"]
+        )
+    return _cart_payload()
+
+
+@cart_api.route("/checkout", methods=["POST"])
+@cart_api.response(200, CartOut)
+@cart_api.alt_response(401, schema=ErrorSchema, description="not signed in")
+@cart_api.alt_response(404, schema=ErrorSchema, description="a product is no longer listed")
+@cart_api.alt_response(409, schema=ErrorSchema, description="stock ran out")
+@cart_api.alt_response(422, schema=ErrorSchema, description="the cart is empty")
+@signed_in
+def checkout() -> dict[str, Any]:
+    """Hold the cart's stock for 15 minutes; then ``POST /api/v1/orders`` places it."""
+    with unit_of_work() as session:
+        services.hold_cart(session, user=require_account())
+    return _cart_payload()

@@ -1,0 +1,152 @@
+"""Carts, orders and their lines. One order per seller: the seller packs it whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, enum_column_type
+from core.models import Household, User, Village
+from core.statemachine import TransitionTable
+from core.timeutil import utcnow
+from payments.models import PaymentMethod
+from shop.catalog.models import Product
+
+
+class Delivery(StrEnum):
+    DOOR = "door"  # carried to the house by the village cadre
+    PICKUP = "pickup"  # collected at the village station
+
+
+DELIVERY_NAMES = {Delivery.DOOR: _l("送货上门"), Delivery.PICKUP: _l("到村站自提")}
+PAYMENT_NAMES = {PaymentMethod.CASH: _l("到站付现金"), PaymentMethod.ONLINE: _l("在线支付")}
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    PACKED = "packed"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    PICKED_UP = "picked_up"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+ORDER_STATUS_NAMES = {
+    OrderStatus.PENDING_PAYMENT: _l("待付款"),
+    OrderStatus.PAID: _l("已付款，待备货"),
+    OrderStatus.PACKED: _l("已打包"),
+    OrderStatus.OUT_FOR_DELIVERY: _l("配送中"),
+    OrderStatus.DELIVERED: _l("已送达"),
+    OrderStatus.READY_FOR_PICKUP: _l("待自提"),
+    OrderStatus.PICKED_UP: _l("已取货"),
+    OrderStatus.CANCELLED: _l("已取消"),
+    OrderStatus.REFUNDED: _l("已退款"),
+}
+
+S = OrderStatus
+# The one table of order moves. A cash order may be packed before it is paid (the money
+# is taken at the counter or the door: 货到付款); the services enforce that detail.
+# Unpaid orders are cancelled, paid ones refunded; both put the goods back on sale.
+ORDER_TRANSITIONS = TransitionTable(
+    "order",
+    {
+        S.PENDING_PAYMENT: frozenset({S.PAID, S.PACKED, S.CANCELLED}),
+        S.PAID: frozenset({S.PACKED, S.REFUNDED}),
+        S.PACKED: frozenset({S.OUT_FOR_DELIVERY, S.READY_FOR_PICKUP, S.CANCELLED, S.REFUNDED}),
+        S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.READY_FOR_PICKUP}),
+        S.READY_FOR_PICKUP: frozenset({S.PICKED_UP, S.CANCELLED, S.REFUNDED}),
+    },
+)
+
+
+class CartItem(Base):
+    __tablename__ = "cart_item"
+    __table_args__ = (
+        UniqueConstraint("user_id", "product_id"),
+        CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    quantity: Mapped[int]
+
+    product: Mapped[Product] = relationship()
+
+
+class Order(Base):
+    __tablename__ = "shop_order"
+    __table_args__ = (
+        CheckConstraint("total_fen > 0", name="total_positive"),
+        Index("ix_shop_order_seller_status", "seller_id", "status"),
+        Index("ix_shop_order_station_status", "station_village_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    placed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    seller_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    station_village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
+    delivery: Mapped[Delivery] = mapped_column(enum_column_type(Delivery))
+    payment_method: Mapped[PaymentMethod] = mapped_column(enum_column_type(PaymentMethod))
+    status: Mapped[OrderStatus] = mapped_column(
+        enum_column_type(OrderStatus), default=OrderStatus.PENDING_PAYMENT
+    )
+    total_fen: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    buyer: Mapped[User] = relationship(foreign_keys=[buyer_id])
+    placed_by: Mapped[User] = relationship(foreign_keys=[placed_by_id])
+    seller: Mapped[User] = relationship(foreign_keys=[seller_id])
+    household: Mapped[Household] = relationship()
+    station_village: Mapped[Village] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+    @property
+    def reference(self) -> str:
+        return order_reference(self.id)
+
+    @property
+    def assisted(self) -> bool:
+        return self.placed_by_id != self.buyer_id
+
+
+def order_reference(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+class OrderLine(Base):
+    """A line with the title and price as they were when the order was placed."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity_range"),
+        CheckConstraint("unit_price_fen > 0", name="price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    title: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(10))
+    unit_price_fen: Mapped[int]
+    quantity: Mapped[int]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def total_fen(self) -> int:
+        return self.unit_price_fen * self.quantity

@@ -1,0 +1,286 @@
+"""Pages of the order flow: cart, checkout, my orders, the seller's orders to prepare,
+the station's orders (cash, handover) and assisted ordering (代购) at the counter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from core.access import require_account, roles, signed_in
+from core.errors import CunzhanError, InvalidInput
+from core.flask_db import get_session, unit_of_work
+from core.models import Role, User
+from payments.models import PaymentMethod
+from payments.services import online_payments_available, payment_for
+from shop.catalog.services import browse
+from shop.orders import services
+from shop.orders.models import (
+    DELIVERY_NAMES,
+    ORDER_STATUS_NAMES,
+    ORDER_TRANSITIONS,
+    PAYMENT_NAMES,
+    Delivery,
+    Order,
+)
+
+blueprint = Blueprint("orders", __name__, template_folder="templates")
+NAMES = {
+    "status_names": ORDER_STATUS_NAMES,
+    "delivery_names": DELIVERY_NAMES,
+    "payment_names": PAYMENT_NAMES,
+}
+
+
+def _form_int(name: str, low: int, high: int) -> int:
+    value = request.form.get(name, "").strip()
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise InvalidInput(_("数量须为 %(low)s 到 %(high)s 的整数", low=low, high=high))
+    return int(value)
+
+
+def _choice(name: str, enum: type[Delivery] | type[PaymentMethod]) -> Delivery | PaymentMethod:
+    value = request.form.get(name, "")
+    if value not in enum.__members__.values():
+        raise InvalidInput(_("请选择配送和付款方式"))
+    return enum(value)
+
+
+# --- cart and checkout ---------------------------------------------------------------
+
+
+@blueprint.route("/cart")
+@signed_in
+def cart() -> str:
+    session, user = get_session(), require_account()
+    items = services.cart_items(session, user=user)
+    return render_template(
+        "orders/cart.html", items=items, total=sum(i.product.price_fen * i.quantity for i in items)
+    )
+
+
+@blueprint.route("/cart/add", methods=["POST"])
+@signed_in
+def add_to_cart() -> Response:
+    product_id = _form_int("product_id", 1, 2**31 - 1)
+    with unit_of_work() as session:
+        services.add_to_cart(
+            session,
+            user=require_account(),
+            product_id=product_id,
+            quantity=_form_int("quantity", 1, 1000),
+        )
+    flash(_("已加入购物车"), "success")
+    return redirect(url_for("orders.cart"))
+
+
+@blueprint.route("/cart/update", methods=["POST"])
+@signed_in
+def update_cart() -> Response:
+    with unit_of_work() as session:
+        services.set_cart_quantity(
+            session,
+            user=require_account(),
+            product_id=_form_int("product_id", 1, 2**31 - 1),
+            quantity=_form_int("quantity", 0, 1000),
+        )
+    return redirect(url_for("orders.cart"))
+
+
+@blueprint.route("/cart/checkout", methods=["POST"])
+@signed_in
+def start_checkout() -> Response:
+    """Hold the cart's stock for 15 minutes, then show the order to confirm."""
+    try:
+        with unit_of_work() as session:
+            services.hold_cart(session, user=require_account())
+    except CunzhanError as error:
+        flash(error.message, "error")
+        return redirect(url_for("orders.cart"))
+    return redirect(url_for("orders.checkout"))
+
+
+@blueprint.route("/checkout", methods=["GET", "POST"])
+@signed_in
+def checkout() -> str | Response | tuple[str, int]:
+    user = require_account()
+    if request.method == "POST":
+        try:
+            with unit_of_work() as session:
+                items = services.cart_items(session, user=user)
+                orders = services.place_orders(
+                    session,
+                    buyer=user,
+                    placed_by=user,
+                    lines=[services.LineInput(i.product_id, i.quantity) for i in items],
+                    delivery=Delivery(_choice("delivery", Delivery)),
+                    payment=PaymentMethod(_choice("payment", PaymentMethod)),
+                )
+        except CunzhanError as error:
+            return _checkout_page(user, error.message), error.status
+        flash(_("下单成功！共 %(n)s 个订单", n=len(orders)), "success")
+        return redirect(url_for("orders.my_orders"))
+    return _checkout_page(user)
+
+
+def _checkout_page(user: User, error: str | None = None) -> str:
+    session = get_session()
+    items = services.cart_items(session, user=user)
+    return render_template(
+        "orders/checkout.html",
+        items=items,
+        error=error,
+        total=sum(i.product.price_fen * i.quantity for i in items),
+        hold_until=services.cart_hold_expiry(session, user=user),
+        online=online_payments_available(),
+        **NAMES,
+    )
+
+
+# --- orders ----------------------------------------------------------------------------
+
+
+@blueprint.route("/orders")
+@signed_in
+def my_orders() -> str:
+    orders = services.my_orders(get_session(), user=require_account())
+    return render_template("orders/list.html", orders=orders, heading=_("我的订单"), **NAMES)
+
+
+@blueprint.route("/orders/<int:order_id>")
+@signed_in
+def order_page(order_id: int) -> str:
+    session, user = get_session(), require_account()
+    order = services.order_for(session, user=user, order_id=order_id)
+    return render_template(
+        "orders/order.html",
+        order=order,
+        payment=payment_for(session, order.reference),
+        actions=_actions(user, order),
+        **NAMES,
+    )
+
+
+@blueprint.route("/orders/<int:order_id>/receipt")
+@signed_in
+def receipt(order_id: int) -> str:
+    session = get_session()
+    order = services.order_for(session, user=require_account(), order_id=order_id)
+    return render_template(
+        "orders/receipt.html", order=order, payment=payment_for(session, order.reference), **NAMES
+    )
+
+
+def _actions(user: User, order: Order) -> list[str]:
+    """The buttons this user sees on this order (the services check again on POST)."""
+    possible = ORDER_TRANSITIONS.targets(order.status)
+    at_station = order.station_village_id in user.villages_for(Role.AGENT)
+    shown = []
+    if order.seller_id == user.id and "packed" in possible:
+        shown.append("pack")
+    if at_station:
+        if order.status == "pending_payment" and order.payment_method == "cash":
+            shown.append("collect_cash")
+        if order.delivery == "pickup" and "ready_for_pickup" in possible:
+            shown.append("ready")
+        if "picked_up" in possible:
+            shown.append("hand_over")
+    if (
+        possible & {"cancelled", "refunded"}
+        and (at_station or order.status in ("pending_payment", "paid"))
+        and (at_station or user.id in (order.buyer_id, order.placed_by_id))
+    ):
+        shown.append("cancel")
+    return shown
+
+
+ORDER_ACTIONS: dict[str, tuple[Callable[..., Order], str, Any]] = {
+    "cancel": (services.cancel, "user", _l("订单已取消")),
+    "pack": (services.pack, "seller", _l("已标记为打包好")),
+    "ready": (services.mark_ready_for_pickup, "agent", _l("已到站，待村民自提")),
+    "collect-cash": (services.collect_cash, "agent", _l("已收现金")),
+    "hand-over": (services.hand_over, "agent", _l("已交货")),
+}
+
+
+@blueprint.route(
+    "/orders/<int:order_id>/<any(cancel, pack, ready, 'collect-cash', 'hand-over'):action>",
+    methods=["POST"],
+)
+@signed_in
+def order_action(order_id: int, action: str) -> Response:
+    service, who, done = ORDER_ACTIONS[action]
+    with unit_of_work() as session:
+        service(session, order_id=order_id, **{who: require_account()})
+    flash(str(done), "success")
+    return redirect(request.form.get("back") or url_for("orders.order_page", order_id=order_id))
+
+
+@blueprint.route("/seller/orders")
+@roles(Role.FARMER, Role.SUPPLIER)
+def to_prepare() -> str:
+    orders = services.orders_to_prepare(get_session(), seller=require_account())
+    return render_template(
+        "orders/list.html", orders=orders, heading=_("待备货订单"), pack=True, **NAMES
+    )
+
+
+@blueprint.route("/station/orders")
+@roles(Role.AGENT)
+def station_orders() -> str:
+    orders = services.station_orders(get_session(), agent=require_account())
+    return render_template(
+        "orders/list.html", orders=orders, heading=_("本站订单"), station=True, **NAMES
+    )
+
+
+# --- assisted ordering (代购) -------------------------------------------------------------
+
+
+@blueprint.route("/station/assisted", methods=["GET"])
+@roles(Role.AGENT)
+def assisted() -> str:
+    session, agent = get_session(), require_account()
+    query = request.args.get("q", "")[:20]
+    villager = None
+    if request.args.get("villager", type=int):
+        villager = services.villager_for_agent(
+            session, agent=agent, user_id=request.args.get("villager", type=int) or 0
+        )
+    return render_template(
+        "orders/assisted.html",
+        query=query,
+        villager=villager,
+        matches=services.find_villagers(session, agent=agent, query=query),
+        products=browse(session, q=request.args.get("product", "")[:60], per_page=50).items,
+        **NAMES,
+    )
+
+
+@blueprint.route("/station/assisted/<int:villager_id>", methods=["POST"])
+@roles(Role.AGENT)
+def place_assisted(villager_id: int) -> Response:
+    agent = require_account()
+    lines = [
+        services.LineInput(int(key.removeprefix("qty-")), _form_int(key, 0, 1000))
+        for key in request.form
+        if key.startswith("qty-")
+        and key[4:].isdigit()
+        and request.form[key].strip() not in ("", "0")
+    ]
+    with unit_of_work() as session:
+        buyer = services.villager_for_agent(session, agent=agent, user_id=villager_id)
+        orders = services.place_orders(
+            session,
+            buyer=buyer,
+            placed_by=agent,
+            lines=lines,
+            delivery=Delivery(_choice("delivery", Delivery)),
+            payment=PaymentMethod.CASH,
+        )
+    flash(_("已为 %(name)s 下单", name=buyer.name), "success")
+    return redirect(url_for("orders.receipt", order_id=orders[0].id))

@@ -1,0 +1,289 @@
+"""Listings, review, storefront, checkout and orders, through services, pages and the API."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.models import Role, User, Village
+from inventory import services as inventory
+from payments.models import PaymentMethod
+from shop.catalog import services as catalog
+from shop.catalog.models import ListingStatus
+from shop.orders import services as orders
+from shop.orders.handlers import connect_handlers
+from shop.orders.models import Delivery, OrderStatus
+from tests.shop.storefront_helpers import listed_product, png_bytes
+
+
+@pytest.fixture(autouse=True)
+def _handlers() -> None:
+    connect_handlers()  # what create_app does: orders follow payments' signals
+
+
+@pytest.fixture
+def village(make_village: Callable[..., Village]) -> Village:
+    return make_village()
+
+
+@pytest.fixture
+def people(make_user: Callable[..., User], village: Village) -> dict[str, User]:
+    return {
+        "farmer": make_user(Role.FARMER, village=village, name="王农户"),
+        "agent": make_user(Role.AGENT, village=village, name="李代办"),
+        "villager": make_user(Role.VILLAGER, village=village, name="张村民"),
+        "other_villager": make_user(Role.VILLAGER, village=village),
+        "other_farmer": make_user(Role.FARMER, village=village),
+        "other_agent": make_user(Role.AGENT),
+        "cadre": make_user(Role.CADRE, village=village),
+    }
+
+
+def test_a_listing_goes_from_draft_through_review_to_the_storefront(
+    db: Session, people: dict[str, User], tmp_path: Path
+) -> None:
+    farmer, agent = people["farmer"], people["agent"]
+    product = listed_product(db, farmer, agent, stock=0)
+    assert product.status is ListingStatus.LISTED
+    assert catalog.browse(db, q="香米").items == [product]
+    assert catalog.browse(db, q="鸭蛋").items == []
+    with pytest.raises(NotFound):
+        catalog.update_listing(
+            db,
+            seller=people["other_farmer"],
+            product_id=product.id,
+            data=catalog.ListingInput(
+                "x", "", product.category, product.unit, 100, product.origin_village_id
+            ),
+        )
+    with pytest.raises(Forbidden):  # another station's agent may not review it
+        catalog.product_for_review(db, agent=people["other_agent"], product_id=product.id)
+
+
+def test_rejection_returns_the_listing_to_draft_with_the_reason(
+    db: Session, people: dict[str, User]
+) -> None:
+    farmer, agent = people["farmer"], people["agent"]
+    product = catalog.create_listing(
+        db,
+        seller=farmer,
+        data=catalog.ListingInput(
+            "土鸡蛋",
+            "",
+            catalog.Category.EGGS,
+            catalog.Unit.PIECE,
+            150,
+            farmer.household.village_id if farmer.household else 0,
+        ),
+    )
+    catalog.submit_for_review(db, seller=farmer, product_id=product.id)
+    assert catalog.review_queue(db, agent=agent) == [product]
+    catalog.reject(db, agent=agent, product_id=product.id, reason="请补充产地照片")
+    assert (product.status, product.reject_reason) == (ListingStatus.DRAFT, "请补充产地照片")
+    assert catalog.browse(db).items == []
+
+
+@pytest.mark.parametrize("price_fen", [0, -100, 12.5, True])
+def test_prices_must_be_positive_integer_fen(
+    db: Session, people: dict[str, User], price_fen: object
+) -> None:
+    farmer = people["farmer"]
+    with pytest.raises(InvalidInput):
+        catalog.create_listing(
+            db,
+            seller=farmer,
+            data=catalog.ListingInput(
+                "米",
+                "",
+                catalog.Category.GRAIN,
+                catalog.Unit.JIN,
+                price_fen,  # type: ignore[arg-type]
+                farmer.household.village_id if farmer.household else 0,
+            ),
+        )
+
+
+def test_photos_are_checked_by_content_reencoded_and_stripped(
+    db: Session, people: dict[str, User], tmp_path: Path
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"])
+    image = Image.new("RGB", (40, 30), (10, 200, 10))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    photo = catalog.add_photo(
+        db,
+        seller=people["farmer"],
+        product_id=product.id,
+        directory=tmp_path,
+        data=buffer.getvalue(),
+    )
+    stored = (tmp_path / f"{photo.name}.jpg").read_bytes()
+    assert b"SecretCam" not in stored and len(photo.name) == 32
+    with pytest.raises(InvalidInput):
+        catalog.add_photo(
+            db,
+            seller=people["farmer"],
+            product_id=product.id,
+            directory=tmp_path,
+            data=b"GIF89a" + b"\0" * 100,
+        )
+    with pytest.raises(InvalidInput):
+        catalog.add_photo(
+            db,
+            seller=people["farmer"],
+            product_id=product.id,
+            directory=tmp_path,
+            data=b"<?php echo 1; ?>.jpg",
+        )
+
+
+def _order(db: Session, buyer: User, product_id: int, quantity: int = 1) -> orders.Order:  # type: ignore[name-defined]
+    (order,) = orders.place_orders(
+        db,
+        buyer=buyer,
+        placed_by=buyer,
+        lines=[orders.LineInput(product_id, quantity)],
+        delivery=Delivery.PICKUP,
+        payment=PaymentMethod.CASH,
+    )
+    return order
+
+
+def test_checkout_holds_then_the_order_takes_the_stock_and_cancel_returns_it(
+    db: Session, people: dict[str, User]
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"], stock=3)
+    villager = people["villager"]
+    orders.set_cart_quantity(db, user=villager, product_id=product.id, quantity=2)
+    orders.hold_cart(db, user=villager)
+    assert inventory.available(db, sku=product.sku, location_id=product.location_id) == 1
+    with pytest.raises(Conflict, match="只剩 1 件"):
+        _order(db, people["other_villager"], product.id, 2)
+    order = _order(db, villager, product.id, 2)
+    assert (order.status, order.total_fen) == (OrderStatus.PENDING_PAYMENT, 900)
+    assert orders.cart_items(db, user=villager) == []
+    orders.cancel(db, user=villager, order_id=order.id)
+    assert order.status is OrderStatus.CANCELLED
+    assert inventory.available(db, sku=product.sku, location_id=product.location_id) == 3
+
+
+def test_cash_at_the_counter_pays_the_order_then_pack_ready_and_hand_over(
+    db: Session, people: dict[str, User]
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"])
+    order = _order(db, people["villager"], product.id)
+    assert orders.orders_to_prepare(db, seller=people["farmer"]) == [order]
+    with pytest.raises(Conflict):
+        orders.hand_over(db, agent=people["agent"], order_id=order.id)
+    orders.collect_cash(db, agent=people["agent"], order_id=order.id)
+    assert order.status is OrderStatus.PAID  # through payments' payment_succeeded signal
+    with pytest.raises(NotFound):
+        orders.pack(db, seller=people["other_farmer"], order_id=order.id)
+    orders.pack(db, seller=people["farmer"], order_id=order.id)
+    orders.mark_ready_for_pickup(db, agent=people["agent"], order_id=order.id)
+    orders.hand_over(db, agent=people["agent"], order_id=order.id)
+    assert order.status is OrderStatus.PICKED_UP
+    with pytest.raises(Conflict):
+        orders.cancel(db, user=people["villager"], order_id=order.id)
+
+
+def test_orders_of_others_are_not_found(db: Session, people: dict[str, User]) -> None:
+    product = listed_product(db, people["farmer"], people["agent"])
+    order = _order(db, people["villager"], product.id)
+    for name in ("other_villager", "other_farmer", "other_agent", "cadre"):
+        with pytest.raises(NotFound):
+            orders.order_for(db, user=people[name], order_id=order.id)
+    assert orders.order_for(db, user=people["agent"], order_id=order.id) is order
+
+
+# --- through HTTP ------------------------------------------------------------------------
+
+
+def test_public_api_products_and_orders_as_designed(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"], stock=5)
+    page = client.get("/api/v1/products?q=香米").get_json()
+    assert page["page"] == 1 and page["pages"] == 1
+    assert page["items"] == [
+        {
+            "id": product.id,
+            "title": "桃源香米",
+            "price_fen": 450,
+            "unit": "斤",
+            "stock": 5,
+            "village": product.origin_village.name,
+            "farmer": "王农户",
+        }
+    ]
+    assert client.get(f"/api/v1/products/{product.id}").get_json()["stock"] == 5
+    token = login(people["villager"])
+    headers = {"X-CSRFToken": token}
+    body = {
+        "lines": [{"product_id": product.id, "quantity": 2}],
+        "delivery": "pickup",
+        "payment": "cash",
+    }
+    for bad in (
+        {**body, "status": "paid"},
+        {**body, "lines": [{"product_id": product.id, "quantity": 1.5}]},
+        {**body, "lines": [{"product_id": product.id, "quantity": 0}]},
+    ):
+        assert client.post("/api/v1/orders", json=bad, headers=headers).status_code == 422
+    created = client.post("/api/v1/orders", json=body, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    order = created.get_json()
+    assert (order["status"], order["total_fen"]) == ("pending_payment", 900)
+    assert client.get(f"/api/v1/orders/{order['id']}").status_code == 200
+    too_many = {**body, "lines": [{"product_id": product.id, "quantity": 4}]}
+    sold_out = client.post("/api/v1/orders", json=too_many, headers=headers)
+    assert sold_out.status_code == 409 and "只剩 3 件" in sold_out.get_json()["error"]["message"]
+    login(people["other_villager"])
+    assert client.get(f"/api/v1/orders/{order['id']}").status_code == 404
+
+
+def test_pages_of_the_flow_answer_and_guard(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"])
+    storefront = client.get("/products?q=香米")
+    assert storefront.status_code == 200 and "桃源香米" in storefront.get_data(as_text=True)
+    assert len(storefront.data) < 200_000
+    assert client.get(f"/products/{product.id}").status_code == 200
+    login(people["other_farmer"])
+    assert client.get(f"/my/listings/{product.id}").status_code == 404
+    assert client.get("/station/review").status_code == 403
+    login(people["farmer"])
+    big = client.post(
+        "/my/listings/new",
+        data={"photos": (io.BytesIO(b"x" * (6 * 1024 * 1024)), "big.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert big.status_code == 413
+    created = client.post(
+        "/my/listings/new",
+        data={
+            "csrf_token": "",
+            "title": "莲藕",
+            "description": "",
+            "category": "vegetables",
+            "unit": "jin",
+            "price": "-3",
+            "weight_g": "500",
+            "origin_village": str(product.origin_village_id),
+            "stock": "5",
+            "action": "submit",
+            "photos": (io.BytesIO(png_bytes()), "a.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert created.status_code in (400, 422)
