@@ -8,6 +8,7 @@ import shop.groupbuys.models  # noqa: F401
 import inventory.models  # noqa: F401
 import shop.catalog.models  # noqa: F401
 import shop.orders.models  # noqa: F401
+import logistics.models  # noqa: F401
 from core.db import Base
 
 metadata = Base.metadata

@@ -1,0 +1,189 @@
+"""Consolidation at the hub and work at the village depot (the station).
+
+Parcels waiting at the hub go out in one trunk run that visits the villages' depots (共同配送),
+ordered by ``routing``. At the depot the agent ticks off each parcel: it gets a shelf place and
+a 6-digit pickup code that only its recipient is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import routing
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import Township, Village
+from core.timeutil import utcnow
+from logistics import signals
+from logistics.models import (
+    ON_SHELF,
+    BatchStatus,
+    DepotBatch,
+    Parcel,
+    ParcelStatus,
+    StopStatus,
+)
+from logistics.timing import instant
+
+SHELF_ROWS = "ABCDEFGH"
+SHELF_SLOTS = 20
+TRUNK_CAPACITY = (1_000_000, 400)  # a township van: 1 t, 400 parcels a trip
+TRUNK_SHIFT = routing.TimeWindow(7 * 3600, 12 * 3600)
+TRUNK_SERVICE_S = 600
+TRUNK_SECONDS = 1.0
+
+
+def _shelf_places() -> list[str]:
+    return [f"{row}-{slot:02d}" for row in SHELF_ROWS for slot in range(1, SHELF_SLOTS + 1)]
+
+
+def _on_shelf(session: Session, village_id: int) -> list[Parcel]:
+    return list(
+        session.scalars(
+            select(Parcel).where(Parcel.village_id == village_id, Parcel.status.in_(ON_SHELF))
+        )
+    )
+
+
+def put_on_shelf(session: Session, *, parcels: list[Parcel]) -> None:
+    """Give each parcel a free shelf place and a pickup code unique at its depot."""
+    by_village: dict[int, list[Parcel]] = defaultdict(list)
+    for parcel in parcels:
+        if parcel.village_id is None:
+            raise Conflict("包裹还没有对应到户 (parcel not matched to a household)")
+        by_village[parcel.village_id].append(parcel)
+    for village_id, arriving in by_village.items():
+        resident = [p for p in _on_shelf(session, village_id) if p.shelf is not None]
+        taken_places = {p.shelf for p in resident}
+        taken_codes = {p.pickup_code for p in resident}
+        free = iter([s for s in _shelf_places() if s not in taken_places])
+        for parcel in arriving:
+            parcel.shelf = next(free, "地面")  # the floor, when every shelf place is full
+            parcel.pickup_code = _new_code(taken_codes)
+            taken_codes.add(parcel.pickup_code)
+    session.flush()
+
+
+def _new_code(taken: set[str | None]) -> str:
+    while True:
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        if code not in taken:
+            return code
+
+
+def _waiting_at_hub(session: Session, township_id: int) -> dict[int, list[Parcel]]:
+    parcels = session.scalars(
+        select(Parcel)
+        .where(Parcel.township_id == township_id, Parcel.status == ParcelStatus.AT_TOWNSHIP_HUB)
+        .where(Parcel.village_id.is_not(None), Parcel.batch_id.is_(None))
+        .order_by(Parcel.id)
+    )
+    grouped: dict[int, list[Parcel]] = defaultdict(list)
+    for parcel in parcels:
+        assert parcel.village_id is not None
+        grouped[parcel.village_id].append(parcel)
+    return grouped
+
+
+def trunk_problem(
+    township: Township, villages: list[Village], loads: list[tuple[int, int]]
+) -> routing.Problem:
+    """The van's day: from the hub to every village depot with its load (grams, parcels)."""
+    stops = tuple(
+        routing.Stop(
+            f"village-{v.id}",
+            routing.Place(v.lat, v.lon),
+            delivery=load,
+            service=TRUNK_SERVICE_S,
+            penalty=10_000_000,
+        )
+        for v, load in zip(villages, loads, strict=True)
+    )
+    van = routing.Vehicle(
+        "van", TRUNK_CAPACITY, shift=TRUNK_SHIFT, speed_m_per_h=30_000, max_trips=3, reload=900
+    )
+    hub = routing.Depot("hub", routing.Place(township.lat, township.lon))
+    return routing.Problem((hub,), stops, (van,))
+
+
+def consolidate(session: Session, *, township_id: int, day: dt.date) -> list[DepotBatch]:
+    """Group the hub's matched parcels into one batch per village, in the van's visiting order."""
+    township = session.get(Township, township_id)
+    if township is None:
+        raise NotFound("没有这个乡镇 (no such township)")
+    waiting = _waiting_at_hub(session, township_id)
+    if not waiting:
+        raise InvalidInput("镇中心没有待分拨的包裹 (no parcels waiting at the hub)")
+    villages = [session.get_one(Village, vid) for vid in sorted(waiting)]
+    loads = [(sum(p.weight_g for p in waiting[v.id]), len(waiting[v.id])) for v in villages]
+    plan = routing.solve(
+        trunk_problem(township, villages, loads), routing.SolveOptions(TRUNK_SECONDS, workers=1)
+    )
+    visits = [visit for route in plan.routes for visit in route.visits]
+    batches = []
+    for order, visit in enumerate(visits, 1):
+        village = villages[visit.stop]
+        batch = DepotBatch(
+            village_id=village.id,
+            day=day,
+            trunk_sequence=order,
+            trunk_eta=instant(day, visit.start),
+        )
+        batch.parcels = waiting[village.id]
+        batches.append(batch)
+    session.add_all(batches)
+    session.flush()
+    return batches
+
+
+def receive_batch(
+    session: Session, *, village_id: int, batch_id: int, parcel_ids: list[int]
+) -> list[Parcel]:
+    """The agent ticks off the parcels that arrived; they go on the shelf with a pickup code.
+
+    Parcels of the batch not ticked stay at the hub state for the next trunk run.
+    """
+    batch = session.get(DepotBatch, batch_id)
+    if batch is None or batch.village_id != village_id:
+        raise NotFound("没有这一批包裹 (no such batch at this station)")
+    if batch.status is BatchStatus.RECEIVED:
+        raise Conflict("这一批已经签收 (batch already received)")
+    wanted = set(parcel_ids)
+    received = [p for p in batch.parcels if p.id in wanted]
+    if len(received) != len(wanted):
+        raise InvalidInput("勾选的包裹不在这一批里 (some parcels are not in this batch)")
+    now = utcnow()
+    for parcel in received:
+        parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
+        parcel.received_at = now
+    for parcel in batch.parcels:
+        if parcel.id not in wanted:
+            parcel.batch_id = None
+    batch.status = BatchStatus.RECEIVED
+    put_on_shelf(session, parcels=received)
+    return received
+
+
+def hand_over(session: Session, *, village_id: int, parcel_id: int, pickup_code: str) -> Parcel:
+    """The recipient collects a parcel at the station by telling its pickup code."""
+    parcel = session.get(Parcel, parcel_id)
+    if parcel is None or parcel.village_id != village_id:
+        raise NotFound("本站没有这个包裹 (no such parcel at this station)")
+    if parcel.stop is not None and parcel.status is ParcelStatus.OUT_FOR_DELIVERY:
+        raise Conflict("包裹已在配送途中 (parcel is out for delivery)")
+    if not secrets.compare_digest(parcel.pickup_code or "", pickup_code.strip()):
+        raise InvalidInput("取件码不对 (wrong pickup code)")
+    if parcel.status is ParcelStatus.FAILED:
+        parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
+    parcel.move_to(ParcelStatus.PICKED_UP)
+    parcel.finished_at = utcnow()
+    stop, parcel.stop = parcel.stop, None
+    if stop is not None and stop.status is StopStatus.PENDING and not stop.parcels + stop.uplinks:
+        stop.move_to(StopStatus.SKIPPED, note="已在村站自取 (collected at the station)")
+    session.flush()
+    signals.parcel_picked_up.send(parcel, session=session)
+    return parcel

@@ -1,0 +1,284 @@
+"""Intake at the township hub: single parcels, couriers' CSV manifests, the unmatched queue.
+
+A parcel is matched to a household by the recipient's phone; one with no household (or
+several households on that phone) waits in the unmatched queue for the dispatcher.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import Household, Village
+from core.services import normalise_phone
+from core.timeutil import utcnow
+from logistics.depot import put_on_shelf
+from logistics.models import Courier, Parcel, ParcelStatus, Priority
+
+TRACKING_PATTERN = re.compile(r"^[A-Za-z0-9\-]{6,40}$")
+MAX_WEIGHT_G = 100_000
+MAX_MANIFEST_ROWS = 5_000
+MANIFEST_COLUMNS = ("tracking_no", "courier", "recipient_name", "recipient_phone", "weight_g")
+
+
+@dataclass(frozen=True)
+class ParcelInput:
+    courier: str
+    tracking_no: str
+    recipient_name: str
+    recipient_phone: str
+    weight_g: int
+    description: str = ""
+    priority: str = Priority.NORMAL.value
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    message: str
+
+
+class ManifestRejected(InvalidInput):
+    """A manifest with bad lines: nothing was imported; ``lines`` says what is wrong where."""
+
+    code = "manifest_rejected"
+
+    def __init__(self, lines: list[LineError]) -> None:
+        super().__init__(f"清单有 {len(lines)} 行有误，未导入任何包裹 (nothing imported)")
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    parcels: list[Parcel]
+
+    @property
+    def unmatched(self) -> int:
+        return sum(1 for p in self.parcels if p.household_id is None)
+
+
+def _checked(data: ParcelInput) -> ParcelInput:
+    """The input with normalised fields, or InvalidInput naming the first problem."""
+    try:
+        courier = Courier(data.courier.strip().upper())
+    except ValueError:
+        raise InvalidInput(f"未知快递公司 (unknown courier) {data.courier!r}") from None
+    if courier is Courier.STATION:
+        raise InvalidInput("快递公司不能是村站 (STATION is for the shop's deliveries)")
+    tracking = data.tracking_no.strip()
+    if not TRACKING_PATTERN.match(tracking):
+        raise InvalidInput("运单号应为 6-40 位字母数字 (tracking number: 6-40 letters/digits)")
+    name = data.recipient_name.strip()
+    if not name or len(name) > 60:
+        raise InvalidInput("收件人姓名为 1-60 个字 (recipient name: 1-60 characters)")
+    if not 0 < data.weight_g <= MAX_WEIGHT_G:
+        raise InvalidInput("重量应在 1 克到 100 公斤之间 (weight: 1 g to 100 kg)")
+    try:
+        priority = Priority(data.priority)
+    except ValueError:
+        raise InvalidInput(f"未知优先级 (unknown priority) {data.priority!r}") from None
+    return ParcelInput(
+        courier=courier.value,
+        tracking_no=tracking,
+        recipient_name=name,
+        recipient_phone=normalise_phone(data.recipient_phone),
+        weight_g=data.weight_g,
+        description=data.description.strip()[:200],
+        priority=priority.value,
+    )
+
+
+def _household_by_phone(session: Session, township_id: int, phone: str) -> Household | None:
+    """The one household of the township with this phone; None if none or several."""
+    found = session.scalars(
+        select(Household)
+        .join(Village, Household.village_id == Village.id)
+        .where(Household.phone == phone, Village.township_id == township_id)
+        .limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None
+
+
+def _exists(session: Session, courier: str, tracking_no: str) -> bool:
+    query = select(Parcel.id).where(Parcel.courier == courier, Parcel.tracking_no == tracking_no)
+    return session.scalar(query) is not None
+
+
+def _new_parcel(
+    session: Session, township_id: int, data: ParcelInput, status: ParcelStatus
+) -> Parcel:
+    household = _household_by_phone(session, township_id, data.recipient_phone)
+    parcel = Parcel(
+        courier=Courier(data.courier),
+        tracking_no=data.tracking_no,
+        recipient_name=data.recipient_name,
+        recipient_phone=data.recipient_phone,
+        weight_g=data.weight_g,
+        description=data.description,
+        priority=Priority(data.priority),
+        household_id=household.id if household else None,
+        village_id=household.village_id if household else None,
+        township_id=township_id,
+        status=status,
+    )
+    session.add(parcel)
+    return parcel
+
+
+def register_parcel(session: Session, *, township_id: int, data: ParcelInput) -> Parcel:
+    """One parcel entered or scanned at the hub: it is physically there."""
+    checked = _checked(data)
+    if _exists(session, checked.courier, checked.tracking_no):
+        raise Conflict("这个运单号已经登记过 (this tracking number is already registered)")
+    parcel = _new_parcel(session, township_id, checked, ParcelStatus.AT_TOWNSHIP_HUB)
+    session.flush()
+    return parcel
+
+
+def parse_manifest(text: str) -> tuple[list[tuple[int, ParcelInput]], list[LineError]]:
+    """Rows of a courier's CSV manifest (header line required) with their line numbers, and
+    the errors by line."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [LineError(1, f"缺少列 (missing columns): {', '.join(missing)}")]
+    rows: list[tuple[int, ParcelInput]] = []
+    errors: list[LineError] = []
+    for row in reader:
+        line = reader.line_num
+        if len(rows) + len(errors) >= MAX_MANIFEST_ROWS:
+            errors.append(LineError(line, f"最多 {MAX_MANIFEST_ROWS} 行 (too many rows)"))
+            break
+        try:
+            rows.append((line, _checked(_row_input(row))))
+        except InvalidInput as error:
+            errors.append(LineError(line, error.message))
+    return rows, errors
+
+
+def _row_input(row: dict[str, str | None]) -> ParcelInput:
+    weight = (row.get("weight_g") or "").strip()
+    if not weight.isdigit():
+        raise InvalidInput("重量应为整数克 (weight_g must be whole grams)")
+    return ParcelInput(
+        courier=row.get("courier") or "",
+        tracking_no=row.get("tracking_no") or "",
+        recipient_name=row.get("recipient_name") or "",
+        recipient_phone=row.get("recipient_phone") or "",
+        weight_g=int(weight),
+        description=row.get("description") or "",
+    )
+
+
+def import_manifest(session: Session, *, township_id: int, text: str) -> ImportResult:
+    """Import every row as announced, or nothing: bad rows raise ``ManifestRejected``."""
+    rows, errors = parse_manifest(text)
+    seen: set[tuple[str, str]] = set()
+    for number, row in rows:
+        key = (row.courier, row.tracking_no)
+        if key in seen or _exists(session, *key):
+            errors.append(LineError(number, f"运单号重复 (duplicate tracking number) {key[1]}"))
+        seen.add(key)
+    if not rows and not errors:
+        errors.append(LineError(1, "清单是空的 (the manifest has no rows)"))
+    if errors:
+        raise ManifestRejected(sorted(errors, key=lambda e: e.line))
+    parcels = [_new_parcel(session, township_id, r, ParcelStatus.ANNOUNCED) for _, r in rows]
+    session.flush()
+    return ImportResult(parcels)
+
+
+def _parcel_in_township(session: Session, parcel_id: int, township_id: int) -> Parcel:
+    parcel = session.get(Parcel, parcel_id)
+    if parcel is None or parcel.township_id != township_id:
+        raise NotFound("没有这个包裹 (no such parcel)")
+    return parcel
+
+
+def scan_arrival(session: Session, *, township_id: int, tracking_no: str) -> Parcel:
+    """An announced parcel scanned at the hub."""
+    parcel = session.scalar(
+        select(Parcel).where(
+            Parcel.tracking_no == tracking_no.strip(), Parcel.township_id == township_id
+        )
+    )
+    if parcel is None:
+        raise NotFound("清单里没有这个运单号 (tracking number not announced)")
+    parcel.move_to(ParcelStatus.AT_TOWNSHIP_HUB)
+    session.flush()
+    return parcel
+
+
+def match_parcel(
+    session: Session, *, township_id: int, parcel_id: int, household_id: int
+) -> Parcel:
+    """Resolve a parcel of the unmatched queue by hand."""
+    parcel = _parcel_in_township(session, parcel_id, township_id)
+    if parcel.status not in (ParcelStatus.ANNOUNCED, ParcelStatus.AT_TOWNSHIP_HUB):
+        raise Conflict("包裹已离开镇中心，不能改收件户 (parcel already left the hub)")
+    household = session.get(Household, household_id)
+    if household is None or household.village.township_id != township_id:
+        raise NotFound("本镇没有这一户 (no such household in this township)")
+    parcel.household_id = household.id
+    parcel.village_id = household.village_id
+    session.flush()
+    return parcel
+
+
+def unmatched_parcels(session: Session, *, township_id: int) -> list[Parcel]:
+    return list(
+        session.scalars(
+            select(Parcel)
+            .where(Parcel.township_id == township_id, Parcel.household_id.is_(None))
+            .where(Parcel.status.in_([ParcelStatus.ANNOUNCED, ParcelStatus.AT_TOWNSHIP_HUB]))
+            .order_by(Parcel.id)
+        )
+    )
+
+
+def add_delivery_item(
+    session: Session,
+    *,
+    household_id: int,
+    reference: str,
+    description: str,
+    weight_g: int,
+    priority: Priority = Priority.PAID_DOOR,
+) -> Parcel:
+    """A packed shop order or group-buy share to carry to a household (called by shop).
+
+    The goods are already at the household's village station, so the item starts on the
+    depot shelf with a pickup code, ready for the next round.
+    """
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound("没有这一户 (no such household)")
+    if not 0 < weight_g <= MAX_WEIGHT_G:
+        raise InvalidInput("重量应在 1 克到 100 公斤之间 (weight: 1 g to 100 kg)")
+    if _exists(session, Courier.STATION.value, reference):
+        raise Conflict("这个单号已经在配送中 (this reference is already being delivered)")
+    parcel = Parcel(
+        courier=Courier.STATION,
+        tracking_no=reference[:40],
+        recipient_name=household.head_name,
+        recipient_phone=household.phone,
+        weight_g=weight_g,
+        description=description[:200],
+        priority=priority,
+        household_id=household.id,
+        village_id=household.village_id,
+        township_id=household.village.township_id,
+        status=ParcelStatus.AT_VILLAGE_DEPOT,
+        reference=reference[:60],
+        received_at=utcnow(),
+    )
+    session.add(parcel)
+    session.flush()
+    put_on_shelf(session, parcels=[parcel])
+    return parcel

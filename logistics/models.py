@@ -1,0 +1,354 @@
+"""Parcels, depot batches, uplink produce, vehicles, rounds, stops and their state machines.
+
+A parcel travels announced → at_township_hub → at_village_depot → out_for_delivery →
+delivered | picked_up | failed (reason) → returned. Several parcels for one household on one
+day become one ``Stop`` of a ``Round`` (one cadre's trip through one village).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, enum_column_type
+from core.models import Household, User, Village
+from core.statemachine import TransitionTable
+from core.timeutil import utcnow
+
+
+class Courier(StrEnum):
+    SF = "SF"
+    EMS = "EMS"
+    ZTO = "ZTO"
+    YTO = "YTO"
+    STO = "STO"
+    YUNDA = "YUNDA"
+    JD = "JD"
+    STATION = "STATION"  # the station's own deliveries: shop orders, group-buy goods
+
+
+class Priority(StrEnum):
+    """Planned first, in this order of importance (see ``planning.PENALTY``)."""
+
+    NORMAL = "normal"
+    PAID_DOOR = "paid_door"
+    PERISHABLE = "perishable"
+    MEDICINE = "medicine"
+
+
+class ParcelStatus(StrEnum):
+    ANNOUNCED = "announced"
+    AT_TOWNSHIP_HUB = "at_township_hub"
+    AT_VILLAGE_DEPOT = "at_village_depot"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    PICKED_UP = "picked_up"
+    FAILED = "failed"
+    RETURNED = "returned"
+
+
+class FailureReason(StrEnum):
+    NOT_HOME = "not_home"
+    REFUSED = "refused"
+    WRONG_ADDRESS = "wrong_address"
+    CANNOT_REACH = "cannot_reach"
+
+
+P = ParcelStatus
+# A failed parcel goes back on the depot shelf (next round or pickup) or back to the courier;
+# a parcel taken off a re-planned or skipped round goes back on the shelf too.
+PARCEL_TRANSITIONS = TransitionTable[ParcelStatus](
+    "parcel",
+    {
+        P.ANNOUNCED: frozenset({P.AT_TOWNSHIP_HUB}),
+        P.AT_TOWNSHIP_HUB: frozenset({P.AT_VILLAGE_DEPOT, P.RETURNED}),
+        P.AT_VILLAGE_DEPOT: frozenset({P.OUT_FOR_DELIVERY, P.PICKED_UP, P.RETURNED}),
+        P.OUT_FOR_DELIVERY: frozenset({P.DELIVERED, P.FAILED, P.AT_VILLAGE_DEPOT}),
+        P.FAILED: frozenset({P.AT_VILLAGE_DEPOT, P.RETURNED}),
+    },
+)
+#: Parcels that sit on a depot shelf (and hold a shelf place and a pickup code).
+ON_SHELF = frozenset({P.AT_VILLAGE_DEPOT, P.OUT_FOR_DELIVERY, P.FAILED})
+
+
+class RoundStatus(StrEnum):
+    PLANNED = "planned"
+    STARTED = "started"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # re-planned before it started: its stops went to new rounds
+
+
+ROUND_TRANSITIONS = TransitionTable[RoundStatus](
+    "round",
+    {
+        RoundStatus.PLANNED: frozenset({RoundStatus.STARTED, RoundStatus.CANCELLED}),
+        RoundStatus.STARTED: frozenset({RoundStatus.COMPLETED}),
+    },
+)
+
+
+class StopStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+STOP_TRANSITIONS = TransitionTable[StopStatus](
+    "stop",
+    {StopStatus.PENDING: frozenset({StopStatus.DELIVERED, StopStatus.FAILED, StopStatus.SKIPPED})},
+)
+
+
+class UplinkStatus(StrEnum):
+    WAITING = "waiting"
+    COLLECTED = "collected"
+
+
+class BatchStatus(StrEnum):
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+
+
+class PlanStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DepotBatch(Base):
+    """One trunk delivery from the township hub to a village depot (共同配送)."""
+
+    __tablename__ = "depot_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    day: Mapped[dt.date]
+    status: Mapped[BatchStatus] = mapped_column(
+        enum_column_type(BatchStatus), default=BatchStatus.IN_TRANSIT
+    )
+    trunk_sequence: Mapped[int] = mapped_column(default=0)
+    trunk_eta: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    village: Mapped[Village] = relationship()
+    parcels: Mapped[list[Parcel]] = relationship(back_populates="batch")
+
+
+class Vehicle(Base):
+    """A cadre's e-bike (or tricycle): capacity in grams and in parcels."""
+
+    __tablename__ = "vehicle"
+    __table_args__ = (
+        CheckConstraint("capacity_g > 0 AND capacity_parcels > 0", name="capacity_positive"),
+        CheckConstraint("speed_m_per_h > 0", name="speed_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    capacity_g: Mapped[int]
+    capacity_parcels: Mapped[int]
+    speed_m_per_h: Mapped[int] = mapped_column(default=15_000)
+
+    cadre: Mapped[User] = relationship()
+
+
+class DeliveryWindow(Base):
+    """When a household prefers the cadre to come, in minutes after local midnight."""
+
+    __tablename__ = "delivery_window"
+    __table_args__ = (
+        CheckConstraint(
+            "start_minute >= 0 AND end_minute > start_minute AND end_minute <= 1440",
+            name="window_order",
+        ),
+    )
+
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), primary_key=True)
+    start_minute: Mapped[int]
+    end_minute: Mapped[int]
+
+
+class Round(Base):
+    """One trip of one cadre's vehicle through one village on one day."""
+
+    __tablename__ = "delivery_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"))
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    trip: Mapped[int] = mapped_column(default=0)
+    status: Mapped[RoundStatus] = mapped_column(
+        enum_column_type(RoundStatus), default=RoundStatus.PLANNED
+    )
+    departure: Mapped[dt.datetime]
+    return_at: Mapped[dt.datetime]
+    distance_m: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    village: Mapped[Village] = relationship()
+    vehicle: Mapped[Vehicle] = relationship()
+    cadre: Mapped[User] = relationship()
+    stops: Mapped[list[Stop]] = relationship(
+        back_populates="round", order_by="Stop.sequence", cascade="all, delete-orphan"
+    )
+
+    def move_to(self, target: RoundStatus) -> None:
+        ROUND_TRANSITIONS.check(self.status, target)
+        self.status = target
+
+
+class Stop(Base):
+    """One household on a round: every parcel to hand over and produce to collect there."""
+
+    __tablename__ = "delivery_stop"
+    __table_args__ = (
+        UniqueConstraint("round_id", "sequence"),
+        CheckConstraint("collected_weight_g IS NULL OR collected_weight_g > 0", name="weight"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("delivery_round.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    sequence: Mapped[int]
+    eta: Mapped[dt.datetime]
+    status: Mapped[StopStatus] = mapped_column(
+        enum_column_type(StopStatus), default=StopStatus.PENDING
+    )
+    failure_reason: Mapped[FailureReason | None] = mapped_column(enum_column_type(FailureReason))
+    # Why the stop left its round without being served (re-planned, moved to another cadre).
+    skip_note: Mapped[str | None] = mapped_column(String(200))
+    signature: Mapped[str | None] = mapped_column(Text)
+    collected_weight_g: Mapped[int | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    round: Mapped[Round] = relationship(back_populates="stops")
+    household: Mapped[Household] = relationship()
+    parcels: Mapped[list[Parcel]] = relationship(back_populates="stop", order_by="Parcel.id")
+    uplinks: Mapped[list[Uplink]] = relationship(back_populates="stop", order_by="Uplink.id")
+
+    def move_to(self, target: StopStatus, *, note: str | None = None) -> None:
+        STOP_TRANSITIONS.check(self.status, target)
+        self.status = target
+        if note is not None:
+            self.skip_note = note
+
+
+class Parcel(Base):
+    """A downlink parcel: a courier's, or one of the station's own shop deliveries."""
+
+    __tablename__ = "parcel"
+    __table_args__ = (
+        UniqueConstraint("courier", "tracking_no"),
+        CheckConstraint("weight_g > 0 AND weight_g <= 100000", name="weight_range"),
+        CheckConstraint("pickup_code IS NULL OR length(pickup_code) = 6", name="pickup_code"),
+        Index("ix_parcel_village_status", "village_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    courier: Mapped[Courier] = mapped_column(enum_column_type(Courier))
+    tracking_no: Mapped[str] = mapped_column(String(40))
+    recipient_name: Mapped[str] = mapped_column(String(60))
+    recipient_phone: Mapped[str] = mapped_column(String(11), index=True)
+    weight_g: Mapped[int]
+    description: Mapped[str] = mapped_column(String(200), default="")
+    priority: Mapped[Priority] = mapped_column(enum_column_type(Priority), default=Priority.NORMAL)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), index=True)
+    status: Mapped[ParcelStatus] = mapped_column(
+        enum_column_type(ParcelStatus), default=ParcelStatus.ANNOUNCED
+    )
+    failure_reason: Mapped[FailureReason | None] = mapped_column(enum_column_type(FailureReason))
+    pickup_code: Mapped[str | None] = mapped_column(String(6))
+    shelf: Mapped[str | None] = mapped_column(String(12))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("depot_batch.id"), index=True)
+    stop_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_stop.id"), index=True)
+    reference: Mapped[str | None] = mapped_column(String(60))  # the shop's order or pledge
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+    household: Mapped[Household | None] = relationship()
+    batch: Mapped[DepotBatch | None] = relationship(back_populates="parcels")
+    stop: Mapped[Stop | None] = relationship(back_populates="parcels")
+
+    def move_to(self, target: ParcelStatus) -> None:
+        PARCEL_TRANSITIONS.check(self.status, target)
+        self.status = target
+
+
+class Uplink(Base):
+    """Produce a farmer hands to the cadre's round to send out (上行)."""
+
+    __tablename__ = "uplink"
+    __table_args__ = (
+        CheckConstraint("estimated_weight_g > 0", name="estimate_positive"),
+        CheckConstraint("weight_g IS NULL OR weight_g > 0", name="weight_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    description: Mapped[str] = mapped_column(String(200))
+    estimated_weight_g: Mapped[int]
+    weight_g: Mapped[int | None]
+    perishable: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[UplinkStatus] = mapped_column(
+        enum_column_type(UplinkStatus), default=UplinkStatus.WAITING
+    )
+    stop_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_stop.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    collected_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+    household: Mapped[Household] = relationship()
+    stop: Mapped[Stop | None] = relationship(back_populates="uplinks")
+
+
+class StopEvent(Base):
+    """A cadre's confirmation, stored once per Idempotency-Key with the answer it got.
+
+    The key is unique per user; a repeat with the same body gets ``response`` again, a repeat
+    with another body (``fingerprint`` differs) is refused.
+    """
+
+    __tablename__ = "stop_event"
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    stop_id: Mapped[int] = mapped_column(ForeignKey("delivery_stop.id"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[dt.datetime]
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PlanRun(Base):
+    """Planning one village's day: its progress, and the stops left out with the reason."""
+
+    __tablename__ = "plan_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    status: Mapped[PlanStatus] = mapped_column(
+        enum_column_type(PlanStatus), default=PlanStatus.QUEUED
+    )
+    stops: Mapped[int] = mapped_column(default=0)
+    rounds: Mapped[int] = mapped_column(default=0)
+    left_out: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{household_id, reason}]
+    message: Mapped[str] = mapped_column(String(300), default="")
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    village: Mapped[Village] = relationship()

@@ -1,0 +1,231 @@
+"""A cadre's rounds and the confirmations sent from the phone, each applied exactly once.
+
+Confirmations may arrive late, twice or out of order (an offline outbox replaying). Each one
+carries the client's Idempotency-Key: a repeat with the same body gets the first answer again;
+the same key with another body is refused; a stop that is no longer pending (re-planned,
+already delivered) answers 409 with its state — a delivered stop never reverts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.models import User
+from core.timeutil import utcnow
+from logistics import signals
+from logistics.models import (
+    FailureReason,
+    ParcelStatus,
+    Round,
+    RoundStatus,
+    Stop,
+    StopEvent,
+    StopStatus,
+    UplinkStatus,
+)
+from logistics.schemas import StopOut
+
+EVENT_TYPES = ("delivered", "failed", "collected")
+
+
+@dataclass(frozen=True)
+class EventInput:
+    type: str
+    at: dt.datetime
+    pickup_code: str | None = None
+    signature: str | None = None
+    reason: str | None = None
+    weight_g: int | None = None
+
+    def fingerprint(self, stop_id: int) -> str:
+        body = asdict(self) | {"at": self.at.isoformat(), "stop_id": stop_id}
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EventAnswer:
+    body: dict[str, Any]
+    replayed: bool
+
+
+class StopConflict(Conflict):
+    """The stop is no longer what the phone thought: the answer carries the server's state."""
+
+    code = "stop_conflict"
+
+    def __init__(self, message: str, stop: Stop) -> None:
+        super().__init__(message)
+        self.stop = dict(StopOut().dump(stop))
+
+
+class KeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+def todays_rounds(session: Session, *, cadre: User, day: dt.date) -> list[Round]:
+    return list(
+        session.scalars(
+            select(Round)
+            .where(Round.cadre_id == cadre.id, Round.day == day)
+            .where(Round.status != RoundStatus.CANCELLED)
+            .order_by(Round.departure, Round.id)
+        )
+    )
+
+
+def cadre_round(session: Session, *, cadre: User, round_id: int) -> Round:
+    """A round of this cadre's (403 for another cadre's round)."""
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound("没有这条路线 (no such round)")
+    if round_.cadre_id != cadre.id:
+        raise Forbidden("这不是您的路线 (not your round)")
+    return round_
+
+
+def start_round(session: Session, *, round_: Round) -> None:
+    """The cadre sets off: the round's parcels leave the shelf."""
+    round_.move_to(RoundStatus.STARTED)
+    for stop in round_.stops:
+        for parcel in stop.parcels:
+            if stop.status is StopStatus.PENDING and parcel.status is ParcelStatus.AT_VILLAGE_DEPOT:
+                parcel.move_to(ParcelStatus.OUT_FOR_DELIVERY)
+    session.flush()
+
+
+def _finish_round_if_done(round_: Round) -> None:
+    """Every stop dealt with: the round is over and failed parcels are back on the shelf."""
+    if any(stop.status is StopStatus.PENDING for stop in round_.stops):
+        return
+    round_.move_to(RoundStatus.COMPLETED)
+    for stop in round_.stops:
+        for parcel in stop.parcels:
+            if parcel.status is ParcelStatus.FAILED:
+                parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
+                parcel.stop = None
+
+
+def _locked_stop(session: Session, stop_id: int) -> Stop:
+    stop = session.scalar(select(Stop).where(Stop.id == stop_id).with_for_update())
+    if stop is None:
+        raise NotFound("没有这一站 (no such stop)")
+    return stop
+
+
+def record_event(
+    session: Session, *, cadre: User, stop_id: int, key: str, event: EventInput
+) -> EventAnswer:
+    """Apply a confirmation once per key (see the module's docstring)."""
+    stop = _locked_stop(session, stop_id)  # serialises confirmations of one stop
+    if stop.round.cadre_id != cadre.id:
+        raise Forbidden("这一站不在您的路线上 (this stop is not on your round)")
+    fingerprint = event.fingerprint(stop_id)
+    previous = session.scalar(
+        select(StopEvent).where(StopEvent.user_id == cadre.id, StopEvent.idempotency_key == key)
+    )
+    if previous is not None:
+        if previous.fingerprint != fingerprint:
+            raise KeyReused("这个 Idempotency-Key 已用于另一条确认 (key already used, other body)")
+        return EventAnswer(json.loads(previous.response), replayed=True)
+    _apply(session, stop, event)
+    body = {"key": key, "type": event.type, "stop": StopOut().dump(stop)}
+    session.add(
+        StopEvent(
+            user_id=cadre.id,
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            stop_id=stop.id,
+            type=event.type,
+            occurred_at=event.at,
+            response=json.dumps(body, ensure_ascii=False),
+        )
+    )
+    session.flush()
+    return EventAnswer(body, replayed=False)
+
+
+def _apply(session: Session, stop: Stop, event: EventInput) -> None:
+    collecting_late = (
+        event.type == "collected"
+        and stop.status is StopStatus.DELIVERED
+        and any(u.status is UplinkStatus.WAITING for u in stop.uplinks)
+    )
+    if stop.status is not StopStatus.PENDING and not collecting_late:
+        raise StopConflict(f"这一站已经是“{stop.status.value}” (stop is {stop.status})", stop)
+    if stop.round.status is RoundStatus.PLANNED:
+        start_round(session, round_=stop.round)
+    when = min(event.at, utcnow())
+    {"delivered": _deliver, "failed": _fail, "collected": _collect}[event.type](
+        session, stop, event, when
+    )
+    _finish_round_if_done(stop.round)
+    session.flush()
+
+
+def _deliver(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:
+    if not stop.parcels:
+        raise InvalidInput("这一站没有要送的包裹 (no parcels to deliver here)")
+    if event.pickup_code:
+        codes = [p.pickup_code or "" for p in stop.parcels]
+        if not any(secrets.compare_digest(code, event.pickup_code) for code in codes):
+            raise InvalidInput("取件码不对 (wrong pickup code)")
+    elif not event.signature:
+        raise InvalidInput("请输入取件码或请收件人签名 (pickup code or signature needed)")
+    stop.move_to(StopStatus.DELIVERED)
+    stop.signature = event.signature
+    stop.finished_at = when
+    for parcel in stop.parcels:
+        parcel.move_to(ParcelStatus.DELIVERED)
+        parcel.finished_at = when
+        signals.parcel_delivered.send(parcel, session=session)
+
+
+def _fail(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:
+    try:
+        reason = FailureReason(event.reason or "")
+    except ValueError:
+        raise InvalidInput("请选择没送到的原因 (choose a reason)") from None
+    stop.move_to(StopStatus.FAILED)
+    stop.failure_reason = reason
+    stop.finished_at = when
+    for parcel in stop.parcels:
+        parcel.move_to(ParcelStatus.FAILED)
+        parcel.failure_reason = reason
+        signals.parcel_failed.send(parcel, session=session)
+    for uplink in list(stop.uplinks):
+        if uplink.status is UplinkStatus.WAITING:
+            uplink.stop = None  # planned again on a later round
+
+
+def _collect(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:
+    waiting = [u for u in stop.uplinks if u.status is UplinkStatus.WAITING]
+    if not waiting:
+        raise InvalidInput("这一站没有要收的农产品 (no produce to collect here)")
+    if not event.weight_g:
+        raise InvalidInput("请填写称重 (enter the weight in grams)")
+    stop.collected_weight_g = event.weight_g
+    for uplink, weight in zip(waiting, split_weight(event.weight_g, waiting), strict=True):
+        uplink.status = UplinkStatus.COLLECTED
+        uplink.weight_g = weight
+        uplink.collected_at = when
+        signals.uplink_collected.send(uplink, session=session)
+    if not stop.parcels and stop.status is StopStatus.PENDING:
+        stop.move_to(StopStatus.DELIVERED)
+        stop.finished_at = when
+
+
+def split_weight(total: int, uplinks: list[Any]) -> list[int]:
+    """The weighed total shared among the items in proportion to their estimates."""
+    estimates = [u.estimated_weight_g for u in uplinks]
+    shares = [total * e // sum(estimates) for e in estimates]
+    shares[-1] += total - sum(shares)
+    return [max(1, share) for share in shares]

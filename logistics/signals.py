@@ -1,0 +1,16 @@
+"""What logistics announces; ``shop`` connects its handlers (logistics imports no shop code).
+
+Every signal is sent with the parcel (or uplink) as sender and ``session=`` the session of the
+transaction, so a handler's writes commit or roll back together with the event.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+parcel_delivered = _signals.signal("parcel-delivered")
+parcel_picked_up = _signals.signal("parcel-picked-up")
+parcel_failed = _signals.signal("parcel-failed")
+uplink_collected = _signals.signal("uplink-collected")

@@ -1,0 +1,122 @@
+"""Planning with routing: from the database to a problem and back into rounds; re-planning
+keeps what is done; the demo township's plan validates (RELIABILITY.md 26)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import routing
+from core.models import Village
+from core.timeutil import utcnow
+from logistics import planning, rounds
+from logistics.models import (
+    DeliveryWindow,
+    ParcelStatus,
+    PlanRun,
+    PlanStatus,
+    Round,
+    RoundStatus,
+    StopStatus,
+)
+from logistics.rounds import EventInput
+from logistics.timing import instant
+from tests.logistics.conftest import World
+
+FAST = routing.SolveOptions(seconds=0.5, workers=1)
+
+
+def plan(world: World, now: object = None) -> list[Round]:
+    [run] = planning.start_runs(world.db, village_ids=[world.village.id], day=world.today)
+    made = planning.plan_run(world.db, run=run, options=FAST, now=now)  # type: ignore[arg-type]
+    assert run.status is PlanStatus.DONE, run.message
+    return made
+
+
+def test_several_parcels_for_one_household_become_one_stop(world: World) -> None:
+    homes = [world.household(n) for n in range(1, 6)]
+    for home in homes:
+        world.parcel(home)
+    world.parcel(homes[0])
+    world.uplink(homes[4])
+    [round_] = plan(world)
+    assert len(round_.stops) == 5
+    by_home = {s.household_id: s for s in round_.stops}
+    assert len(by_home[homes[0].id].parcels) == 2
+    assert len(by_home[homes[4].id].uplinks) == 1
+    assert [s.sequence for s in round_.stops] == [1, 2, 3, 4, 5]
+    etas = [s.eta for s in round_.stops]
+    assert etas == sorted(etas) and round_.departure <= etas[0] <= round_.return_at
+    assert round_.cadre_id == world.cadre.id and round_.status is RoundStatus.PLANNED
+
+
+def test_a_household_whose_window_misses_every_shift_is_left_out_with_the_reason(
+    world: World,
+) -> None:
+    homes = [world.household(n) for n in range(1, 3)]
+    for home in homes:
+        world.parcel(home)
+    world.db.add(DeliveryWindow(household_id=homes[1].id, start_minute=20 * 60, end_minute=21 * 60))
+    world.db.flush()
+    [round_] = plan(world)
+    assert [s.household_id for s in round_.stops] == [homes[0].id]
+    run = world.db.scalars(select(PlanRun)).one()
+    [left] = json.loads(run.left_out)
+    assert left["household_id"] == homes[1].id and "window" in left["reason"]
+    assert homes[1].id not in {s.household_id for s in round_.stops}
+
+
+def test_replanning_mid_day_keeps_what_is_done(world: World) -> None:
+    homes = [world.household(n) for n in range(1, 7)]
+    for home in homes:
+        world.parcel(home)
+    [first] = plan(world)
+    done = first.stops[0]
+    code = done.parcels[0].pickup_code
+    rounds.record_event(
+        world.db,
+        cadre=world.cadre,
+        stop_id=done.id,
+        key="k-done-0001",
+        event=EventInput(type="delivered", at=utcnow(), pickup_code=code),
+    )
+    assert first.status is RoundStatus.STARTED
+    new_rounds = plan(world, now=instant(world.today, 9 * 3600 + 600))  # mid-morning
+    assert done.status is StopStatus.DELIVERED
+    assert {s.status for s in first.stops[1:]} == {StopStatus.SKIPPED}
+    assert first.status is RoundStatus.COMPLETED
+    replanned = {s.household_id for r in new_rounds for s in r.stops}
+    assert replanned == {h.id for h in homes} - {done.household_id}
+    # The parcels already on the bike stay on it and stay out for delivery.
+    assert all(
+        p.status is ParcelStatus.OUT_FOR_DELIVERY
+        for r in new_rounds
+        for s in r.stops
+        for p in s.parcels
+    )
+    assert all(r.vehicle_id == world.vehicle.id for r in new_rounds)
+
+
+@pytest.mark.slow
+def test_the_demo_townships_plan_validates(db: Session) -> None:
+    from shop.demo import load_demo
+
+    demo = load_demo(db, seed=3)
+    runs = db.scalars(select(PlanRun)).all()
+    assert len(runs) == len(demo.villages)
+    assert all(r.status is PlanStatus.DONE for r in runs)
+    assert db.scalars(select(Round)).first() is not None
+    # Plan every village again from the database and check each plan independently.
+    for village in db.scalars(select(Village).order_by(Village.id)):
+        work = planning.prepare(db, village_id=village.id, day=runs[0].day)
+        assert work is not None
+        solution = routing.solve(work.problem, FAST)
+        report = routing.validate(work.problem, solution)
+        assert report.violations == (), report.violations
+        assert solution.is_feasible()
+        served = {v.stop_id for r in solution.routes for v in r.visits}
+        left = {d.stop_id for d in solution.dropped}
+        assert served | left == {s.id for s in work.problem.stops} and not served & left
