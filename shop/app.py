@@ -21,6 +21,7 @@ from core.jobs import bind_flask
 from core.openapi import make_api
 from core.security import LoginThrottle, install_security_headers
 from core.settings import Settings
+from logistics import web as logistics_web
 from payments import cli as payments_cli
 from payments import views as payments_views
 from payments.gateways import CashGateway, Gateways, install_gateways
@@ -118,6 +119,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_views.blueprint)
     _install_storefront(app, api)
     app.register_blueprint(payments_views.blueprint)
+    logistics_web.install(app, api)
     api.register_blueprint(groupbuys_api.blueprint)
     app.register_blueprint(groupbuys_views.blueprint)
     csrf.exempt(payments_views.stripe_webhook)

@@ -1,0 +1,235 @@
+"""The township dispatcher's board: intake, unmatched queue, consolidation, planning, progress."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+import routing
+from core.access import require_account, roles
+from core.errors import CunzhanError, InvalidInput, NotFound
+from core.flask_db import get_session, unit_of_work
+from core.jobs import celery_app
+from core.models import Household, Role, Village
+from core.services import normalise_phone
+from core.timeutil import local_today, utcnow
+from logistics import depot, intake, planning, tracking
+from logistics.access import dispatcher_township
+from logistics.intake import ManifestRejected, ParcelInput
+from logistics.models import DepotBatch, PlanRun, PlanStatus, Round, RoundStatus
+from logistics.tasks import plan_village_task
+
+dispatch = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
+#: Seconds of search per village when the dispatcher plans from the board.
+PLAN_SECONDS = 2.0
+MANIFEST_MAX_BYTES = 2_000_000
+
+
+def planning_options() -> routing.SolveOptions:
+    return routing.SolveOptions(seconds=PLAN_SECONDS, workers=1)
+
+
+def _township() -> int:
+    return dispatcher_township(require_account())
+
+
+@dispatch.route("")
+@roles(Role.DISPATCHER)
+def board() -> str:
+    session, township_id, today = get_session(), _township(), local_today()
+    progress = tracking.village_progress(session, township_id=township_id, day=today)
+    runs = tracking.latest_runs(session, village_ids=[p.village.id for p in progress], day=today)
+    history = tracking.history(session, township_id=township_id, today=today)
+    return render_template(
+        "logistics/dispatch_board.html",
+        today=today,
+        progress=progress,
+        runs=runs,
+        left_out={vid: json.loads(run.left_out) for vid, run in runs.items()},
+        busy=any(r.status in (PlanStatus.QUEUED, PlanStatus.RUNNING) for r in runs.values()),
+        downlink=tracking.downlink_count(session, township_id=township_id, day=today),
+        uplink=tracking.uplink_count(session, township_id=township_id, day=today),
+        history=history,
+        chart_max=max([1, *(max(d.downlink, d.uplink) for d in history)]),
+        unmatched=intake.unmatched_parcels(session, township_id=township_id),
+        batches=session.scalars(
+            select(DepotBatch)
+            .join(Village, Village.id == DepotBatch.village_id)
+            .where(Village.township_id == township_id, DepotBatch.day == today)
+            .order_by(DepotBatch.trunk_sequence)
+        ).all(),
+        rounds=session.scalars(
+            select(Round)
+            .join(Village, Village.id == Round.village_id)
+            .where(Village.township_id == township_id, Round.day == today)
+            .where(Round.status != RoundStatus.CANCELLED)
+            .order_by(Round.village_id, Round.departure)
+        ).all(),
+        manifest_errors=None,
+    )
+
+
+def _act(action: Callable[[Session, int], str]) -> Response:
+    """Run one service in one transaction; flash its message or the error's."""
+    township_id = _township()
+    try:
+        with unit_of_work() as session:
+            message = action(session, township_id)
+    except CunzhanError as error:
+        if error.status == 403:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("dispatch.board"))
+
+
+def _form_int(name: str) -> int:
+    value = request.form.get(name, "").strip()
+    if not value.isdigit() or len(value) > 9:
+        raise InvalidInput(_("请填写整数：%(field)s", field=name))
+    return int(value)
+
+
+@dispatch.route("/parcels", methods=["POST"])
+@roles(Role.DISPATCHER)
+def register() -> Response:
+    def action(session: Session, township_id: int) -> str:
+        data = ParcelInput(
+            courier=request.form.get("courier", ""),
+            tracking_no=request.form.get("tracking_no", ""),
+            recipient_name=request.form.get("recipient_name", ""),
+            recipient_phone=request.form.get("recipient_phone", ""),
+            weight_g=_form_int("weight_g"),
+            description=request.form.get("description", ""),
+            priority=request.form.get("priority", "normal"),
+        )
+        parcel = intake.register_parcel(session, township_id=township_id, data=data)
+        if parcel.household_id is None:
+            return str(_("已登记，但没找到收件户，已放入待匹配"))
+        return str(_("已登记，收件户已匹配"))
+
+    return _act(action)
+
+
+@dispatch.route("/manifest", methods=["POST"])
+@roles(Role.DISPATCHER)
+def manifest() -> Response | tuple[str, int]:
+    upload = request.files.get("manifest")
+    raw = upload.read(MANIFEST_MAX_BYTES + 1) if upload else b""
+    if not raw or len(raw) > MANIFEST_MAX_BYTES:
+        flash(_("请选择不超过 2 MB 的 CSV 文件"), "error")
+        return redirect(url_for("dispatch.board"))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        flash(_("文件不是 UTF-8 编码的 CSV"), "error")
+        return redirect(url_for("dispatch.board"))
+    try:
+        with unit_of_work() as session:
+            result = intake.import_manifest(session, township_id=_township(), text=text)
+    except ManifestRejected as rejected:
+        return render_template("logistics/manifest_errors.html", rejected=rejected), 422
+    flash(
+        _("已导入 %(n)d 件，其中 %(u)d 件待匹配", n=len(result.parcels), u=result.unmatched),
+        "success",
+    )
+    return redirect(url_for("dispatch.board"))
+
+
+@dispatch.route("/scan", methods=["POST"])
+@roles(Role.DISPATCHER)
+def scan() -> Response:
+    def action(session: Session, township_id: int) -> str:
+        tracking_no = request.form.get("tracking_no", "")
+        parcel = intake.scan_arrival(session, township_id=township_id, tracking_no=tracking_no)
+        return str(_("%(no)s 已到镇中心", no=parcel.tracking_no))
+
+    return _act(action)
+
+
+@dispatch.route("/parcels/<int:parcel_id>/match", methods=["POST"])
+@roles(Role.DISPATCHER)
+def match(parcel_id: int) -> Response:
+    def action(session: Session, township_id: int) -> str:
+        phone = normalise_phone(request.form.get("household_phone", ""))
+        household = session.scalar(
+            select(Household)
+            .join(Village, Village.id == Household.village_id)
+            .where(Household.phone == phone, Village.township_id == township_id)
+        )
+        if household is None:
+            raise NotFound(_("本镇没有用这个手机号的住户"))
+        intake.match_parcel(
+            session, township_id=township_id, parcel_id=parcel_id, household_id=household.id
+        )
+        return str(_("已匹配到 %(name)s", name=household.head_name))
+
+    return _act(action)
+
+
+@dispatch.route("/consolidate", methods=["POST"])
+@roles(Role.DISPATCHER)
+def consolidate() -> Response:
+    def action(session: Session, township_id: int) -> str:
+        batches = depot.consolidate(session, township_id=township_id, day=local_today())
+        return str(_("已按 %(n)d 个村站分拨，干线车路线已排好", n=len(batches)))
+
+    return _act(action)
+
+
+@dispatch.route("/plan", methods=["POST"])
+@roles(Role.DISPATCHER)
+def plan_all() -> Response:
+    """Plan every village: on Celery workers when a broker is configured, else right here
+    over a process pool."""
+    return _plan(village_ids=None, replanning=False)
+
+
+@dispatch.route("/villages/<int:village_id>/replan", methods=["POST"])
+@roles(Role.DISPATCHER)
+def replan(village_id: int) -> Response:
+    """Re-plan one village mid-day: what is done stays done."""
+    return _plan(village_ids=[village_id], replanning=True)
+
+
+def _plan(*, village_ids: list[int] | None, replanning: bool) -> Response:
+    township_id, today = _township(), local_today()
+    with unit_of_work() as session:
+        ids = village_ids or list(
+            session.scalars(select(Village.id).where(Village.township_id == township_id))
+        )
+        villages = [session.get(Village, vid) for vid in ids]
+        if any(v is None or v.township_id != township_id for v in villages):
+            raise NotFound(_("本镇没有这个村"))
+        run_ids = [r.id for r in planning.start_runs(session, village_ids=ids, day=today)]
+    now = utcnow() if replanning else None
+    if not celery_app.conf.task_always_eager:
+        for run_id in run_ids:
+            plan_village_task.delay(run_id, now.isoformat() if now else None)
+        flash(_("已交给后台规划 %(n)d 个村，进度见下表", n=len(run_ids)), "success")
+        return redirect(url_for("dispatch.board"))
+    try:
+        with unit_of_work() as session:
+            runs = [session.get_one(PlanRun, rid) for rid in run_ids]
+            planning.plan_runs_inline(session, runs=runs, options=planning_options(), now=now)
+    except (CunzhanError, ValueError) as error:
+        message = error.message if isinstance(error, CunzhanError) else str(error)
+        _mark_failed(run_ids, message)
+        flash(message, "error")
+    else:
+        flash(_("已规划 %(n)d 个村的路线", n=len(run_ids)), "success")
+    return redirect(url_for("dispatch.board"))
+
+
+def _mark_failed(run_ids: list[int], message: str) -> None:
+    with unit_of_work() as session:
+        for run_id in run_ids:
+            run = session.get_one(PlanRun, run_id)
+            run.status, run.message = PlanStatus.FAILED, message[:300]

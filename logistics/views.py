@@ -1,0 +1,152 @@
+"""Pages of the cadre (today's round, offline), the villager (my parcels) and the station.
+
+The cadre's page is rendered on the server and enhanced by ``static/cadre.js``: confirmations
+go to an IndexedDB outbox and ``/api/v1/stops/{id}/events``; the service worker (``sw.js``)
+keeps the page and its assets for a reload without signal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from core.access import public, require_account, roles
+from core.errors import CunzhanError, Forbidden
+from core.flask_db import get_session, unit_of_work
+from core.models import Role, User
+from core.timeutil import local_today
+from logistics import depot, rounds, tracking
+from logistics.access import agent_village, dispatcher_township
+from logistics.models import FailureReason, Round
+from logistics.sketch import Sketch, qr_svg, sketch
+
+STATIC = Path(__file__).parent / "static"
+FAILURE_LABELS = {
+    FailureReason.NOT_HOME: "家里没人",
+    FailureReason.REFUSED: "拒收",
+    FailureReason.WRONG_ADDRESS: "地址不对",
+    FailureReason.CANNOT_REACH: "联系不上",
+}
+
+cadre = Blueprint(
+    "cadre",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/logistics",
+)
+tracking_pages = Blueprint("tracking", __name__, template_folder="templates")
+station = Blueprint("station", __name__, url_prefix="/station", template_folder="templates")
+
+
+def round_sketch(round_: Round) -> Sketch:
+    village = round_.village
+    return sketch(
+        (village.lat, village.lon),
+        [(s.household.lat, s.household.lon, s.status.value) for s in round_.stops],
+    )
+
+
+@cadre.route("/cadre/today")
+@roles(Role.CADRE)
+def today() -> str:
+    found = rounds.todays_rounds(get_session(), cadre=require_account(), day=local_today())
+    maps = {r.id: round_sketch(r) for r in found}
+    return render_template(
+        "logistics/cadre_today.html", rounds=found, maps=maps, reasons=FAILURE_LABELS
+    )
+
+
+@cadre.route("/cadre/sw.js")
+@public
+def service_worker() -> Response:
+    """The worker is served from /cadre but controls the whole site (page, API, assets)."""
+    response = send_file(STATIC / "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@cadre.route("/cadre/rounds/<int:round_id>/print")
+@roles(Role.CADRE, Role.DISPATCHER)
+def print_round(round_id: int) -> str:
+    """A one-page sheet for cadres without a smartphone: stops, a QR per parcel, tick boxes."""
+    round_ = printable_round(require_account(), round_id)
+    parcels = [p for stop in round_.stops for p in stop.parcels]
+    qr = {p.id: qr_svg(f"{p.courier.value}:{p.tracking_no}") for p in parcels}
+    return render_template("logistics/round_print.html", round=round_, qr=qr)
+
+
+def printable_round(user: User, round_id: int) -> Round:
+    session = get_session()
+    if user.has_role(Role.CADRE) and not user.has_role(Role.DISPATCHER):
+        return rounds.cadre_round(session, cadre=user, round_id=round_id)
+    round_ = session.get(Round, round_id)
+    if round_ is None or round_.village.township_id != dispatcher_township(user):
+        raise Forbidden(_("这不是您乡镇的路线"))
+    return round_
+
+
+@tracking_pages.route("/parcels")
+@roles(Role.VILLAGER, Role.FARMER)
+def my_parcels() -> str:
+    found = tracking.my_parcels(get_session(), user=require_account())
+    return render_template("logistics/my_parcels.html", parcels=found)
+
+
+@station.route("")
+@roles(Role.AGENT)
+def desk() -> str:
+    session, village_id = get_session(), agent_village(require_account())
+    runs = tracking.latest_runs(session, village_ids=[village_id], day=local_today())
+    return render_template(
+        "logistics/station_desk.html",
+        batches=tracking.batches_to_receive(session, village_id=village_id),
+        shelf=tracking.shelf(session, village_id=village_id),
+        left_out=json.loads(runs[village_id].left_out) if village_id in runs else [],
+    )
+
+
+@station.route("/batches/<int:batch_id>/receive", methods=["POST"])
+@roles(Role.AGENT)
+def receive(batch_id: int) -> Response:
+    ids = [int(v) for v in request.form.getlist("parcel") if v.isdigit()]
+    village_id = agent_village(require_account())
+    return _station_action(
+        lambda session: depot.receive_batch(
+            session, village_id=village_id, batch_id=batch_id, parcel_ids=ids
+        ),
+        _("已签收 %(n)d 件，已分配货架和取件码", n=len(ids)),
+    )
+
+
+@station.route("/parcels/<int:parcel_id>/hand-over", methods=["POST"])
+@roles(Role.AGENT)
+def hand_over(parcel_id: int) -> Response:
+    village_id = agent_village(require_account())
+    code = request.form.get("pickup_code", "")
+    return _station_action(
+        lambda session: depot.hand_over(
+            session, village_id=village_id, parcel_id=parcel_id, pickup_code=code
+        ),
+        _("取件成功"),
+    )
+
+
+def _station_action(action: Callable[[Session], object], success: str) -> Response:
+    try:
+        with unit_of_work() as session:
+            action(session)
+    except CunzhanError as error:
+        if error.status == 403:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("station.desk"))

@@ -1,0 +1,14 @@
+"""Mounts the logistics pages and API on the app (called by ``shop.app.create_app``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from logistics import api, dispatch_views, views
+
+
+def install(app: Flask, rest_api: Api) -> None:
+    rest_api.register_blueprint(api.blueprint)
+    for blueprint in (views.cadre, views.tracking_pages, views.station, dispatch_views.dispatch):
+        app.register_blueprint(blueprint)

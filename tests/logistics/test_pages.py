@@ -1,0 +1,104 @@
+"""The pages render what their readers need, and the dispatcher's forms work end to end."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from core.models import User
+from logistics.models import Parcel, ParcelStatus
+from tests.logistics.conftest import World
+
+
+def test_the_cadre_page_lists_stops_with_links_map_and_no_pickup_codes(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    round_ = world.round(3)
+    login(world.cadre)
+    page = client.get("/cadre/today")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert html.count('class="stop stop-pending"') == 3
+    first = round_.stops[0].household
+    assert f"tel:{first.phone}" in html
+    assert f"uri.amap.com/marker?position={first.lon},{first.lat}" in html
+    assert "api.map.baidu.com/marker" in html
+    assert html.count('class="mark mark-pending"') == 3  # the SVG sketch map
+    assert all(s.parcels[0].pickup_code not in html for s in round_.stops)
+    assert "<script>" not in html and "style=" not in html  # strict CSP: no inline code
+    printed = client.get(f"/cadre/rounds/{round_.id}/print").get_data(as_text=True)
+    assert printed.count("<svg") == 3  # a QR code per parcel
+
+
+def test_the_service_worker_is_served_for_the_whole_site(client: FlaskClient) -> None:
+    response = client.get("/cadre/sw.js")
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.mimetype == "text/javascript"
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_the_dispatcher_imports_a_manifest_or_sees_each_bad_line(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    token = login(world.dispatcher)
+    bad = "tracking_no,courier,recipient_name,recipient_phone,weight_g\nSF00000001,XX,王,1,5\n"
+    response = client.post(
+        "/dispatch/manifest",
+        data={"csrf_token": token, "manifest": (io.BytesIO(bad.encode()), "m.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "未知快递公司" in response.get_data(as_text=True)
+    good = bad.replace("XX,王,1,5", "SF,王,13600000001,5")
+    response = client.post(
+        "/dispatch/manifest",
+        data={"csrf_token": token, "manifest": (io.BytesIO(good.encode()), "m.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    world.fresh()
+    assert world.db.scalar(select(func.count(Parcel.id))) == 1
+    board = client.get("/dispatch").get_data(as_text=True)
+    assert "待匹配收件户（1）" in board and "<svg" in board
+
+
+def test_the_station_receives_a_batch_and_hands_over_with_the_code(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    home = world.household(1)
+    parcel = world.parcel(home, ParcelStatus.AT_TOWNSHIP_HUB)
+    token = login(world.dispatcher)
+    assert client.post("/dispatch/consolidate", data={"csrf_token": token}).status_code == 302
+    token = login(world.agent)
+    world.fresh()
+    desk = client.get("/station").get_data(as_text=True)
+    assert parcel.tracking_no in desk
+    batch_id = parcel.batch_id
+    client.post(
+        f"/station/batches/{batch_id}/receive", data={"csrf_token": token, "parcel": parcel.id}
+    )
+    world.fresh()
+    assert parcel.status is ParcelStatus.AT_VILLAGE_DEPOT and parcel.pickup_code
+    assert parcel.pickup_code not in client.get("/station").get_data(as_text=True)
+    client.post(
+        f"/station/parcels/{parcel.id}/hand-over",
+        data={"csrf_token": token, "pickup_code": parcel.pickup_code},
+    )
+    world.fresh()
+    assert parcel.status is ParcelStatus.PICKED_UP
+
+
+def test_the_dispatcher_plans_every_village_from_the_board(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    for number in range(1, 4):
+        world.parcel(world.household(number))
+    token = login(world.dispatcher)
+    assert client.post("/dispatch/plan", data={"csrf_token": token}).status_code == 302
+    board = client.get("/api/v1/dispatch/board").get_json()
+    [village] = [v for v in board["villages"] if v["village_id"] == world.village.id]
+    assert (village["rounds"], village["pending"]) == (1, 3)
+    assert len(board["history"]) == 30

@@ -1,0 +1,190 @@
+"""RELIABILITY.md 23-24 through the public API: each Idempotency-Key applied once, repeats get
+the first answer, conflicts are 409 with the server's state, another cadre's stop is 403."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from core.models import Role, User
+from logistics.models import ParcelStatus, RoundStatus, StopEvent, StopStatus, UplinkStatus
+from logistics.planning import prepare
+from tests.logistics.conftest import World
+
+AT = "2026-11-23T09:30:00+08:00"
+
+
+def post_event(
+    client: FlaskClient, token: str, stop_id: int, body: dict[str, Any], key: str | None = None
+) -> Any:
+    headers = {"X-CSRFToken": token}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return client.post(f"/api/v1/stops/{stop_id}/events", json=body, headers=headers)
+
+
+def delivered(code: str | None) -> dict[str, Any]:
+    return {"type": "delivered", "pickup_code": code, "at": AT}
+
+
+def test_fifty_confirmations_replayed_three_times_are_applied_exactly_once(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    round_ = world.round(50)
+    token = login(world.cadre)
+    outbox = [(str(uuid.uuid4()), s.id, delivered(s.parcels[0].pickup_code)) for s in round_.stops]
+    first: dict[str, Any] = {}
+    for attempt in range(3):
+        for key, stop_id, body in outbox:
+            response = post_event(client, token, stop_id, body, key)
+            assert response.status_code == 201, response.get_json()
+            assert response.headers["Idempotent-Replayed"] == ("true" if attempt else "false")
+            first.setdefault(key, response.get_json())
+            assert response.get_json() == first[key]  # a repeat gets the first answer
+    world.fresh()
+    assert world.db.scalar(select(func.count(StopEvent.id))) == 50
+    assert all(s.status is StopStatus.DELIVERED for s in round_.stops)
+    assert all(s.parcels[0].status is ParcelStatus.DELIVERED for s in round_.stops)
+    assert round_.status is RoundStatus.COMPLETED
+
+
+def test_the_same_key_with_another_body_is_refused(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    stop = world.round(2).stops[0]
+    token, key = login(world.cadre), str(uuid.uuid4())
+    assert (
+        post_event(client, token, stop.id, delivered(stop.parcels[0].pickup_code), key).status_code
+        == 201
+    )
+    other = post_event(
+        client, token, stop.id, {"type": "failed", "reason": "refused", "at": AT}, key
+    )
+    assert other.status_code == 409
+    assert other.get_json()["error"]["code"] == "idempotency_key_reused"
+    world.fresh()
+    assert stop.status is StopStatus.DELIVERED
+
+
+def test_a_delivered_stop_never_reverts(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    stop = world.round(2).stops[0]
+    token = login(world.cadre)
+    ok = post_event(client, token, stop.id, delivered(stop.parcels[0].pickup_code), "k-00000001")
+    assert ok.status_code == 201
+    late = post_event(
+        client, token, stop.id, {"type": "failed", "reason": "not_home", "at": AT}, "k-00000002"
+    )
+    assert late.status_code == 409
+    assert late.get_json()["error"]["stop"]["status"] == "delivered"
+    world.fresh()
+    assert stop.status is StopStatus.DELIVERED
+    assert stop.parcels[0].status is ParcelStatus.DELIVERED
+
+
+def test_a_stop_replanned_meanwhile_answers_409_with_the_server_state(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    stop = world.round(3).stops[1]
+    prepare(world.db, village_id=world.village.id, day=world.today)  # the dispatcher re-plans
+    world.db.flush()
+    token = login(world.cadre)
+    response = post_event(
+        client,
+        token,
+        stop.id,
+        delivered(stop.parcels[0].pickup_code) if stop.parcels else delivered("123456"),
+        "k-replanned",
+    )
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "stop_conflict"
+    assert error["stop"]["status"] == "skipped" and error["stop"]["id"] == stop.id
+
+
+def test_another_cadres_stop_is_403_and_changes_nothing(
+    world: World,
+    client: FlaskClient,
+    login: Callable[[User], str],
+    make_user: Callable[..., User],
+) -> None:
+    stop = world.round(1).stops[0]
+    intruder = make_user(Role.CADRE, village=world.village)
+    token = login(intruder)
+    response = post_event(
+        client, token, stop.id, delivered(stop.parcels[0].pickup_code), "k-intruder"
+    )
+    assert response.status_code == 403
+    world.fresh()
+    assert stop.status is StopStatus.PENDING
+
+
+def test_wrong_code_missing_key_missing_csrf_and_unknown_fields(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    stop = world.round(1).stops[0]
+    token = login(world.cadre)
+    code = stop.parcels[0].pickup_code
+    wrong = "000000" if code != "000000" else "111111"
+    assert post_event(client, token, stop.id, delivered(wrong), "k-wrongcode").status_code == 422
+    assert post_event(client, token, stop.id, delivered(code)).status_code == 422  # no key
+    no_csrf = client.post(
+        f"/api/v1/stops/{stop.id}/events",
+        json=delivered(code),
+        headers={"Idempotency-Key": "k-nocsrf1"},
+    )
+    assert no_csrf.status_code == 400
+    extra = delivered(code) | {"status": "delivered"}
+    assert post_event(client, token, stop.id, extra, "k-extra001").status_code == 422
+    naive = delivered(code) | {"at": "2026-11-23T09:30:00"}
+    assert post_event(client, token, stop.id, naive, "k-naive001").status_code == 422
+    assert post_event(client, token, 999_999, delivered(code), "k-nostop01").status_code == 404
+    world.fresh()
+    assert stop.status is StopStatus.PENDING
+
+
+def test_signature_failure_and_collection(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    first, second, third = world.round(3, uplinks=True).stops
+    token = login(world.cadre)
+    signed = {"type": "delivered", "signature": "M1 1L20 20L40 5", "at": AT}
+    assert post_event(client, token, first.id, signed, "k-signed01").status_code == 201
+    world.fresh()
+    assert first.signature == "M1 1L20 20L40 5"
+    no_reason = post_event(client, token, second.id, {"type": "failed", "at": AT}, "k-noreason")
+    assert no_reason.status_code == 422
+    failed = {"type": "failed", "reason": "not_home", "at": AT}
+    assert post_event(client, token, second.id, failed, "k-failed01").status_code == 201
+    world.fresh()
+    assert second.status is StopStatus.FAILED and second.failure_reason == "not_home"
+    assert second.parcels[0].status is ParcelStatus.FAILED
+    assert second.uplinks == []  # the produce waits for a later round
+    collected = {"type": "collected", "weight_g": 12_500, "at": AT}
+    assert post_event(client, token, first.id, collected, "k-collect1").status_code == 201
+    world.fresh()
+    assert first.uplinks[0].status is UplinkStatus.COLLECTED and first.uplinks[0].weight_g == 12_500
+    assert first.status is StopStatus.DELIVERED
+    assert third.status is StopStatus.PENDING
+
+
+def test_rounds_today_lists_only_the_callers_rounds_without_pickup_codes(
+    world: World,
+    client: FlaskClient,
+    login: Callable[[User], str],
+    make_user: Callable[..., User],
+) -> None:
+    mine = world.round(2)
+    other = make_user(Role.CADRE, village=world.village)
+    world.round(1, cadre=other)
+    login(world.cadre)
+    answer = client.get("/api/v1/rounds/today").get_json()
+    assert [r["id"] for r in answer["rounds"]] == [mine.id]
+    stop = answer["rounds"][0]["stops"][0]
+    assert set(stop) >= {"id", "sequence", "status", "eta", "household", "parcels"}
+    assert "pickup_code" not in str(answer)
