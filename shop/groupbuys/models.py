@@ -101,7 +101,9 @@ class GroupBuy(Base):
         return self.tiers[0].price_fen
 
     def next_tier(self) -> PriceTier | None:
-        return next((t for t in self.tiers if t.min_quantity > self.pledged_quantity), None)
+        """The next cheaper tier (the first one applies from the first unit)."""
+        reached = max(self.pledged_quantity, 1)
+        return next((t for t in self.tiers if t.min_quantity > reached), None)
 
 
 class PriceTier(Base):

@@ -16,7 +16,7 @@ from core.flask_db import database, get_session, unit_of_work
 from core.models import Household, Role, User
 from core.money import yuan_to_fen
 from core.services import normalise_phone
-from payments.models import PaymentMethod, PaymentStatus
+from payments.models import Payment, PaymentMethod, PaymentStatus
 from payments.services import open_online_intent, payment_for
 from shop.groupbuys import services
 from shop.groupbuys.closing import close_campaign
@@ -199,21 +199,25 @@ def dashboard(campaign_id: int) -> str:
     """Pledged, paid, cash to collect and goods to deliver, pledge by pledge."""
     campaign = _organised(campaign_id)
     session = get_session()
-    names = dict(
-        session.execute(
+    pledges = campaign.pledges
+    names = {
+        household_id: name
+        for household_id, name in session.execute(
             select(Household.id, Household.head_name).where(
-                Household.id.in_([p.household_id for p in campaign.pledges])
-            )
-        ).tuples()
-    )
-    rows = []
-    for record in campaign.pledges:
-        payment = payment_for(session, record.subject_ref)
-        rows.append(
-            PledgeRow(
-                record, names.get(record.household_id, ""), payment.status.value if payment else "—"
+                Household.id.in_([p.household_id for p in pledges])
             )
         )
+    }
+    payments = {
+        payment.subject_ref: payment.status.value
+        for payment in session.scalars(
+            select(Payment).where(Payment.subject_ref.in_([p.subject_ref for p in pledges]))
+        )
+    }
+    rows = [
+        PledgeRow(p, names.get(p.household_id, ""), payments.get(p.subject_ref, "—"))
+        for p in pledges
+    ]
     return render_template(
         "groupbuys/dashboard.html",
         campaign=campaign,
@@ -230,8 +234,9 @@ def cash_pledge(campaign_id: int) -> Response:
     _organised(campaign_id)
     form = CashPledgeForm()
     if not form.validate_on_submit():
-        flash(" ".join(message for messages in form.errors.values() for message in messages),
-              "error")
+        flash(
+            " ".join(message for messages in form.errors.values() for message in messages), "error"
+        )
         return redirect(url_for(".dashboard", campaign_id=campaign_id))
     try:
         with unit_of_work() as session:

@@ -230,3 +230,15 @@ def test_a_campaign_is_not_closed_before_its_deadline_unless_asked(
     assert services.due_campaign_ids(db, now=later) == [campaign.id]
     assert services.claim_for_closing(db, campaign_id=campaign.id, now=later)
     assert not services.claim_for_closing(db, campaign_id=campaign.id, now=later)
+
+
+def test_a_pledge_after_the_close_is_refused_with_409(
+    db: Session, make_campaign: Callable[..., GroupBuy], villager: Callable[..., User]
+) -> None:
+    campaign = make_campaign()
+    assert services.claim_for_closing(db, campaign_id=campaign.id, now=utcnow(), early=True)
+    with pytest.raises(Conflict, match="已截止"):
+        services.pledge(
+            db, campaign_id=campaign.id, user=villager(), quantity=1, payment=PaymentMethod.CASH
+        )
+    assert campaign.pledged_quantity == 0

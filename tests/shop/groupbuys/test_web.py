@@ -1,0 +1,222 @@
+"""The group-buy API (exact DESIGN.md shapes) and pages, with access by role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from core.models import Role, User, Village
+from shop.groupbuys.models import GroupBuy
+
+DESIGN_FIELDS = {
+    "id",
+    "title",
+    "tiers",
+    "pledged_quantity",
+    "min_quantity",
+    "max_quantity",
+    "per_household_limit",
+    "current_price_fen",
+    "deadline",
+    "status",
+}
+
+
+def _csrf(client: FlaskClient, path: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', client.get(path).get_data(True))
+    assert match
+    return match.group(1)
+
+
+def test_api_lists_and_shows_campaigns_as_designed(
+    client: FlaskClient,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    campaign = make_campaign()
+    login(villager())
+    listed = client.get("/api/v1/group-buys?status=open").get_json()["items"]
+    assert [item["id"] for item in listed] == [campaign.id]
+    one = client.get(f"/api/v1/group-buys/{campaign.id}").get_json()
+    assert set(one) >= DESIGN_FIELDS
+    assert one["tiers"] == [
+        {"min_quantity": 1, "price_fen": 15_000},
+        {"min_quantity": 50, "price_fen": 14_000},
+        {"min_quantity": 200, "price_fen": 13_200},
+    ]
+    assert (one["current_price_fen"], one["status"]) == (15_000, "open")
+    assert client.get("/api/v1/group-buys?status=failed").get_json()["items"] == []
+    assert client.get("/api/v1/group-buys?status=nonsense").status_code == 422
+
+
+def test_api_pledge_then_409_when_pledged_again(
+    client: FlaskClient,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    campaign = make_campaign()
+    token = login(villager())
+    url = f"/api/v1/group-buys/{campaign.id}/pledges"
+    created = client.post(
+        url, json={"quantity": 12, "payment": "cash"}, headers={"X-CSRFToken": token}
+    )
+    assert created.status_code == 201
+    assert created.get_json()["quantity"] == 12
+    again = client.post(
+        url, json={"quantity": 1, "payment": "cash"}, headers={"X-CSRFToken": token}
+    )
+    assert again.status_code == 409
+    assert "已经参加" in again.get_json()["error"]["message"]
+    assert client.get(f"/api/v1/group-buys/{campaign.id}").get_json()["pledged_quantity"] == 12
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"quantity": 0, "payment": "cash"},
+        {"quantity": 1001, "payment": "cash"},
+        {"quantity": "2", "payment": "cash"},
+        {"quantity": 2.0, "payment": "cash"},
+        {"quantity": 2, "payment": "bitcoin"},
+        {"quantity": 2},
+        {"quantity": 2, "payment": "cash", "status": "charged"},
+        {"quantity": 2, "payment": "cash", "final_fen": 1},
+    ],
+)
+def test_api_pledge_rejects_bad_bodies_with_422(
+    client: FlaskClient,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+    body: dict[str, Any],
+) -> None:
+    campaign = make_campaign()
+    token = login(villager())
+    response = client.post(
+        f"/api/v1/group-buys/{campaign.id}/pledges", json=body, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "invalid"
+
+
+def test_other_villages_cannot_see_or_pledge(
+    client: FlaskClient,
+    make_campaign: Callable[..., GroupBuy],
+    make_user: Callable[..., User],
+    make_village: Callable[..., Village],
+    login: Callable[[User], str],
+) -> None:
+    campaign = make_campaign()
+    elsewhere = make_village()
+    for role in (Role.VILLAGER, Role.FARMER, Role.AGENT, Role.CADRE, Role.DISPATCHER):
+        token = login(make_user(role, village=elsewhere))
+        assert client.get(f"/api/v1/group-buys/{campaign.id}").status_code == 404
+        assert (
+            client.post(
+                f"/api/v1/group-buys/{campaign.id}/pledges",
+                json={"quantity": 1, "payment": "cash"},
+                headers={"X-CSRFToken": token},
+            ).status_code
+            == 404
+        )
+        assert client.get(f"/group-buys/{campaign.id}").status_code == 404
+        assert client.get(f"/group-buys/{campaign.id}/dashboard").status_code in (403, 404)
+        assert client.get("/api/v1/group-buys").get_json()["items"] == []
+
+
+def test_villager_pledges_on_the_page_and_sees_the_progress(
+    client: FlaskClient,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    campaign = make_campaign()
+    login(villager())
+    page = client.get(f"/group-buys/{campaign.id}").get_data(as_text=True)
+    assert "¥150.00" in page and "再认购 50袋，降到 ¥140.00" in page
+    assert "在线支付" not in page  # no Stripe keys here: cash only, and the page says so
+    response = client.post(
+        f"/group-buys/{campaign.id}/pledge",
+        follow_redirects=True,
+        data={
+            "quantity": 5,
+            "payment": "cash",
+            "csrf_token": _csrf(client, f"/group-buys/{campaign.id}"),
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert "认购成功" in body and "我家的认购" in body and 'value="5"' in body
+    bad = client.post(
+        f"/group-buys/{campaign.id}/pledge",
+        data={"quantity": "", "payment": "cash", "csrf_token": _csrf(client, "/group-buys")},
+    )
+    assert bad.status_code == 422
+
+
+def test_agent_records_a_cash_pledge_and_closes(
+    client: FlaskClient,
+    db: Session,
+    make_campaign: Callable[..., GroupBuy],
+    agent: User,
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    campaign = make_campaign(min_quantity=10)
+    household = villager("张大爷")
+    login(agent)
+    dashboard = f"/group-buys/{campaign.id}/dashboard"
+    client.post(
+        f"/group-buys/{campaign.id}/cash-pledge",
+        data={
+            "phone": household.phone,
+            "quantity": 12,
+            "payment": "cash",
+            "csrf_token": _csrf(client, dashboard),
+        },
+    )
+    page = client.get(dashboard).get_data(as_text=True)
+    assert "张大爷" in page and 'data-figure="households">1<' in page
+    client.post(f"/group-buys/{campaign.id}/close", data={"csrf_token": _csrf(client, dashboard)})
+    page = client.get(dashboard).get_data(as_text=True)
+    assert "已成团" in page
+    assert "¥1,800.00" in page  # 12 bags at ¥150, cash to collect
+    login(household)
+    mine = client.get(f"/group-buys/{campaign.id}").get_data(as_text=True)
+    assert "应付" in mine and "¥1,800.00" in mine and "比零售省了" in mine
+
+
+def test_agent_opens_a_campaign_from_the_form(
+    client: FlaskClient, agent: User, login: Callable[[User], str]
+) -> None:
+    login(agent)
+    token = _csrf(client, "/group-buys/new")
+    form = {
+        "title": "尿素 40kg",
+        "unit": "袋",
+        "sku": "UREA-40",
+        "shop_price": "120",
+        "tiers": "1 115\n30 108",
+        "min_quantity": 30,
+        "max_quantity": 200,
+        "per_household_limit": 10,
+        "deadline": "2099-01-01T18:00",
+        "delivery": "pickup",
+        "csrf_token": token,
+    }
+    created = client.post("/group-buys/new", data=form, follow_redirects=True)
+    assert created.status_code == 200 and "尿素 40kg" in created.get_data(as_text=True)
+    wrong = client.post(
+        "/group-buys/new", data={**form, "tiers": "1 115\n30 130", "shop_price": "-3"}
+    )
+    assert wrong.status_code == 422
+    text = wrong.get_data(as_text=True)
+    assert "请填写金额" in text
+    bad_tiers = client.post("/group-buys/new", data={**form, "tiers": "一 115"})
+    assert "第 1 行格式" in bad_tiers.get_data(as_text=True)
