@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from core.demo import DEMO_PASSWORD, DemoTownship, build_township
 from core.models import County
 from logistics.demo import load_logistics_demo
+from shop.groupbuys.demo import load_groupbuy_demo
 from shop.orders.demo import load_storefront_demo
 
 DemoStep = Callable[[Session, DemoTownship], None]
 DEMO_STEPS: list[DemoStep] = []
 DEMO_STEPS.append(load_storefront_demo)
 DEMO_STEPS.append(load_logistics_demo)
+DEMO_STEPS.append(load_groupbuy_demo)
 
 
 def database_is_empty(session: Session) -> bool:

@@ -242,3 +242,20 @@ def test_a_pledge_after_the_close_is_refused_with_409(
             db, campaign_id=campaign.id, user=villager(), quantity=1, payment=PaymentMethod.CASH
         )
     assert campaign.pledged_quantity == 0
+
+
+def test_demo_group_buys(db: Session) -> None:
+    from core.demo import build_township
+    from shop.groupbuys.demo import load_groupbuy_demo
+
+    demo = build_township(db, seed=3)
+    load_groupbuy_demo(db, demo)
+    campaigns = services.campaigns_for(db, user=demo.agents[0])
+    assert [c.status for c in campaigns] == [
+        CampaignStatus.SUCCEEDED,
+        CampaignStatus.FAILED,
+        CampaignStatus.OPEN,
+    ]
+    open_one = campaigns[2]
+    assert open_one.pledged_quantity == 46  # four bags short of the ¥140 tier
+    assert campaigns[0].final_price_fen == 14_000
