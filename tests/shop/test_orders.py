@@ -20,7 +20,7 @@ from shop.catalog.models import ListingStatus
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Delivery, OrderStatus
-from tests.shop.storefront_helpers import listed_product, png_bytes
+from tests.shop.storefront_helpers import listed_product
 
 
 @pytest.fixture(autouse=True)
@@ -262,28 +262,3 @@ def test_pages_of_the_flow_answer_and_guard(
     login(people["other_farmer"])
     assert client.get(f"/my/listings/{product.id}").status_code == 404
     assert client.get("/station/review").status_code == 403
-    login(people["farmer"])
-    big = client.post(
-        "/my/listings/new",
-        data={"photos": (io.BytesIO(b"x" * (6 * 1024 * 1024)), "big.jpg")},
-        content_type="multipart/form-data",
-    )
-    assert big.status_code == 413
-    created = client.post(
-        "/my/listings/new",
-        data={
-            "csrf_token": "",
-            "title": "莲藕",
-            "description": "",
-            "category": "vegetables",
-            "unit": "jin",
-            "price": "-3",
-            "weight_g": "500",
-            "origin_village": str(product.origin_village_id),
-            "stock": "5",
-            "action": "submit",
-            "photos": (io.BytesIO(png_bytes()), "a.png"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert created.status_code in (400, 422)
