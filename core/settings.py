@@ -34,6 +34,7 @@ class Settings:
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    stripe_js_url: str = "https://js.stripe.com/v3/"
     osrm_url: str | None = None
 
     @property
@@ -53,6 +54,7 @@ class Settings:
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
+            stripe_js_url=env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
             osrm_url=env.get("OSRM_URL") or None,
         )
 

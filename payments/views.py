@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
@@ -19,7 +20,42 @@ from payments.statements import cash_statement
 from payments.stripe_gateway import verify_webhook
 from payments.webhooks import apply_event
 
-blueprint = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")
+blueprint = Blueprint(
+    "payments",
+    __name__,
+    url_prefix="/payments",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/payments",
+)
+
+
+def stripe_page_csp(settings: Settings) -> str:
+    """The policy of a page that mounts Stripe.js: its script, frames and API, nothing else."""
+    parts = urlsplit(settings.stripe_js_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    api = settings.stripe_api_base or "https://api.stripe.com"
+    return (
+        f"default-src 'self'; script-src 'self' {origin}; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: {origin}; connect-src 'self' {origin} {api}; "
+        f"frame-src {origin} https://hooks.stripe.com; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def render_stripe_page(template: str, **context: object) -> Response:
+    """Render a page that confirms a payment with Stripe.js (card, Alipay, WeChat Pay)."""
+    settings: Settings = current_app.config["CUNZHAN_SETTINGS"]
+    response = make_response(
+        render_template(
+            template,
+            stripe_js_url=settings.stripe_js_url,
+            stripe_publishable_key=settings.stripe_publishable_key,
+            **context,
+        )
+    )
+    response.headers["Content-Security-Policy"] = stripe_page_csp(settings)
+    return response
 
 
 @blueprint.route("/stripe/webhook", methods=["POST"])

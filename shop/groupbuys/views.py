@@ -14,10 +14,11 @@ from core.access import require_account, roles, signed_in
 from core.errors import CunzhanError, Forbidden, NotFound
 from core.flask_db import database, get_session, unit_of_work
 from core.models import Household, Role, User
-from core.money import yuan_to_fen
+from core.money import format_fen, yuan_to_fen
 from core.services import normalise_phone
 from payments.models import Payment, PaymentMethod, PaymentStatus
-from payments.services import open_online_intent, payment_for
+from payments.services import open_online_intent, payment_for, record_cash, refresh_from_provider
+from payments.views import render_stripe_page
 from shop.groupbuys import services
 from shop.groupbuys.closing import close_campaign
 from shop.groupbuys.forms import CampaignForm, CashPledgeForm, PledgeForm, parse_tiers
@@ -115,30 +116,45 @@ def pledge(campaign_id: int) -> Response | tuple[str, int]:
     return redirect(url_for(".detail", campaign_id=campaign_id))
 
 
+def _own_pledge_by_id(pledge_id: int) -> Pledge:
+    record = get_session().get(Pledge, pledge_id)
+    if record is None or record.household_id != require_account().household_id:
+        raise NotFound("没有这个认购 (no such pledge)")
+    return record
+
+
 @blueprint.route("/pledges/<int:pledge_id>/pay")
 @signed_in
-def pay(pledge_id: int) -> str:
-    """Where Stripe.js confirms the hold on the phone (card, Alipay, WeChat Pay)."""
-    user = require_account()
-    record = get_session().get(Pledge, pledge_id)
-    if record is None or record.household_id != user.household_id:
-        raise NotFound("没有这个认购 (no such pledge)")
+def pay(pledge_id: int) -> Response:
+    """Where Stripe.js confirms the hold on the phone."""
+    record = _own_pledge_by_id(pledge_id)
     payment = payment_for(get_session(), record.subject_ref)
-    return render_template(
-        "groupbuys/pay.html", pledge=record, payment=payment, PaymentStatus=PaymentStatus
+    return render_stripe_page(
+        "groupbuys/pay.html",
+        pledge=record,
+        payment=payment,
+        PaymentStatus=PaymentStatus,
+        refresh_url=url_for(".refresh_hold", pledge_id=pledge_id),
     )
+
+
+@blueprint.route("/pledges/<int:pledge_id>/refresh", methods=["POST"])
+@signed_in
+def refresh_hold(pledge_id: int) -> Response:
+    """After Stripe.js confirmed, read the intent back (the webhook may not have come yet)."""
+    with unit_of_work() as session:
+        payment = payment_for(session, _own_pledge_by_id(pledge_id).subject_ref)
+        if payment is not None:
+            refresh_from_provider(session, payment)
+    return redirect(url_for(".pay", pledge_id=pledge_id))
 
 
 @blueprint.route("/pledges/<int:pledge_id>/retry-hold", methods=["POST"])
 @signed_in
 def retry_hold(pledge_id: int) -> Response:
     """Ask the provider again for a hold whose first attempt failed (same idempotency key)."""
-    user = require_account()
     with unit_of_work() as session:
-        record = session.get(Pledge, pledge_id)
-        if record is None or record.household_id != user.household_id:
-            raise NotFound("没有这个认购 (no such pledge)")
-        payment = payment_for(session, record.subject_ref)
+        payment = payment_for(session, _own_pledge_by_id(pledge_id).subject_ref)
         if payment is not None:
             open_online_intent(session, payment_id=payment.id)
     return redirect(url_for(".pay", pledge_id=pledge_id))
@@ -225,6 +241,25 @@ def dashboard(campaign_id: int) -> str:
         cash_form=CashPledgeForm(),
         PaymentStatus=PaymentStatus,
     )
+
+
+@blueprint.route("/<int:campaign_id>/pledges/<int:pledge_id>/collect", methods=["POST"])
+@roles(Role.AGENT)
+def collect_cash(campaign_id: int, pledge_id: int) -> Response:
+    """The household picks up its bags and pays the final price in cash."""
+    agent = require_account()
+    _organised(campaign_id)
+    try:
+        with unit_of_work() as session:
+            record = session.get(Pledge, pledge_id)
+            payment = payment_for(session, record.subject_ref) if record else None
+            if record is None or record.group_buy_id != campaign_id or payment is None:
+                raise NotFound("没有待收款的认购 (no pledge with cash due)")
+            record_cash(session, payment_id=payment.id, amount_fen=payment.amount_fen, agent=agent)
+        flash(_("已收现金 %(amount)s", amount=format_fen(payment.amount_fen)), "success")
+    except CunzhanError as error:
+        flash(error.message, "error")
+    return redirect(url_for(".dashboard", campaign_id=campaign_id))
 
 
 @blueprint.route("/<int:campaign_id>/cash-pledge", methods=["POST"])
