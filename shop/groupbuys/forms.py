@@ -70,6 +70,14 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     unit = SelectField(
         _l("单位"), choices=[("袋", "袋"), ("箱", "箱"), ("公斤", "公斤"), ("个", "个")]
     )
+    unit_weight_kg = IntegerField(
+        _l("每单位重量（公斤）"),
+        default=50,
+        validators=[
+            DataRequired(_l("请填写重量")),
+            NumberRange(1, 1000, _l("重量须在 1 到 1000 公斤之间")),
+        ],
+    )
     sku = StringField(_l("货号"), validators=[DataRequired(_l("请填写货号")), Length(max=64)])
     shop_price = StringField(_l("平时零售价（元）"), validators=[DataRequired(_l("请填写零售价"))])
     tiers = TextAreaField(

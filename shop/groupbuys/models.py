@@ -59,6 +59,7 @@ class GroupBuy(Base):
             "pledged_quantity >= 0 AND pledged_quantity <= max_quantity", name="pledged_within"
         ),
         CheckConstraint("shop_price_fen > 0", name="shop_price_positive"),
+        CheckConstraint("unit_weight_g > 0", name="unit_weight_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +68,7 @@ class GroupBuy(Base):
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     unit: Mapped[str] = mapped_column(String(10))
+    unit_weight_g: Mapped[int] = mapped_column(default=50_000)  # for the e-bike's load
     sku: Mapped[str] = mapped_column(String(64))
     shop_price_fen: Mapped[int]  # the usual price of one unit, to show the saving
     min_quantity: Mapped[int]

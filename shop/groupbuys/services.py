@@ -73,6 +73,7 @@ def open_campaign(
     deadline: dt.datetime,
     delivery: Delivery,
     description: str = "",
+    unit_weight_g: int = 50_000,
     now: dt.datetime | None = None,
 ) -> GroupBuy:
     if village_id not in organiser.villages_for(Role.AGENT):
@@ -82,6 +83,8 @@ def open_campaign(
         raise InvalidInput("成团数量须不大于最大供应量 (minimum must not exceed maximum)")
     if not 1 <= per_household_limit <= max_quantity:
         raise InvalidInput("每户限购须在 1 与最大供应量之间 (per-household limit out of range)")
+    if not 0 < unit_weight_g <= 1_000_000:
+        raise InvalidInput("单位重量须在 1 克到 1000 公斤之间 (unit weight out of range)")
     if ensure_utc(deadline) <= (now or utcnow()):
         raise InvalidInput("截止时间必须在将来 (the deadline must be in the future)")
     campaign = GroupBuy(
@@ -98,6 +101,7 @@ def open_campaign(
         delivery=delivery,
         description=description,
         status=CampaignStatus.OPEN,
+        unit_weight_g=unit_weight_g,
         tiers=[PriceTier(min_quantity=t.min_quantity, price_fen=t.price_fen) for t in tiers],
     )
     session.add(campaign)

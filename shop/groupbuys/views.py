@@ -19,7 +19,7 @@ from core.services import normalise_phone
 from payments.models import Payment, PaymentMethod, PaymentStatus
 from payments.services import open_online_intent, payment_for, record_cash, refresh_from_provider
 from payments.views import render_stripe_page
-from shop.groupbuys import services
+from shop.groupbuys import fulfilment, services
 from shop.groupbuys.closing import close_campaign
 from shop.groupbuys.forms import CampaignForm, CashPledgeForm, PledgeForm, parse_tiers
 from shop.groupbuys.models import CampaignStatus, Delivery, GroupBuy, Pledge
@@ -195,6 +195,7 @@ def new_campaign() -> Response | tuple[str, int]:
                 deadline=form.deadline_utc(),
                 delivery=Delivery(form.delivery.data),
                 description=form.description.data or "",
+                unit_weight_g=(form.unit_weight_kg.data or 0) * 1000,
             )
     except CunzhanError as error:
         return render_template("groupbuys/new.html", form=form, error=error.message), error.status
@@ -241,6 +242,19 @@ def dashboard(campaign_id: int) -> str:
         cash_form=CashPledgeForm(),
         PaymentStatus=PaymentStatus,
     )
+
+
+@blueprint.route("/<int:campaign_id>/receive-goods", methods=["POST"])
+@roles(Role.AGENT)
+def receive_goods(campaign_id: int) -> Response:
+    """The factory's lorry has come: stock in, each household's share set aside or sent."""
+    try:
+        with unit_of_work() as session:
+            fulfilment.receive_goods(session, campaign_id=campaign_id, agent=require_account())
+        flash(_("已收货入库，送货上门的已交给村干部配送。"), "success")
+    except CunzhanError as error:
+        flash(error.message, "error")
+    return redirect(url_for(".dashboard", campaign_id=campaign_id))
 
 
 @blueprint.route("/<int:campaign_id>/pledges/<int:pledge_id>/collect", methods=["POST"])

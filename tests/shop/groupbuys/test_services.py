@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
@@ -259,3 +260,42 @@ def test_demo_group_buys(db: Session) -> None:
     open_one = campaigns[2]
     assert open_one.pledged_quantity == 46  # four bags short of the ¥140 tier
     assert campaigns[0].final_price_fen == 14_000
+
+
+def test_receiving_the_goods_books_stock_and_sends_door_shares(
+    db: Session,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    agent: User,
+) -> None:
+    import inventory.services as inventory
+    from inventory.models import MovementKind, StockMovement
+    from logistics.models import Parcel
+    from shop.groupbuys.fulfilment import receive_goods
+    from shop.groupbuys.models import Delivery
+
+    campaign = make_campaign(min_quantity=5, delivery=Delivery.DOOR, unit_weight_g=40_000)
+    near, far = villager(), villager()
+    services.pledge(db, campaign_id=campaign.id, user=near, quantity=5, payment=PaymentMethod.CASH)
+    services.pledge(db, campaign_id=campaign.id, user=far, quantity=1, payment=PaymentMethod.CASH)
+    with pytest.raises(InvalidTransition):
+        receive_goods(db, campaign_id=campaign.id, agent=agent)  # still open
+    _close(db, campaign)
+    receive_goods(db, campaign_id=campaign.id, agent=agent)
+    assert campaign.status is CampaignStatus.FULFILLED
+    station = inventory.station_location(db, village_id=campaign.village_id)
+    assert inventory.available(db, sku=campaign.sku, location_id=station.id) == 0
+    kinds = sorted(
+        m.kind
+        for m in db.scalars(
+            select(StockMovement).where(
+                StockMovement.reference.in_(
+                    [f"groupbuy:{campaign.id}", *[p.subject_ref for p in campaign.pledges]]
+                )
+            )
+        )
+    )
+    assert kinds.count(MovementKind.RECEIPT) == 1 and kinds.count(MovementKind.SALE) == 2
+    parcels = db.scalars(select(Parcel).where(Parcel.tracking_no.like("pledge:%"))).all()
+    # 5 bags of 40 kg are three e-bike loads (2 + 2 + 1); 1 bag is one.
+    assert sorted(p.weight_g for p in parcels) == [40_000, 40_000, 80_000, 80_000]
