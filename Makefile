@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint install install-dev translations migrate demo worker bench-routing lock clean
+.PHONY: run test lint install install-dev translations migrate demo worker bench-routing bench-logistics lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ worker: install
 
 bench-routing: install-dev
 	$(BIN)/python -m benchmarks.routing
+
+bench-logistics: install-dev
+	$(BIN)/python -m benchmarks.logistics
 
 # Refresh constraints.txt (the lock file) from what is installed and tested.
 lock: install-dev

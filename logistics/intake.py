@@ -19,7 +19,7 @@ from core.models import Household, Village
 from core.services import normalise_phone
 from core.timeutil import utcnow
 from logistics.depot import put_on_shelf
-from logistics.models import Courier, Parcel, ParcelStatus, Priority
+from logistics.models import Courier, Parcel, ParcelStatus, Priority, Uplink
 
 TRACKING_PATTERN = re.compile(r"^[A-Za-z0-9\-]{6,40}$")
 MAX_WEIGHT_G = 100_000
@@ -282,3 +282,31 @@ def add_delivery_item(
     session.flush()
     put_on_shelf(session, parcels=[parcel])
     return parcel
+
+
+def announce_uplink(
+    session: Session,
+    *,
+    household_id: int,
+    description: str,
+    estimated_weight_g: int,
+    perishable: bool = False,
+) -> Uplink:
+    """A farmer's produce to collect on the next round (called by shop for farmers' orders)."""
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound("没有这一户 (no such household)")
+    if not 0 < estimated_weight_g <= MAX_WEIGHT_G:
+        raise InvalidInput("重量应在 1 克到 100 公斤之间 (weight: 1 g to 100 kg)")
+    if not description.strip():
+        raise InvalidInput("请写明要寄出的农产品 (describe the produce)")
+    uplink = Uplink(
+        household_id=household.id,
+        village_id=household.village_id,
+        description=description.strip()[:200],
+        estimated_weight_g=estimated_weight_g,
+        perishable=perishable,
+    )
+    session.add(uplink)
+    session.flush()
+    return uplink

@@ -102,9 +102,15 @@ def start_round(session: Session, *, round_: Round) -> None:
     session.flush()
 
 
+def _still_open(stop: Stop) -> bool:
+    """Pending, or delivered with produce still to collect there."""
+    waiting = any(u.status is UplinkStatus.WAITING for u in stop.uplinks)
+    return stop.status is StopStatus.PENDING or (stop.status is StopStatus.DELIVERED and waiting)
+
+
 def _finish_round_if_done(round_: Round) -> None:
     """Every stop dealt with: the round is over and failed parcels are back on the shelf."""
-    if any(stop.status is StopStatus.PENDING for stop in round_.stops):
+    if round_.status is not RoundStatus.STARTED or any(_still_open(s) for s in round_.stops):
         return
     round_.move_to(RoundStatus.COMPLETED)
     for stop in round_.stops:
@@ -154,12 +160,9 @@ def record_event(
 
 
 def _apply(session: Session, stop: Stop, event: EventInput) -> None:
-    collecting_late = (
-        event.type == "collected"
-        and stop.status is StopStatus.DELIVERED
-        and any(u.status is UplinkStatus.WAITING for u in stop.uplinks)
-    )
-    if stop.status is not StopStatus.PENDING and not collecting_late:
+    # A delivered stop may still have produce to collect (or to give up on); nothing else.
+    about_produce = event.type != "delivered" and _still_open(stop)
+    if stop.status is not StopStatus.PENDING and not about_produce:
         raise StopConflict(f"这一站已经是“{stop.status.value}” (stop is {stop.status})", stop)
     if stop.round.status is RoundStatus.PLANNED:
         start_round(session, round_=stop.round)
@@ -194,6 +197,11 @@ def _fail(session: Session, stop: Stop, event: EventInput, when: dt.datetime) ->
         reason = FailureReason(event.reason or "")
     except ValueError:
         raise InvalidInput("请选择没送到的原因 (choose a reason)") from None
+    for uplink in list(stop.uplinks):
+        if uplink.status is UplinkStatus.WAITING:
+            uplink.stop = None  # planned again on a later round
+    if stop.status is StopStatus.DELIVERED:
+        return  # only the produce failed; the delivery stands
     stop.move_to(StopStatus.FAILED)
     stop.failure_reason = reason
     stop.finished_at = when
@@ -201,9 +209,6 @@ def _fail(session: Session, stop: Stop, event: EventInput, when: dt.datetime) ->
         parcel.move_to(ParcelStatus.FAILED)
         parcel.failure_reason = reason
         signals.parcel_failed.send(parcel, session=session)
-    for uplink in list(stop.uplinks):
-        if uplink.status is UplinkStatus.WAITING:
-            uplink.stop = None  # planned again on a later round
 
 
 def _collect(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:

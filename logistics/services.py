@@ -1,4 +1,6 @@
-"""The services other packages call (``shop`` hands over packed orders and group-buy goods).
+"""The services other packages call: ``shop`` hands over packed orders and group-buy goods
+(``add_delivery_item``) and farmers' produce to send out (``announce_uplink``), and listens to
+``logistics.signals`` for what happened to them.
 
 The services themselves live by subject: ``intake`` (hub), ``depot`` (station), ``planning``,
 ``rounds`` (the cadre's confirmations) and ``tracking`` (read-only views).
@@ -6,7 +8,7 @@ The services themselves live by subject: ``intake`` (hub), ``depot`` (station), 
 
 from __future__ import annotations
 
-from logistics.intake import add_delivery_item
+from logistics.intake import add_delivery_item, announce_uplink
 from logistics.models import Priority
 
-__all__ = ["Priority", "add_delivery_item"]
+__all__ = ["Priority", "add_delivery_item", "announce_uplink"]

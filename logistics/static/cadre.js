@@ -48,6 +48,7 @@
 
   function stopElement(stopId) { return document.getElementById("stop-" + stopId); }
 
+  /* Show a stop's state; close the forms that no longer apply to it. */
   function showState(stopId, status, message, isError) {
     var element = stopElement(stopId);
     if (!element) { return; }
@@ -55,16 +56,34 @@
     element.dataset.status = status;
     element.querySelector("[data-state]").textContent = STATE_LABELS[status] || status;
     var box = element.querySelector("[data-actions]");
-    if (box) { box.hidden = status !== "pending"; }
+    if (box && status !== "waiting") {
+      var delivery = box.querySelector('form[data-type="delivered"]');
+      if (delivery && status !== "pending") { delivery.hidden = true; }
+      var collect = box.querySelector('form[data-type="collected"]');
+      var produceLeft = collect && !collect.hidden && status === "delivered";
+      box.hidden = status !== "pending" && !produceLeft;
+    }
     var note = element.querySelector("[data-message]");
     note.textContent = message || "";
     note.className = isError ? "message error" : "message";
   }
 
+  /* A queued confirmation: its form is done; a failure closes the stop (or its produce). */
+  function closeForm(stopId, type) {
+    var element = stopElement(stopId);
+    var box = element && element.querySelector("[data-actions]");
+    if (!box) { return; }
+    box.querySelectorAll('form[data-type="' + type + '"]').forEach(function (form) { form.hidden = true; });
+    if (type === "failed") { box.hidden = true; }
+  }
+
   function updateCount() {
     return allItems().then(function (items) {
       document.getElementById("outbox-count").textContent = String(items.length);
-      items.forEach(function (item) { showState(item.stopId, "waiting", "没有信号，联网后自动上传"); });
+      items.forEach(function (item) {
+        closeForm(item.stopId, item.body.type);
+        showState(item.stopId, "waiting", "没有信号，联网后自动上传");
+      });
     });
   }
 
@@ -88,15 +107,26 @@
   function settle(item, response) {
     return response.json().catch(function () { return {}; }).then(function (answer) {
       if (response.status === 201) {
-        showState(item.stopId, answer.stop.status, "已上传");
+        var uploaded = item.body.type === "collected" ? "农产品已登记" : "已上传";
+        showState(item.stopId, answer.stop.status, uploaded);
         return deleteItem(item.key);
       }
       if (response.status === 401) { throw new Error("signed out"); }
       var error = answer.error || {};
       var status = error.stop ? error.stop.status : "pending";
+      reopen(item.stopId, status);
       showState(item.stopId, status, (error.message || "上传失败") + "（服务器状态为准）", true);
       return deleteItem(item.key);
     });
+  }
+
+  /* A refused confirmation (wrong code...): the cadre may try again if the stop is pending. */
+  function reopen(stopId, status) {
+    var element = stopElement(stopId);
+    var box = element && element.querySelector("[data-actions]");
+    if (!box || status !== "pending") { return; }
+    box.hidden = false;
+    box.querySelectorAll("form").forEach(function (form) { form.hidden = false; });
   }
 
   function replay() {

@@ -171,6 +171,14 @@ def test_signature_failure_and_collection(
     assert first.uplinks[0].status is UplinkStatus.COLLECTED and first.uplinks[0].weight_g == 12_500
     assert first.status is StopStatus.DELIVERED
     assert third.status is StopStatus.PENDING
+    # The third household takes its parcel but has no produce ready: the delivery stands.
+    code = third.parcels[0].pickup_code
+    assert post_event(client, token, third.id, delivered(code), "k-third-01").status_code == 201
+    assert post_event(client, token, third.id, failed, "k-third-02").status_code == 201
+    world.fresh()
+    assert third.status is StopStatus.DELIVERED and third.uplinks == []
+    assert third.round.status is RoundStatus.COMPLETED
+    assert post_event(client, token, third.id, failed, "k-third-03").status_code == 409
 
 
 def test_rounds_today_lists_only_the_callers_rounds_without_pickup_codes(
