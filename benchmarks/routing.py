@@ -70,7 +70,7 @@ def gap(cost: float | None, best: float) -> float | None:
 
 
 def fmt(value: float | None, digits: int = 2) -> str:
-    return "FAIL" if value is None else f"{value:.{digits}f}"
+    return "FAIL" if value is None else f"{round(value, digits) + 0.0:.{digits}f}"  # no "-0.00"
 
 
 def instance_path(folder: Path, name: str, kind: str) -> Path:
@@ -137,12 +137,21 @@ def summarise(gaps: dict[str, list[float | None]], lines: list[str]) -> None:
         "",
         "Mean gap to BKS (%; FAIL counted separately):",
         "",
-        "| family | Cunzhan | OR-Tools GLS | PyVRP | mean gap ratio Cunzhan / PyVRP |",
+        "| family | Cunzhan | OR-Tools GLS | PyVRP | mean gap ratio Cunzhan / PyVRP"
+        " (instances both solved) |",
         "|---|---|---|---|---|",
     ]
     for family in sorted({key.split("/")[0] for key in gaps}):
         means = {n: _mean(gaps[f"{family}/{n}"]) for n in SOLVERS}
-        ratio = _ratio(means["cunzhan"][0], means["pyvrp"][0])
+        pairs = [
+            (c, p)
+            for c, p in zip(gaps[f"{family}/cunzhan"], gaps[f"{family}/pyvrp"], strict=True)
+            if c is not None and p is not None
+        ]
+        ratio = _ratio(
+            statistics.fmean(c for c, _ in pairs) if pairs else None,
+            statistics.fmean(p for _, p in pairs) if pairs else None,
+        )
         cells = " | ".join(
             fmt(m) + (f" ({f} FAIL)" if f else "") for m, f in (means[n] for n in SOLVERS)
         )
@@ -217,7 +226,7 @@ def machine() -> str:
         )
     versions = ", ".join(f"{p} {version(p)}" for p in ("ortools", "pyvrp", "vrplib"))
     return (
-        f"{platform.node() and 'Machine'}: {model}, {os.cpu_count()} cores, "
+        f"Machine: {model}, {os.cpu_count()} cores, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}, {versions}"
     )
 

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from routing import DropReason, SolveOptions, TimeWindow, Vehicle, solve
+from routing.synthetic import village
 from tests.routing.conftest import LineProblem, assert_valid
 
 QUICK = SolveOptions(seconds=0.5, workers=1)
@@ -134,9 +135,7 @@ def test_an_empty_day_is_a_valid_plan(line_problem: LineProblem) -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_time_limit_is_honoured(workers: int) -> None:
-    from tests.routing.test_properties import random_village
-
-    problem = random_village(seed=3, stops=150)
+    problem = village(seed=3, stops=150)
     began = time.monotonic()
     solution = solve(problem, SolveOptions(seconds=1.0, workers=workers))
     elapsed = time.monotonic() - began
