@@ -18,8 +18,8 @@ HORIZON = 10**9
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A point. ``lat``/``lon`` in degrees for the great-circle provider; with an explicit
-    matrix the values are only used to split big problems into geographic sectors."""
+    """A point: ``lat``/``lon`` in degrees for the great-circle provider; with an explicit
+    matrix only a label."""
 
     lat: float
     lon: float
