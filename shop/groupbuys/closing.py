@@ -64,4 +64,9 @@ def close_due_campaigns(
     now = now or utcnow()
     with transaction(sessions) as session:
         due = services.due_campaign_ids(session, now=now)
-    return [close_campaign(sessions, campaign_id, now=now) for campaign_id in due]
+        lapsing = services.lapsing_campaign_ids(session, now=now)
+    return [close_campaign(sessions, campaign_id, now=now) for campaign_id in due] + [
+        close_campaign(sessions, campaign_id, now=now, early=True)
+        for campaign_id in lapsing
+        if campaign_id not in due
+    ]

@@ -11,13 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import pairwise
 
-from sqlalchemy import and_, or_, select, true, update
+from sqlalchemy import String, and_, cast, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Household, Role, User
 from core.timeutil import ensure_utc, utcnow
-from payments.models import CaptureMode, PaymentMethod
+from payments.models import CaptureMode, Payment, PaymentMethod, PaymentStatus
 from payments.services import (
     CARD_HOLD_LIFETIME,
     cancel_payment,
@@ -351,6 +351,31 @@ def due_campaign_ids(session: Session, *, now: dt.datetime) -> list[int]:
                 )
             )
             .order_by(GroupBuy.deadline)
+        )
+    )
+
+
+# Close a campaign this long before any of its card holds would lapse.
+HOLD_SAFETY_MARGIN = dt.timedelta(hours=12)
+
+
+def lapsing_campaign_ids(session: Session, *, now: dt.datetime) -> list[int]:
+    """Open campaigns holding a card authorisation that lapses soon: they close early
+    rather than let a hold expire uncaptured (a safety net: card pledges are refused on
+    campaigns whose deadline lies beyond the hold's life)."""
+    pledge_ref = literal("pledge:") + cast(Pledge.id, String)
+    return list(
+        session.scalars(
+            select(GroupBuy.id)
+            .distinct()
+            .join(Pledge, Pledge.group_buy_id == GroupBuy.id)
+            .join(Payment, Payment.subject_ref == pledge_ref)
+            .where(
+                GroupBuy.status == CampaignStatus.OPEN,
+                Payment.status == PaymentStatus.AUTHORISED,
+                Payment.capture_before < now + HOLD_SAFETY_MARGIN,
+            )
+            .order_by(GroupBuy.id)
         )
     )
 

@@ -175,3 +175,50 @@ def test_fifty_concurrent_closers_run_one_capture(
         assert captures == len(villagers)  # one capture per pledge, none twice
         campaign = session.get(GroupBuy, campaign_id)
         assert campaign is not None and campaign.status is CampaignStatus.SUCCEEDED
+
+
+def test_no_card_hold_is_left_to_lapse(
+    committed_sessions: sessionmaker[Session],
+    stripe_gateway: Any,
+) -> None:
+    """RELIABILITY.md item 10: the job closes a campaign before any hold lapses."""
+    import datetime as dt
+
+    from core.timeutil import utcnow
+    from payments.models import Payment, PaymentStatus
+    from payments.services import open_online_intent, payment_for
+    from shop.groupbuys.closing import close_due_campaigns
+
+    village_id, agent_id, villagers = _village_with_households(committed_sessions, 2)
+    campaign_id = _open(
+        committed_sessions,
+        village_id,
+        agent_id,
+        min_quantity=2,
+        deadline=utcnow() + dt.timedelta(days=4),
+    )
+    for user_id in villagers:
+        with transaction(committed_sessions) as session:
+            user = session.get(User, user_id)
+            assert user is not None
+            subject = services.pledge(
+                session,
+                campaign_id=campaign_id,
+                user=user,
+                quantity=1,
+                payment=PaymentMethod.ONLINE,
+            ).subject_ref
+        with transaction(committed_sessions) as session:
+            payment = payment_for(session, subject)
+            assert payment is not None
+            open_online_intent(session, payment_id=payment.id, payment_method="pm_card_visa")
+    assert close_due_campaigns(committed_sessions) == []  # nothing lapses soon
+    with transaction(committed_sessions) as session:  # a card whose hold is shorter
+        first = session.scalars(select(Payment).order_by(Payment.id)).first()
+        assert first is not None
+        first.capture_before = utcnow() + dt.timedelta(hours=6)
+    results = close_due_campaigns(committed_sessions)  # days before the deadline
+    assert [r.status for r in results] == [CampaignStatus.SUCCEEDED]
+    with transaction(committed_sessions) as session:
+        statuses = set(session.scalars(select(Payment.status)))
+        assert statuses == {PaymentStatus.SUCCEEDED}
