@@ -84,6 +84,28 @@ def _try_pledge(sessions: sessionmaker[Session], campaign_id: int, user_id: int)
         return "refused: closed" if "已截止" in error.message else "refused: full"
 
 
+def _hold_online(
+    sessions: sessionmaker[Session], campaign_id: int, user_id: int, *, quantity: int
+) -> None:
+    """An online pledge (committed), then its confirmed card hold in a second transaction."""
+    from payments.services import open_online_intent, payment_for
+
+    with transaction(sessions) as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        subject = services.pledge(
+            session,
+            campaign_id=campaign_id,
+            user=user,
+            quantity=quantity,
+            payment=PaymentMethod.ONLINE,
+        ).subject_ref
+    with transaction(sessions) as session:
+        payment = payment_for(session, subject)
+        assert payment is not None
+        open_online_intent(session, payment_id=payment.id, payment_method="pm_card_visa")
+
+
 def test_no_pledge_is_accepted_after_close_or_over_the_maximum(
     committed_sessions: sessionmaker[Session],
 ) -> None:
@@ -137,26 +159,10 @@ def test_fifty_concurrent_closers_run_one_capture(
     committed_sessions: sessionmaker[Session],
     stripe_gateway: Any,
 ) -> None:
-    from payments.services import open_online_intent, payment_for
-
     village_id, agent_id, villagers = _village_with_households(committed_sessions, 6)
     campaign_id = _open(committed_sessions, village_id, agent_id, min_quantity=5)
     for user_id in villagers:
-        with transaction(committed_sessions) as session:
-            user = session.get(User, user_id)
-            assert user is not None
-            record = services.pledge(
-                session,
-                campaign_id=campaign_id,
-                user=user,
-                quantity=2,
-                payment=PaymentMethod.ONLINE,
-            )
-            subject = record.subject_ref
-        with transaction(committed_sessions) as session:
-            payment = payment_for(session, subject)
-            assert payment is not None
-            open_online_intent(session, payment_id=payment.id, payment_method="pm_card_visa")
+        _hold_online(committed_sessions, campaign_id, user_id, quantity=2)
     barrier = threading.Barrier(50)
 
     def closer() -> bool:
@@ -186,7 +192,6 @@ def test_no_card_hold_is_left_to_lapse(
 
     from core.timeutil import utcnow
     from payments.models import Payment, PaymentStatus
-    from payments.services import open_online_intent, payment_for
     from shop.groupbuys.closing import close_due_campaigns
 
     village_id, agent_id, villagers = _village_with_households(committed_sessions, 2)
@@ -198,20 +203,7 @@ def test_no_card_hold_is_left_to_lapse(
         deadline=utcnow() + dt.timedelta(days=4),
     )
     for user_id in villagers:
-        with transaction(committed_sessions) as session:
-            user = session.get(User, user_id)
-            assert user is not None
-            subject = services.pledge(
-                session,
-                campaign_id=campaign_id,
-                user=user,
-                quantity=1,
-                payment=PaymentMethod.ONLINE,
-            ).subject_ref
-        with transaction(committed_sessions) as session:
-            payment = payment_for(session, subject)
-            assert payment is not None
-            open_online_intent(session, payment_id=payment.id, payment_method="pm_card_visa")
+        _hold_online(committed_sessions, campaign_id, user_id, quantity=1)
     assert close_due_campaigns(committed_sessions) == []  # nothing lapses soon
     with transaction(committed_sessions) as session:  # a card whose hold is shorter
         first = session.scalars(select(Payment).order_by(Payment.id)).first()

@@ -12,12 +12,25 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from core.models import Role, User, Village
 from core.timeutil import utcnow
-from payments.models import PaymentMethod, PaymentStatus
-from payments.services import payment_for
+from payments.models import Payment, PaymentMethod, PaymentStatus
+from payments.services import open_online_intent, payment_for
 from payments.stripe_gateway import StripeGateway
 from shop.groupbuys import services
-from shop.groupbuys.models import CampaignStatus, GroupBuy, PledgeStatus
+from shop.groupbuys.models import CampaignStatus, GroupBuy, Pledge, PledgeStatus
 from shop.groupbuys.services import TierSpec
+
+
+def _held_pledge(
+    db: Session, campaign: GroupBuy, user: User, quantity: int
+) -> tuple[Pledge, Payment]:
+    """An online pledge whose card hold Stripe has confirmed (as Stripe.js would)."""
+    record = services.pledge(
+        db, campaign_id=campaign.id, user=user, quantity=quantity, payment=PaymentMethod.ONLINE
+    )
+    payment = payment_for(db, record.subject_ref)
+    assert payment is not None
+    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    return record, payment
 
 
 def _close(db: Session, campaign: GroupBuy, *, early: bool = True) -> GroupBuy:
@@ -164,15 +177,8 @@ def test_success_captures_every_pledge_at_the_final_price(
     villager: Callable[..., User],
     stripe_gateway: StripeGateway,
 ) -> None:
-    from payments.services import open_online_intent
-
     campaign = make_campaign()
-    online = services.pledge(
-        db, campaign_id=campaign.id, user=villager(), quantity=10, payment=PaymentMethod.ONLINE
-    )
-    payment = payment_for(db, online.subject_ref)
-    assert payment is not None
-    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    online, payment = _held_pledge(db, campaign, villager(), 10)
     cash = services.pledge(
         db, campaign_id=campaign.id, user=villager(), quantity=20, payment=PaymentMethod.CASH
     )
@@ -201,15 +207,8 @@ def test_failure_releases_every_hold(
     villager: Callable[..., User],
     stripe_gateway: StripeGateway,
 ) -> None:
-    from payments.services import open_online_intent
-
     campaign = make_campaign()
-    record = services.pledge(
-        db, campaign_id=campaign.id, user=villager(), quantity=5, payment=PaymentMethod.ONLINE
-    )
-    payment = payment_for(db, record.subject_ref)
-    assert payment is not None
-    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    _, payment = _held_pledge(db, campaign, villager(), 5)
     services.pledge(
         db, campaign_id=campaign.id, user=villager(), quantity=5, payment=PaymentMethod.CASH
     )
