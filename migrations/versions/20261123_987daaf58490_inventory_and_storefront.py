@@ -99,8 +99,9 @@ def upgrade() -> None:
     with op.batch_alter_table('product', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_product_location_id'), ['location_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_product_seller_id'), ['seller_id'], unique=False)
-        batch_op.create_index('ix_product_status_category', ['status', 'category'], unique=False)
-        batch_op.create_index('ix_product_status_village', ['status', 'origin_village_id'], unique=False)
+        batch_op.create_index('ix_product_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_product_status_category', ['status', 'category', 'id'], unique=False)
+        batch_op.create_index('ix_product_status_village', ['status', 'origin_village_id', 'id'], unique=False)
 
     op.create_table('shop_order',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -244,6 +245,7 @@ def downgrade() -> None:
     with op.batch_alter_table('product', schema=None) as batch_op:
         batch_op.drop_index('ix_product_status_village')
         batch_op.drop_index('ix_product_status_category')
+        batch_op.drop_index('ix_product_status_id')
         batch_op.drop_index(batch_op.f('ix_product_seller_id'))
         batch_op.drop_index(batch_op.f('ix_product_location_id'))
 

@@ -89,8 +89,10 @@ class Product(Base):
     __tablename__ = "product"
     __table_args__ = (
         CheckConstraint("price_fen > 0", name="price_positive"),
-        Index("ix_product_status_category", "status", "category"),
-        Index("ix_product_status_village", "status", "origin_village_id"),
+        # Newest first within a status (and category, village): pages walk an index, no sort.
+        Index("ix_product_status_id", "status", "id"),
+        Index("ix_product_status_category", "status", "category", "id"),
+        Index("ix_product_status_village", "status", "origin_village_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
