@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import jsonify
 from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles
@@ -21,7 +22,7 @@ from core.timeutil import local_today
 from logistics import intake, rounds, tracking
 from logistics.access import dispatcher_township
 from logistics.intake import ManifestRejected, ParcelInput
-from logistics.rounds import EventInput, StopConflict
+from logistics.rounds import EventInput, KeyReused, StopConflict
 from logistics.schemas import (
     BoardOut,
     IdempotencyHeader,
@@ -77,6 +78,8 @@ def stop_event(payload: dict[str, Any], stop_id: int, key: str) -> Any:
             )
     except StopConflict as conflict:
         return _error(409, conflict.code, conflict.message, stop=conflict.stop)
+    except IntegrityError:  # the same key raced in for another stop
+        return _error(409, KeyReused.code, "这个 Idempotency-Key 正在使用 (key already in use)")
     # The body is already serialised (and stored for repeats): send it as it is.
     response = jsonify(answer.body)
     response.status_code = 201
