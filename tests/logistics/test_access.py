@@ -99,3 +99,33 @@ def test_a_dispatcher_sees_only_rounds_of_their_township(
     )
     login(elsewhere)
     assert client.get(f"/cadre/rounds/{round_.id}/print").status_code == 403
+
+
+def test_an_agent_of_another_station_cannot_receive_or_hand_over_our_parcels(
+    world: World,
+    client: FlaskClient,
+    login: Callable[[User], str],
+    make_user: Callable[..., User],
+    make_village: Callable[..., object],
+) -> None:
+    from logistics import depot
+    from logistics.models import ParcelStatus
+
+    home = world.household(1)
+    parcel = world.parcel(home, ParcelStatus.AT_TOWNSHIP_HUB)
+    [batch] = depot.consolidate(world.db, township_id=world.village.township_id, day=world.today)
+    other_agent = make_user(Role.AGENT, village=make_village())
+    token = login(other_agent)
+    client.post(
+        f"/station/batches/{batch.id}/receive", data={"csrf_token": token, "parcel": parcel.id}
+    )
+    world.fresh()
+    assert parcel.status is ParcelStatus.AT_TOWNSHIP_HUB
+    assert parcel.tracking_no not in client.get("/station").get_data(as_text=True)
+    shelf_parcel = world.parcel(world.household(2))
+    client.post(
+        f"/station/parcels/{shelf_parcel.id}/hand-over",
+        data={"csrf_token": token, "pickup_code": shelf_parcel.pickup_code},
+    )
+    world.fresh()
+    assert shelf_parcel.status is ParcelStatus.AT_VILLAGE_DEPOT
