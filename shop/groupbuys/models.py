@@ -79,6 +79,9 @@ class GroupBuy(Base):
     status: Mapped[CampaignStatus] = mapped_column(enum_column_type(CampaignStatus), index=True)
     # Kept by conditional UPDATEs only, so racing pledges never pass the maximum.
     pledged_quantity: Mapped[int] = mapped_column(default=0)
+    # Decided once when the close is claimed: what counted (cash pledges and confirmed
+    # card holds) and the tier price it reached.
+    counted_quantity: Mapped[int | None]
     final_price_fen: Mapped[int | None]
     closing_started_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]

@@ -267,13 +267,38 @@ def claim_for_closing(
         campaign = session.get(GroupBuy, campaign_id)
         assert campaign is not None
         session.refresh(campaign)
-        campaign.final_price_fen = campaign.price_at(campaign.pledged_quantity)
+        if campaign.final_price_fen is None:  # a resumed close keeps the first decision
+            campaign.counted_quantity = _counted_quantity(session, campaign)
+            campaign.final_price_fen = campaign.price_at(campaign.counted_quantity)
         session.flush()
     return claimed
 
 
+def _held_refs(session: Session, pledges: list[Pledge]) -> set[str]:
+    """Subjects among ``pledges`` whose online payment is held (or already captured)."""
+    return set(
+        session.scalars(
+            select(Payment.subject_ref).where(
+                Payment.subject_ref.in_([p.subject_ref for p in pledges]),
+                Payment.status.in_((PaymentStatus.AUTHORISED, PaymentStatus.SUCCEEDED)),
+            )
+        )
+    )
+
+
+def _counted_quantity(session: Session, campaign: GroupBuy) -> int:
+    """Cash pledges and online pledges whose card hold was confirmed: an online pledge
+    whose payer never finished the card step does not count toward the tier."""
+    held = _held_refs(session, campaign.pledges)
+    return sum(
+        p.quantity
+        for p in campaign.pledges
+        if p.payment_method is PaymentMethod.CASH or p.subject_ref in held
+    )
+
+
 def succeeded(campaign: GroupBuy) -> bool:
-    return campaign.pledged_quantity >= campaign.min_quantity
+    return (campaign.counted_quantity or 0) >= campaign.min_quantity
 
 
 def settle_pledge(session: Session, *, pledge_id: int) -> Pledge:
@@ -286,7 +311,8 @@ def settle_pledge(session: Session, *, pledge_id: int) -> Pledge:
     campaign = record.group_buy
     if campaign.status is not CampaignStatus.CLOSING:
         raise Conflict("团购不在结算中 (the group-buy is not being closed)")
-    if succeeded(campaign):
+    unheld = record.payment_method is PaymentMethod.ONLINE and not _held_refs(session, [record])
+    if succeeded(campaign) and not unheld:
         _charge(session, record, campaign)
     else:
         if record.payment_method is PaymentMethod.ONLINE:

@@ -298,3 +298,26 @@ def test_receiving_the_goods_books_stock_and_sends_door_shares(
     parcels = db.scalars(select(Parcel).where(Parcel.tracking_no.like("pledge:%"))).all()
     # 5 bags of 40 kg are three e-bike loads (2 + 2 + 1); 1 bag is one.
     assert sorted(p.weight_g for p in parcels) == [40_000, 40_000, 80_000, 80_000]
+
+
+def test_an_unconfirmed_card_pledge_does_not_count_and_is_released(
+    db: Session,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    stripe_gateway: StripeGateway,
+) -> None:
+    campaign = make_campaign(min_quantity=10)
+    abandoned = services.pledge(
+        db, campaign_id=campaign.id, user=villager(), quantity=8, payment=PaymentMethod.ONLINE
+    )  # the payer never finished the card step
+    held, payment = _held_pledge(db, campaign, villager(), 6)
+    services.pledge(
+        db, campaign_id=campaign.id, user=villager(), quantity=5, payment=PaymentMethod.CASH
+    )
+    _close(db, campaign)
+    assert (campaign.counted_quantity, campaign.status) == (11, CampaignStatus.SUCCEEDED)
+    assert abandoned.status is PledgeStatus.RELEASED
+    abandoned_payment = payment_for(db, abandoned.subject_ref)
+    assert abandoned_payment is not None
+    assert abandoned_payment.status is PaymentStatus.CANCELLED
+    assert (held.status, payment.captured_fen) == (PledgeStatus.CHARGED, 6 * 15_000)
