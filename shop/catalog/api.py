@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
 from core.access import public
 from core.flask_db import get_session
 from core.schemas import ErrorSchema
 from shop.catalog import services
+from shop.catalog.cache import storefront_cache
 from shop.catalog.models import Category, Product
 from shop.catalog.schemas import ProductDetailOut, ProductPageOut, ProductQuery
 
@@ -36,8 +37,19 @@ def product_payload(product: Product, stock: int) -> dict[str, Any]:
 @blueprint.response(200, ProductPageOut)
 @blueprint.alt_response(422, schema=ErrorSchema, description="bad query")
 @public
-def list_products(query: dict[str, Any]) -> dict[str, Any]:
-    """Listed products, newest first, 20 a page; filter by words, category and village."""
+def list_products(query: dict[str, Any]) -> Response:
+    """Listed products, newest first, 20 a page; filter by words, category and village.
+
+    Answers may be up to ``STOREFRONT_CACHE_SECONDS`` old."""
+    key = ("api-products", tuple(sorted(query.items())))
+    return _json(storefront_cache().get_or_build(key, lambda: _product_page(query)))
+
+
+def _json(body: bytes) -> Response:
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _product_page(query: dict[str, Any]) -> bytes:
     session = get_session()
     category = Category(query["category"]) if "category" in query else None
     found = services.browse(
@@ -48,24 +60,33 @@ def list_products(query: dict[str, Any]) -> dict[str, Any]:
         page=query["page"],
     )
     stock = services.stock_of(session, found.items)
-    return {
+    page = {
         "items": [product_payload(p, stock[p.id]) for p in found.items],
         "page": found.page,
         "pages": found.pages,
     }
+    body: str = ProductPageOut().dumps(page)
+    return body.encode()
 
 
 @blueprint.route("/<int:product_id>")
 @blueprint.response(200, ProductDetailOut)
 @blueprint.alt_response(404, schema=ErrorSchema, description="no such listed product")
 @public
-def get_product(product_id: int) -> dict[str, Any]:
-    """One listed product with its stock."""
+def get_product(product_id: int) -> Response:
+    """One listed product with its stock (up to ``STOREFRONT_CACHE_SECONDS`` old)."""
+    key = ("api-product", product_id)
+    return _json(storefront_cache().get_or_build(key, lambda: _product_detail(product_id)))
+
+
+def _product_detail(product_id: int) -> bytes:
     session = get_session()
     product = services.listed_product(session, product_id)
-    return {
+    detail = {
         **product_payload(product, services.stock_of(session, [product])[product.id]),
         "description": product.description,
         "category": product.category.value,
         "photos": [url_for("catalog.photo", name=photo.name) for photo in product.photos],
     }
+    body: str = ProductDetailOut().dumps(detail)
+    return body.encode()

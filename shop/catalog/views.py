@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -17,6 +19,7 @@ from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
 from shop.catalog import services
+from shop.catalog.cache import storefront_cache
 from shop.catalog.forms import ListingForm, RejectForm, StockForm
 from shop.catalog.models import (
     CATEGORY_NAMES,
@@ -48,25 +51,30 @@ def _category_arg() -> Category | None:
     return Category(value) if value in Category.__members__.values() else None
 
 
-@catalog.route("/products")
-@public
-def storefront() -> str:
+def _storefront_body(q: str, category: Category | None, village: int | None, page: int) -> str:
     session = get_session()
-    found = services.browse(
-        session,
-        q=request.args.get("q", "")[:60],
-        category=_category_arg(),
-        village_id=request.args.get("village", type=int),
-        page=request.args.get("page", 1, type=int),
-    )
+    found = services.browse(session, q=q, category=category, village_id=village, page=page)
     return render_template(
-        "catalog/storefront.html",
+        "catalog/_storefront_body.html",
         found=found,
         stock=services.stock_of(session, found.items),
         villages=services.all_villages(session),
         categories=CATEGORY_NAMES,
         args=request.args,
     )
+
+
+@catalog.route("/products")
+@public
+def storefront() -> str:
+    """The page around the visitor (name, token) is fresh; the listing may be seconds old."""
+    q, category = request.args.get("q", "")[:60], _category_arg()
+    village, page = request.args.get("village", type=int), request.args.get("page", 1, type=int)
+    key = ("storefront", str(get_locale()), q, category, village, page)
+    body = storefront_cache().get_or_build(
+        key, lambda: _storefront_body(q, category, village, page)
+    )
+    return render_template("catalog/storefront.html", body=Markup(body))  # noqa: S704 - our template
 
 
 @catalog.route("/products/<int:product_id>")
