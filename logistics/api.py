@@ -21,6 +21,7 @@ from core.schemas import ErrorSchema
 from core.timeutil import local_today
 from logistics import intake, rounds, tracking
 from logistics.access import dispatcher_township
+from logistics.compression import gzip_response
 from logistics.intake import ManifestRejected, ParcelInput
 from logistics.rounds import EventInput, KeyReused, StopConflict
 from logistics.schemas import (
@@ -40,6 +41,7 @@ from logistics.schemas import (
 blueprint = Blueprint(
     "logistics_api", __name__, url_prefix="/api/v1", description="配送 (parcels and rounds)"
 )
+blueprint.after_request(gzip_response)
 
 
 @blueprint.route("/rounds/today")

@@ -23,6 +23,7 @@ from core.models import Role, User
 from core.timeutil import local_today
 from logistics import depot, rounds, tracking
 from logistics.access import agent_village, dispatcher_township
+from logistics.compression import gzip_response
 from logistics.models import FailureReason, Round
 from logistics.sketch import Sketch, qr_svg, sketch
 
@@ -41,6 +42,7 @@ cadre = Blueprint(
     static_folder="static",
     static_url_path="/static/logistics",
 )
+cadre.after_request(gzip_response)
 tracking_pages = Blueprint("tracking", __name__, template_folder="templates")
 station = Blueprint("station", __name__, url_prefix="/station", template_folder="templates")
 

@@ -176,46 +176,50 @@
     queue(stopId, body);
   });
 
-  /* The signature pad: strokes become one SVG path, scaled to the canvas. */
-  function signaturePad(pad) {
-    var canvas = pad.querySelector("canvas");
-    var context = canvas.getContext("2d");
-    var path = [];
-    var drawing = false;
-    function point(event) {
-      var box = canvas.getBoundingClientRect();
-      return [Math.round((event.clientX - box.left) * canvas.width / box.width),
-              Math.round((event.clientY - box.top) * canvas.height / box.height)];
-    }
-    canvas.addEventListener("pointerdown", function (event) {
-      drawing = true; var p = point(event); path.push("M" + p.join(" "));
-      context.beginPath(); context.moveTo(p[0], p[1]);
-    });
-    canvas.addEventListener("pointermove", function (event) {
-      if (!drawing) { return; }
-      var p = point(event); path.push("L" + p.join(" "));
-      context.lineTo(p[0], p[1]); context.lineWidth = 3; context.stroke();
-    });
-    ["pointerup", "pointerleave"].forEach(function (name) {
-      canvas.addEventListener(name, function () { drawing = false; });
-    });
-    pad.querySelector("[data-clear]").addEventListener("click", function () {
-      path = []; context.clearRect(0, 0, canvas.width, canvas.height);
-    });
-    pad.querySelector("[data-sign-submit]").addEventListener("click", function () {
-      var stopId = Number(pad.closest("[data-stop-id]").dataset.stopId);
-      if (path.length < 5) { showState(stopId, "pending", "请收件人在框内签名", true); return; }
-      queue(stopId, { type: "delivered", at: new Date().toISOString(), signature: path.join("").slice(0, 20000) });
-    });
-  }
+  /* The one signature pad: moved into the stop being signed for; strokes become an SVG path. */
+  var pad = document.getElementById("signpad");
+  var canvas = pad.querySelector("canvas");
+  var pen = canvas.getContext("2d");
+  var strokes = [];
+  var drawing = false;
 
-  document.querySelectorAll("[data-sign]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var pad = button.parentNode.querySelector("[data-signpad]");
-      pad.hidden = false;
-      signaturePad(pad);
-      button.hidden = true;
-    });
+  function clearPad() { strokes = []; pen.clearRect(0, 0, canvas.width, canvas.height); }
+  function point(event) {
+    var box = canvas.getBoundingClientRect();
+    return [Math.round((event.clientX - box.left) * canvas.width / box.width),
+            Math.round((event.clientY - box.top) * canvas.height / box.height)];
+  }
+  canvas.addEventListener("pointerdown", function (event) {
+    drawing = true;
+    var p = point(event);
+    strokes.push("M" + p.join(" "));
+    pen.beginPath(); pen.moveTo(p[0], p[1]);
+  });
+  canvas.addEventListener("pointermove", function (event) {
+    if (!drawing) { return; }
+    var p = point(event);
+    strokes.push("L" + p.join(" "));
+    pen.lineTo(p[0], p[1]); pen.lineWidth = 3; pen.stroke();
+  });
+  ["pointerup", "pointerleave"].forEach(function (name) {
+    canvas.addEventListener(name, function () { drawing = false; });
+  });
+  pad.querySelector("[data-clear]").addEventListener("click", clearPad);
+  pad.querySelector("[data-sign-submit]").addEventListener("click", function () {
+    var stopId = Number(pad.closest("[data-stop-id]").dataset.stopId);
+    if (strokes.length < 5) { showState(stopId, "pending", "请收件人在框内签名", true); return; }
+    var signature = strokes.join("").slice(0, 20000);
+    pad.hidden = true;
+    root.appendChild(pad);
+    clearPad();
+    queue(stopId, { type: "delivered", at: new Date().toISOString(), signature: signature });
+  });
+  root.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-sign]");
+    if (!button) { return; }
+    clearPad();
+    button.parentNode.appendChild(pad);
+    pad.hidden = false;
   });
 
   /* Logout clears the cached round and the outbox (the service worker does it too). */

@@ -211,3 +211,24 @@ def _phone_of_household(live_server: LiveServer, household_id: int) -> str:
         if user is None:
             pytest.skip("the recipient has no account")
         return user.phone
+
+
+def test_a_recipient_signs_on_the_screen(page: Page, live_server: LiveServer) -> None:
+    base, cadre = live_server.url, demo_phone(3, 3)
+    [stop] = pending_stops(live_server, cadre, 1)
+    sign_in(page, base, cadre, "/cadre/today")
+    card = page.locator(f"#stop-{stop.id}")
+    card.get_by_role("button", name="改用签名").click()
+    box = card.locator("canvas").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 20, box["y"] + 40)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 20, box["y"] + 40 + (step % 3) * 25)
+    page.mouse.up()
+    card.get_by_role("button", name="签名确认送达").click()
+    expect(card.locator("[data-state]")).to_have_text("已送达", timeout=15_000)
+    assert stop_statuses(live_server, [stop.id]) == ["delivered"]
+    with transaction(_database(live_server).write_sessions) as session:
+        signature = session.get_one(Stop, stop.id).signature
+    assert signature is not None and signature.startswith("M") and "L" in signature

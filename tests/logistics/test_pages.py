@@ -102,3 +102,19 @@ def test_the_dispatcher_plans_every_village_from_the_board(
     [village] = [v for v in board["villages"] if v["village_id"] == world.village.id]
     assert (village["rounds"], village["pending"]) == (1, 3)
     assert len(board["history"]) == 30
+
+
+def test_the_cadre_page_and_round_are_gzipped_for_clients_that_accept_it(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    import gzip
+
+    world.round(5)
+    login(world.cadre)
+    for path in ("/cadre/today", "/api/v1/rounds/today"):
+        plain = client.get(path)
+        packed = client.get(path, headers={"Accept-Encoding": "gzip, deflate"})
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert gzip.decompress(packed.get_data()) == plain.get_data()
+        assert len(packed.get_data()) < len(plain.get_data()) / 3
