@@ -117,7 +117,8 @@ def compile_problem(problem: Problem, matrices: Matrices, stops: Sequence[int]) 
     ).reshape(len(stops), dims)
     durations: dict[int, IntMatrix] = {}
     for table in matrices.duration:
-        durations.setdefault(id(table), table[index])
+        if id(table) not in durations:  # vehicles of one speed share one table: slice it once
+            durations[id(table)] = table[index]
     slots = tuple(
         Slot(k, trip, v.start_depot if trip == 0 else v.end_depot, v.end_depot)
         for k, v in enumerate(problem.vehicles)

@@ -16,7 +16,7 @@ def unservable(problem: Problem, matrices: Matrices) -> dict[int, DropReason]:
             for k, v in enumerate(problem.vehicles)
             if stop.vehicles is None or v.id in stop.vehicles
         ]
-        light = [(k, v) for k, v in allowed if _fits(problem, stop, v)]
+        light = [(k, v) for k, v in _distinct(allowed) if _fits(problem, stop, v)]
         if not light:
             reasons[i] = DropReason.TOO_HEAVY
         elif not any(_overlaps_shift(stop, v) for _, v in light):
@@ -24,6 +24,16 @@ def unservable(problem: Problem, matrices: Matrices) -> dict[int, DropReason]:
         elif not any(_reachable(problem, matrices, i, k, v) for k, v in light):
             reasons[i] = DropReason.WINDOW_UNREACHABLE
     return reasons
+
+
+def _distinct(vehicles: list[tuple[int, Vehicle]]) -> list[tuple[int, Vehicle]]:
+    """One vehicle of each kind: the checks below only look at these fields, and a township's
+    fleet has hundreds of identical bikes."""
+    kinds: dict[tuple[object, ...], tuple[int, Vehicle]] = {}
+    for k, v in vehicles:
+        kind = (v.capacity, v.start_depot, v.end_depot, v.shift, v.max_duration, v.speed_m_per_h)
+        kinds.setdefault((*kind, v.max_trips > 1), (k, v))
+    return list(kinds.values())
 
 
 def _fits(problem: Problem, stop: Stop, vehicle: Vehicle) -> bool:

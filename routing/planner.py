@@ -14,8 +14,8 @@ from __future__ import annotations
 import multiprocessing
 import time
 from dataclasses import dataclass, replace
-from multiprocessing.connection import Connection
-from typing import Any
+from multiprocessing.connection import Connection, wait
+from typing import Any, cast
 
 from routing.compiled import Compiled, Matrices, Plan, compile_problem
 from routing.diagnose import unservable
@@ -26,11 +26,16 @@ from routing.solution import DropReason, Solution
 from routing.validate import validate
 
 ENGINES = ("auto", "ortools", "pyvrp")
-#: Time kept back from the limit for process start-up, timing and validation.
-OVERHEAD = 0.25
+#: Time kept back from the limit for timing and validating the plan, on top of what computing
+#: the matrices took (the validator computes them again).
+OVERHEAD = 0.2
 #: Above this many stops, building the OR-Tools model alone takes seconds, so the hybrid job
-#: lets PyVRP start from scratch.
+#: lets PyVRP start from scratch and there is no last-resort OR-Tools run.
 HYBRID_LIMIT = 1000
+#: The last resort (OR-Tools allowed to leave required stops out) gets this share of the limit,
+#: at most ``RESCUE_SECONDS``, set aside before the search starts.
+RESCUE_SHARE = 0.03
+RESCUE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +56,23 @@ class SolveOptions:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One search: ``kind`` is "ortools", "pyvrp" or "hybrid" (OR-Tools start, PyVRP search)."""
+    """One search: ``kind`` is "ortools", "pyvrp" or "hybrid" (OR-Tools start, PyVRP search);
+    ``soft`` lets OR-Tools leave required stops out (the last resort)."""
 
     kind: str
-    seconds: float
+    until: float  # the time.monotonic() instant by which the search ends
     seed: int = 0
     first_solution: str = ortools_engine.FIRST_SOLUTIONS[0]
+    soft: bool = False
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
     options = options or SolveOptions()
     began = time.monotonic()
+    deadline = began + options.seconds
     matrices = Matrices.of(problem)
+    # The validator computes the matrices again: keep that time back too.
+    reserve = OVERHEAD + (time.monotonic() - began)
     reasons = unservable(problem, matrices)
     impossible = [problem.stops[i].id for i in reasons if problem.stops[i].required]
     if impossible:
@@ -72,75 +82,111 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
         )
     planned = [i for i in range(len(problem.stops)) if i not in reasons]
     compiled = compile_problem(problem, matrices, planned)
-    budget = options.seconds - (time.monotonic() - began) - OVERHEAD
-    plans = run_jobs(compiled, jobs_for(compiled, options, max(budget, 0.05)), options.workers)
-    best = best_plan(compiled, plans, reasons)
+    searched = deadline - reserve - rescue_seconds(compiled, options.seconds)
+    jobs = jobs_for(compiled, options, searched - grace(options.seconds))
+    plans = run_jobs(compiled, jobs, options.workers, until=searched, latest=deadline - reserve)
+    best = best_plan(compiled, plans, reasons, until=deadline - reserve)
     return replace(best, seconds=time.monotonic() - began)
 
 
-def jobs_for(compiled: Compiled, options: SolveOptions, seconds: float) -> list[Job]:
+def rescue_seconds(compiled: Compiled, seconds: float) -> float:
+    """The time set aside for the last resort; none where its model would take too long to
+    build."""
+    if not compiled.stops or len(compiled.stops) > HYBRID_LIMIT:
+        return 0.0
+    return min(RESCUE_SECONDS, RESCUE_SHARE * seconds)
+
+
+def grace(seconds: float) -> float:
+    """How long a child process gets after its search's own limit to send its plan back."""
+    return min(0.3, 0.1 * seconds)
+
+
+def jobs_for(compiled: Compiled, options: SolveOptions, until: float) -> list[Job]:
     seed = options.seed
     if not compiled.stops:
         return []
     if options.engine == "ortools":
-        return [Job("ortools", seconds)]
+        return [Job("ortools", until)]
     fits_pyvrp = pyvrp_engine.supports(compiled)
     if options.engine == "pyvrp":
-        return [Job("pyvrp", seconds, seed)] if fits_pyvrp else []
+        return [Job("pyvrp", until, seed)] if fits_pyvrp else []
     if not fits_pyvrp:
-        alternatives = [Job("ortools", seconds, seed, s) for s in ortools_engine.FIRST_SOLUTIONS]
+        alternatives = [Job("ortools", until, seed, s) for s in ortools_engine.FIRST_SOLUTIONS]
         return alternatives[: options.workers]
-    hybrid = Job("hybrid", seconds, seed + 1)
-    return [hybrid] if options.workers == 1 else [Job("pyvrp", seconds, seed), hybrid]
+    hybrid = Job("hybrid", until, seed + 1)
+    return [hybrid] if options.workers == 1 else [Job("pyvrp", until, seed), hybrid]
 
 
 def run_job(compiled: Compiled, job: Job) -> Plan | None:
+    seconds = max(0.01, job.until - time.monotonic())
     if job.kind == "ortools":
-        return ortools_engine.solve(compiled, job.seconds, first_solution=job.first_solution)
+        return ortools_engine.solve(
+            compiled, seconds, first_solution=job.first_solution, soft_required=job.soft
+        )
     if job.kind == "pyvrp":
-        return pyvrp_engine.solve(compiled, job.seconds, seed=job.seed)
-    began = time.monotonic()
+        return pyvrp_engine.solve(compiled, seconds, seed=job.seed)
     start = None
     if len(compiled.stops) <= HYBRID_LIMIT:
-        start = ortools_engine.solve(compiled, min(job.seconds * 0.1, 1.0))
-    rest = job.seconds - (time.monotonic() - began)
+        start = ortools_engine.solve(compiled, min(seconds * 0.1, 1.0))
+    rest = max(0.01, job.until - time.monotonic())
     polished = pyvrp_engine.solve(compiled, rest, seed=job.seed, initial=start)
     return polished if polished is not None else start
 
 
-def run_jobs(compiled: Compiled, jobs: list[Job], workers: int) -> list[tuple[str, Plan]]:
-    """Run the jobs, in child processes when there are workers to spare, stopping them at
-    the deadline. Returns (job kind, plan) for every job that found one."""
+def run_jobs(
+    compiled: Compiled, jobs: list[Job], workers: int, *, until: float, latest: float
+) -> list[tuple[str, Plan]]:
+    """Run the jobs, in child processes when there are workers to spare or the model is big
+    enough that building it could overrun; they are stopped at ``until`` (a
+    ``time.monotonic()`` instant), or at ``latest`` if none has found a plan by then.
+    Returns (job kind, plan) for every job that found one."""
     if not jobs:
         return []
-    if workers == 1 or len(jobs) == 1:
+    if (workers == 1 or len(jobs) == 1) and len(compiled.stops) <= HYBRID_LIMIT:
         return [(j.kind, p) for j in jobs if (p := run_job(compiled, j)) is not None]
-    return _in_processes(compiled, jobs)
+    return _in_processes(compiled, jobs, until, latest)
 
 
-def _in_processes(compiled: Compiled, jobs: list[Job]) -> list[tuple[str, Plan]]:
+def _in_processes(
+    compiled: Compiled, jobs: list[Job], until: float, latest: float | None = None
+) -> list[tuple[str, Plan]]:
+    """Each job in a child process; collect replies until ``until``, or while none has come
+    back yet, until ``latest``; then stop the children."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context: Any = multiprocessing.get_context(method)
-    running = []
+    pending: dict[Connection, Job] = {}
+    processes = []
     for job in jobs:
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(target=_child, args=(compiled, job, sender), daemon=True)
         process.start()
         sender.close()
-        running.append((job, process, receiver))
-    deadline = time.monotonic() + max(j.seconds for j in jobs) * 1.05 + 1.0
-    plans = []
-    for job, process, receiver in running:
-        if receiver.poll(max(0.0, deadline - time.monotonic())):
-            try:
-                plan = receiver.recv()
-            except EOFError:
-                plan = None
+        pending[receiver] = job
+        processes.append(process)
+    plans: list[tuple[str, Plan]] = []
+    while pending:
+        limit = until if plans or latest is None else latest
+        ready = wait(list(pending), timeout=max(0.0, limit - time.monotonic()))
+        if not ready:
+            break
+        for receiver in ready:
+            job = pending.pop(cast(Connection, receiver))
+            plan = _receive(cast(Connection, receiver))
             if plan is not None:
                 plans.append((job.kind, plan))
+    for process in processes:
         process.terminate()
         process.join()
     return plans
+
+
+def _receive(receiver: Connection) -> Plan | None:
+    try:
+        plan: Plan | None = receiver.recv()
+    except EOFError:  # the child died without a word
+        return None
+    return plan
 
 
 def _child(compiled: Compiled, job: Job, sender: Connection) -> None:
@@ -151,24 +197,32 @@ def _child(compiled: Compiled, job: Job, sender: Connection) -> None:
 
 
 def best_plan(
-    compiled: Compiled, plans: list[tuple[str, Plan]], reasons: dict[int, DropReason]
+    compiled: Compiled,
+    plans: list[tuple[str, Plan]],
+    reasons: dict[int, DropReason],
+    *,
+    until: float,
 ) -> Solution:
-    """The cheapest validated plan; failing that, OR-Tools allowed to drop required stops
-    (the plan then says which could not be fitted), and failing that, an empty plan."""
-    candidates = [_checked(compiled, plan, reasons, kind) for kind, plan in plans]
-    feasible = [s for s in candidates if s.is_feasible()]
-    if feasible:
-        return min(feasible, key=lambda s: s.cost())
-    if compiled.stops:
-        rescue = ortools_engine.solve(compiled, 1.0, soft_required=True)
-        if rescue is not None:
-            return _checked(compiled, rescue, reasons, "ortools-soft")
-    empty: Plan = tuple(() for _ in compiled.slots)
-    return _checked(compiled, empty, reasons, "none")
+    """The cheapest plan the validator accepts; failing that, OR-Tools allowed to drop required
+    stops until ``until`` (the plan then names the stops it could not fit), and failing that or
+    when time is up, a plan that names every stop as left out."""
+    candidates = sorted(
+        (assemble(compiled, plan, reasons, engine=kind) for kind, plan in plans),
+        key=lambda s: (s.required_dropped > 0, s.cost()),
+    )
+    for candidate in candidates:  # validating is not free on big problems: cheapest first
+        checked = _validated(compiled, candidate)
+        if checked.is_feasible():
+            return checked
+    left = until - time.monotonic()
+    rescue: list[tuple[str, Plan]] = []
+    if rescue_seconds(compiled, left) > 0 and left > 2 * grace(left):
+        job = Job("ortools", until - grace(left), soft=True)
+        rescue = _in_processes(compiled, [job], until)
+    plan: Plan = rescue[0][1] if rescue else tuple(() for _ in compiled.slots)
+    engine = "ortools-soft" if rescue else "none"
+    return _validated(compiled, assemble(compiled, plan, reasons, engine=engine))
 
 
-def _checked(
-    compiled: Compiled, plan: Plan, reasons: dict[int, DropReason], engine: str
-) -> Solution:
-    solution = assemble(compiled, plan, reasons, engine=engine)
+def _validated(compiled: Compiled, solution: Solution) -> Solution:
     return replace(solution, violations=validate(compiled.problem, solution).violations)

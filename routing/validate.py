@@ -39,9 +39,13 @@ def validate(problem: Problem, solution: Solution) -> Report:
             errors.append(f"route for unknown vehicle {route.vehicle}")
             continue
         by_vehicle.setdefault(route.vehicle, []).append(route)
+    travel_at: dict[int, IntMatrix] = {}
     for k, routes in sorted(by_vehicle.items()):
         vehicle = problem.vehicles[k]
-        travel = problem.distances.durations(distance, vehicle.speed_m_per_h)
+        speed = vehicle.speed_m_per_h
+        if speed not in travel_at:
+            travel_at[speed] = problem.distances.durations(distance, speed)
+        travel = travel_at[speed]
         errors += _check_trips(vehicle, routes)
         for route in routes:
             length = _route_distance(problem, vehicle, route, distance)

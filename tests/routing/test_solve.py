@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -141,3 +142,20 @@ def test_the_time_limit_is_honoured(workers: int) -> None:
     elapsed = time.monotonic() - began
     assert_valid(problem, solution)
     assert elapsed < 6.0  # generous slack: this checks for a runaway search, not speed
+
+
+@pytest.mark.parametrize("stops", [600, 1500])
+def test_the_time_limit_holds_when_nothing_feasible_is_found(stops: int) -> None:
+    # Far too few vehicles for the day's required stops: every search fails, and the last
+    # resort must neither overrun the limit nor lose track of the stops it could not fit.
+    full = village(seed=7, stops=stops, radius_m=3_000.0 * (stops / 100) ** 0.5)
+    problem = replace(full, vehicles=full.vehicles[:3])
+    began = time.monotonic()
+    solution = solve(problem, SolveOptions(seconds=2.0))
+    elapsed = time.monotonic() - began
+    assert elapsed < 2.0 + 3.0  # generous slack: a runaway last resort took minutes
+    assert not solution.is_feasible()
+    served = {v.stop_id for r in solution.routes for v in r.visits}
+    named = {d.stop_id for d in solution.dropped}
+    assert served | named == {s.id for s in problem.stops} and not served & named
+    assert all(v.startswith("required stops left out") for v in solution.violations)
