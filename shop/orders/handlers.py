@@ -1,4 +1,5 @@
-"""Shop is the composition root: it connects the lower packages' signals to its orders."""
+"""Shop is the composition root: it connects the lower packages' signals to its orders,
+and its own ``order_packed`` to logistics (neither payments nor logistics imports shop)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,47 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from logistics import services as logistics
+from logistics.models import Parcel
+from logistics.signals import parcel_delivered
 from payments.models import Payment
 from payments.signals import payment_succeeded
+from shop.catalog.models import Product
 from shop.orders import services
+from shop.orders.models import Delivery, Order
+from shop.orders.signals import order_packed
+
+MAX_PARCEL_WEIGHT_G = 100_000  # logistics refuses heavier items; weight only guides planning
 
 
 def _on_payment_succeeded(_sender: Any, *, payment: Payment, session: Session, **_: Any) -> None:
     services.mark_paid(session, subject_ref=payment.subject_ref)
 
 
+def _on_order_packed(_sender: Any, *, order: Order, session: Session, **_: Any) -> None:
+    """A packed door-delivery order becomes a delivery item of the next round."""
+    if order.delivery is not Delivery.DOOR:
+        return
+    weight = 0
+    for line in order.lines:
+        product = session.get(Product, line.product_id)
+        weight += (product.weight_g if product else 500) * line.quantity
+    logistics.add_delivery_item(
+        session,
+        household_id=order.household_id,
+        reference=order.reference,
+        description="、".join(f"{line.title}×{line.quantity}{line.unit}" for line in order.lines),
+        weight_g=min(max(weight, 1), MAX_PARCEL_WEIGHT_G),
+    )
+
+
+def _on_parcel_delivered(parcel: Parcel, *, session: Session, **_: Any) -> None:
+    if parcel.reference:
+        services.mark_delivered(session, reference=parcel.reference)
+
+
 def connect_handlers() -> None:
     """Idempotent: blinker keeps one connection per receiver."""
     payment_succeeded.connect(_on_payment_succeeded, weak=False)
+    order_packed.connect(_on_order_packed, weak=False)
+    parcel_delivered.connect(_on_parcel_delivered, weak=False)

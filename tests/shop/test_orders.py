@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -262,3 +263,27 @@ def test_pages_of_the_flow_answer_and_guard(
     login(people["other_farmer"])
     assert client.get(f"/my/listings/{product.id}").status_code == 404
     assert client.get("/station/review").status_code == 403
+
+
+def test_a_packed_door_order_becomes_a_delivery_item_and_delivery_completes_it(
+    db: Session, people: dict[str, User]
+) -> None:
+    from logistics.models import Parcel
+    from logistics.signals import parcel_delivered
+
+    product = listed_product(db, people["farmer"], people["agent"])
+    (order,) = orders.place_orders(
+        db,
+        buyer=people["villager"],
+        placed_by=people["villager"],
+        lines=[orders.LineInput(product.id, 3)],
+        delivery=Delivery.DOOR,
+        payment=PaymentMethod.CASH,
+    )
+    orders.pack(db, seller=people["farmer"], order_id=order.id)
+    parcel = db.scalar(select(Parcel).where(Parcel.reference == order.reference))
+    assert parcel is not None
+    assert (parcel.household_id, parcel.weight_g) == (order.household_id, 3 * product.weight_g)
+    assert "桃源香米×3斤" in parcel.description
+    parcel_delivered.send(parcel, session=db)
+    assert order.status is OrderStatus.DELIVERED
