@@ -4,9 +4,11 @@ that the independent validator accepts.
 The ``auto`` engine on problems PyVRP can model runs two searches side by side, one per core:
 PyVRP from scratch (seed ``seed``), and OR-Tools' construction polished by PyVRP (seed
 ``seed + 1``) — one engine's plan as the other's start. Problems only OR-Tools can model get two
-OR-Tools searches with different first-solution strategies. With ``workers=1`` only the second,
-hybrid search runs. Whatever happens, ``solve`` returns a validated plan close to its time limit:
-engines run in child processes that are stopped at the deadline.
+OR-Tools searches with different first-solution strategies. With ``workers=1`` (``solve_many``
+gives each problem one core) only PyVRP runs, or OR-Tools where PyVRP does not fit. Whatever
+happens, ``solve`` returns within its time limit with a validated plan that names the stops it
+left out: searches end at an absolute instant, child processes are stopped then, and the last
+resort has its own share of the limit.
 """
 
 from __future__ import annotations
@@ -114,8 +116,9 @@ def jobs_for(compiled: Compiled, options: SolveOptions, until: float) -> list[Jo
     if not fits_pyvrp:
         alternatives = [Job("ortools", until, seed, s) for s in ortools_engine.FIRST_SOLUTIONS]
         return alternatives[: options.workers]
-    hybrid = Job("hybrid", until, seed + 1)
-    return [hybrid] if options.workers == 1 else [Job("pyvrp", until, seed), hybrid]
+    alone = Job("pyvrp", until, seed)
+    # With one core (solve_many) the OR-Tools start would only take time from PyVRP's search.
+    return [alone] if options.workers == 1 else [alone, Job("hybrid", until, seed + 1)]
 
 
 def run_job(compiled: Compiled, job: Job) -> Plan | None:
