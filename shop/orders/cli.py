@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from core.db import transaction
 from core.flask_db import database
 from inventory.services import release_expired
 
-
-@click.group("inventory")
-def inventory_group() -> None:
-    """Stock holds."""
+inventory_group = AppGroup("inventory", help="Stock holds.")  # its commands get the app context
 
 
 @inventory_group.command("release-expired")
