@@ -27,12 +27,12 @@ from payments import views as payments_views
 from payments.gateways import CashGateway, Gateways, install_gateways
 from payments.stripe_gateway import StripeGateway
 from shop import cli
-from shop.groupbuys import api as groupbuys_api
-from shop.groupbuys import tasks as groupbuys_tasks
-from shop.groupbuys import views as groupbuys_views
 from shop import views as home_views
 from shop.catalog import api as catalog_api
 from shop.catalog import views as catalog_views
+from shop.groupbuys import api as groupbuys_api
+from shop.groupbuys import tasks as groupbuys_tasks
+from shop.groupbuys import views as groupbuys_views
 from shop.orders import api as orders_api
 from shop.orders import cli as orders_cli
 from shop.orders import views as orders_views

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import core.models  # noqa: F401 - registers the tables
-import payments.models  # noqa: F401
-import shop.groupbuys.models  # noqa: F401
 import inventory.models  # noqa: F401
-import shop.catalog.models  # noqa: F401
-import shop.orders.models  # noqa: F401
 import logistics.models  # noqa: F401
+import payments.models  # noqa: F401
+import shop.catalog.models
+import shop.groupbuys.models
+import shop.orders.models  # noqa: F401
 from core.db import Base
 
 metadata = Base.metadata
