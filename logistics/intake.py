@@ -7,6 +7,7 @@ several households on that phone) waits in the unmatched queue for the dispatche
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from logistics.models import Courier, Parcel, ParcelStatus, Priority, Uplink
 TRACKING_PATTERN = re.compile(r"^[A-Za-z0-9\-]{6,40}$")
 MAX_WEIGHT_G = 100_000
 MAX_MANIFEST_ROWS = 5_000
+TRACKING_MAX = 40
+MAX_REFERENCE = 60
 MANIFEST_COLUMNS = ("tracking_no", "courier", "recipient_name", "recipient_phone", "weight_g")
 
 
@@ -242,6 +245,15 @@ def unmatched_parcels(session: Session, *, township_id: int) -> list[Parcel]:
     )
 
 
+def station_tracking_no(reference: str) -> str:
+    """The shop's reference as a tracking number: itself when it fits, otherwise a prefix and
+    a digest, so that two long references never share a number."""
+    if len(reference) <= TRACKING_MAX:
+        return reference
+    digest = hashlib.sha256(reference.encode()).hexdigest()[:12]
+    return f"{reference[: TRACKING_MAX - 13]}-{digest}"
+
+
 def add_delivery_item(
     session: Session,
     *,
@@ -261,11 +273,14 @@ def add_delivery_item(
         raise NotFound("没有这一户 (no such household)")
     if not 0 < weight_g <= MAX_WEIGHT_G:
         raise InvalidInput("重量应在 1 克到 100 公斤之间 (weight: 1 g to 100 kg)")
-    if _exists(session, Courier.STATION.value, reference):
+    if not 0 < len(reference) <= MAX_REFERENCE:
+        raise InvalidInput("单号应为 1-60 个字符 (reference: 1-60 characters)")
+    tracking_no = station_tracking_no(reference)
+    if _exists(session, Courier.STATION.value, tracking_no):
         raise Conflict("这个单号已经在配送中 (this reference is already being delivered)")
     parcel = Parcel(
         courier=Courier.STATION,
-        tracking_no=reference[:40],
+        tracking_no=tracking_no,
         recipient_name=household.head_name,
         recipient_phone=household.phone,
         weight_g=weight_g,
@@ -275,7 +290,7 @@ def add_delivery_item(
         village_id=household.village_id,
         township_id=household.village.township_id,
         status=ParcelStatus.AT_VILLAGE_DEPOT,
-        reference=reference[:60],
+        reference=reference,
         received_at=utcnow(),
     )
     session.add(parcel)

@@ -129,3 +129,12 @@ def test_shop_deliveries_arrive_on_the_shelf(world: World) -> None:
         add_delivery_item(
             world.db, household_id=home.id, reference="ORDER-42", description="x", weight_g=1
         )
+    long = "GROUPBUY-2026-compound-fertiliser-village-0001-share"
+    first = add_delivery_item(
+        world.db, household_id=home.id, reference=f"{long}#1", description="x", weight_g=1
+    )
+    second = add_delivery_item(
+        world.db, household_id=home.id, reference=f"{long}#2", description="x", weight_g=1
+    )
+    assert first.tracking_no != second.tracking_no and len(first.tracking_no) <= 40
+    assert second.reference == f"{long}#2"
