@@ -84,6 +84,9 @@ def _todays_parcels(session: Session, demo: DemoTownship, day: dt.date) -> None:
     numbers = _Numbers(day)
     homes = rng.sample(demo.households, 200)  # some households get two or three parcels
     recipients = [rng.choice(homes) for _ in range(ON_SHELF_TODAY + AT_HUB + ANNOUNCED)]
+    first_villager = demo.villagers[0].household  # 13900000001 has a parcel to look at
+    if first_villager is not None:
+        recipients[0] = first_villager
     shelf = [
         _parcel(rng, numbers, h, ParcelStatus.AT_VILLAGE_DEPOT, township_id)
         for h in recipients[:ON_SHELF_TODAY]

@@ -156,16 +156,40 @@ def receive_batch(
     received = [p for p in batch.parcels if p.id in wanted]
     if len(received) != len(wanted):
         raise InvalidInput("勾选的包裹不在这一批里 (some parcels are not in this batch)")
-    now = utcnow()
-    for parcel in received:
-        parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
-        parcel.received_at = now
+    _shelve(session, received)
     for parcel in batch.parcels:
         if parcel.id not in wanted:
             parcel.batch_id = None
     batch.status = BatchStatus.RECEIVED
-    put_on_shelf(session, parcels=received)
+    session.flush()
     return received
+
+
+def receive_scanned(session: Session, *, village_id: int, tracking_no: str) -> Parcel:
+    """The agent scans one arriving parcel; the batch is received once all of it is in."""
+    parcel = session.scalar(
+        select(Parcel)
+        .join(DepotBatch, DepotBatch.id == Parcel.batch_id)
+        .where(DepotBatch.village_id == village_id, DepotBatch.status == BatchStatus.IN_TRANSIT)
+        .where(Parcel.tracking_no == tracking_no.strip())
+    )
+    if parcel is None or parcel.batch is None:
+        raise NotFound("在途批次里没有这个运单号 (not in a batch on its way here)")
+    if parcel.status is not ParcelStatus.AT_TOWNSHIP_HUB:
+        raise Conflict("这件已经签收 (already received)")
+    _shelve(session, [parcel])
+    if all(p.status is not ParcelStatus.AT_TOWNSHIP_HUB for p in parcel.batch.parcels):
+        parcel.batch.status = BatchStatus.RECEIVED
+    session.flush()
+    return parcel
+
+
+def _shelve(session: Session, parcels: list[Parcel]) -> None:
+    now = utcnow()
+    for parcel in parcels:
+        parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
+        parcel.received_at = now
+    put_on_shelf(session, parcels=parcels)
 
 
 def hand_over(session: Session, *, village_id: int, parcel_id: int, pickup_code: str) -> Parcel:

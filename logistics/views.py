@@ -128,6 +128,19 @@ def receive(batch_id: int) -> Response:
     )
 
 
+@station.route("/scan", methods=["POST"])
+@roles(Role.AGENT)
+def scan() -> Response:
+    village_id = agent_village(require_account())
+    tracking_no = request.form.get("tracking_no", "")
+    return _station_action(
+        lambda session: depot.receive_scanned(
+            session, village_id=village_id, tracking_no=tracking_no
+        ),
+        _("已签收 %(no)s，已分配货架和取件码", no=tracking_no.strip()),
+    )
+
+
 @station.route("/parcels/<int:parcel_id>/hand-over", methods=["POST"])
 @roles(Role.AGENT)
 def hand_over(parcel_id: int) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
 from logistics import depot, intake
 from logistics.intake import ManifestRejected, ParcelInput
 from logistics.models import BatchStatus, Parcel, ParcelStatus, StopStatus
@@ -138,3 +138,18 @@ def test_shop_deliveries_arrive_on_the_shelf(world: World) -> None:
     )
     assert first.tracking_no != second.tracking_no and len(first.tracking_no) <= 40
     assert second.reference == f"{long}#2"
+
+
+def test_the_agent_scans_parcels_in_one_by_one(world: World) -> None:
+    homes = [world.household(n) for n in range(1, 3)]
+    first, second = (world.parcel(h, ParcelStatus.AT_TOWNSHIP_HUB) for h in homes)
+    [batch] = depot.consolidate(world.db, township_id=world.village.township_id, day=world.today)
+    depot.receive_scanned(world.db, village_id=world.village.id, tracking_no=first.tracking_no)
+    assert first.status is ParcelStatus.AT_VILLAGE_DEPOT and first.pickup_code
+    assert batch.status is BatchStatus.IN_TRANSIT
+    with pytest.raises(NotFound):
+        depot.receive_scanned(
+            world.db, village_id=world.village.id + 1, tracking_no=second.tracking_no
+        )
+    depot.receive_scanned(world.db, village_id=world.village.id, tracking_no=second.tracking_no)
+    assert batch.status is BatchStatus.RECEIVED
