@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from core.access import require_account, signed_in
+from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.schemas import ErrorSchema
 from payments.models import PaymentMethod
@@ -39,6 +41,16 @@ def order_payload(order: Order) -> dict[str, Any]:
             for line in order.lines
         ],
     }
+
+
+def open_online_payments(order_ids: list[int]) -> None:
+    """Open the provider's intents once the orders are committed; a provider failure leaves
+    the order placed and its payment retryable, so it is logged, not answered as an error."""
+    try:
+        with unit_of_work() as session:
+            services.open_online_payments(session, order_ids=order_ids)
+    except CunzhanError as error:
+        current_app.logger.warning("online payment not opened for %s: %s", order_ids, error)
 
 
 def _cart_payload() -> dict[str, Any]:
@@ -83,7 +95,8 @@ def place_order(data: dict[str, Any]) -> dict[str, Any]:
             payment=PaymentMethod(data["payment"]),
             single_seller=True,
         )
-        return order_payload(orders[0])
+    open_online_payments([orders[0].id])
+    return order_payload(orders[0])
 
 
 @orders_api.route("/<int:order_id>")

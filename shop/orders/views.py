@@ -19,6 +19,7 @@ from payments.models import PaymentMethod
 from payments.services import online_payments_available, payment_for
 from shop.catalog.services import browse
 from shop.orders import services
+from shop.orders.api import open_online_payments
 from shop.orders.models import (
     DELIVERY_NAMES,
     ORDER_STATUS_NAMES,
@@ -122,6 +123,7 @@ def checkout() -> str | Response | tuple[str, int]:
                 )
         except CunzhanError as error:
             return _checkout_page(user, error.message), error.status
+        open_online_payments([order.id for order in orders])
         flash(_("下单成功！共 %(n)s 个订单", n=len(orders)), "success")
         return redirect(url_for("orders.my_orders"))
     return _checkout_page(user)

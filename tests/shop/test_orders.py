@@ -287,3 +287,26 @@ def test_a_packed_door_order_becomes_a_delivery_item_and_delivery_completes_it(
     assert "桃源香米×3斤" in parcel.description
     parcel_delivered.send(parcel, session=db)
     assert order.status is OrderStatus.DELIVERED
+
+
+def test_an_online_order_opens_its_provider_intent_after_commit(
+    client: FlaskClient,
+    db: Session,
+    people: dict[str, User],
+    login: Callable[[User], str],
+    stripe_gateway: object,
+) -> None:
+    from payments.services import payment_for
+
+    product = listed_product(db, people["farmer"], people["agent"])
+    token = login(people["villager"])
+    body = {
+        "lines": [{"product_id": product.id, "quantity": 1}],
+        "delivery": "door",
+        "payment": "online",
+    }
+    created = client.post("/api/v1/orders", json=body, headers={"X-CSRFToken": token})
+    assert created.status_code == 201, created.get_json()
+    payment = payment_for(db, f"order:{created.get_json()['id']}")
+    assert payment is not None and payment.provider_id and payment.amount_fen == 450
+    assert created.get_json()["status"] == "pending_payment"
