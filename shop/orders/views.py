@@ -12,11 +12,17 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles, signed_in
-from core.errors import CunzhanError, InvalidInput
+from core.errors import CunzhanError, InvalidInput, NotFound
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
-from payments.models import PaymentMethod
-from payments.services import online_payments_available, payment_for
+from payments.models import Payment, PaymentMethod
+from payments.services import (
+    online_payments_available,
+    open_online_intent,
+    payment_for,
+    refresh_from_provider,
+)
+from payments.views import render_stripe_page
 from shop.catalog.services import browse
 from shop.orders import services
 from shop.orders.api import open_online_payments
@@ -27,6 +33,7 @@ from shop.orders.models import (
     PAYMENT_NAMES,
     Delivery,
     Order,
+    order_reference,
 )
 
 blueprint = Blueprint("orders", __name__, template_folder="templates")
@@ -125,6 +132,8 @@ def checkout() -> str | Response | tuple[str, int]:
             return _checkout_page(user, error.message), error.status
         open_online_payments([order.id for order in orders])
         flash(_("下单成功！共 %(n)s 个订单", n=len(orders)), "success")
+        if orders[0].payment_method is PaymentMethod.ONLINE:
+            return redirect(url_for("orders.pay", order_id=orders[0].id))
         return redirect(url_for("orders.my_orders"))
     return _checkout_page(user)
 
@@ -220,6 +229,43 @@ def order_action(order_id: int, action: str) -> Response:
         service(session, order_id=order_id, **{who: require_account()})
     flash(str(done), "success")
     return redirect(request.form.get("back") or url_for("orders.order_page", order_id=order_id))
+
+
+def _online_payment(order_id: int) -> tuple[Order, Payment]:
+    order = services.own_order(get_session(), user=require_account(), order_id=order_id)
+    payment = payment_for(get_session(), order.reference)
+    if payment is None or payment.method is not PaymentMethod.ONLINE:
+        raise NotFound(_("这个订单不是在线支付"))
+    return order, payment
+
+
+@blueprint.route("/orders/<int:order_id>/pay")
+@signed_in
+def pay(order_id: int) -> Response:
+    """Where Stripe.js confirms the buyer's payment on the phone."""
+    order, payment = _online_payment(order_id)
+    return render_stripe_page(
+        "orders/pay.html",
+        order=order,
+        payment=payment,
+        refresh_url=url_for("orders.refresh_payment", order_id=order_id, step="refresh"),
+        **NAMES,
+    )
+
+
+@blueprint.route("/orders/<int:order_id>/pay/<any(refresh, retry):step>", methods=["POST"])
+@signed_in
+def refresh_payment(order_id: int, step: str) -> Response:
+    """Read the intent back after Stripe.js (the webhook may be late), or retry opening it."""
+    _online_payment(order_id)
+    with unit_of_work() as session:
+        payment = payment_for(session, order_reference(order_id))
+        assert payment is not None
+        if step == "retry":
+            open_online_intent(session, payment_id=payment.id)
+        else:
+            refresh_from_provider(session, payment)
+    return redirect(url_for("orders.pay", order_id=order_id))
 
 
 @blueprint.route("/seller/orders")

@@ -310,3 +310,50 @@ def test_an_online_order_opens_its_provider_intent_after_commit(
     payment = payment_for(db, f"order:{created.get_json()['id']}")
     assert payment is not None and payment.provider_id and payment.amount_fen == 450
     assert created.get_json()["status"] == "pending_payment"
+
+
+def test_the_buyer_pays_an_online_order_on_its_pay_page(
+    client: FlaskClient,
+    db: Session,
+    people: dict[str, User],
+    login: Callable[[User], str],
+    stripe_gateway: object,
+) -> None:
+    from payments.services import open_online_intent, payment_for
+
+    product = listed_product(db, people["farmer"], people["agent"])
+    (order,) = orders.place_orders(
+        db,
+        buyer=people["villager"],
+        placed_by=people["villager"],
+        lines=[orders.LineInput(product.id, 1)],
+        delivery=Delivery.PICKUP,
+        payment=PaymentMethod.ONLINE,
+    )
+    token = login(people["villager"])
+    page = client.get(f"/orders/{order.id}/pay")
+    assert page.status_code == 200 and "重试" in page.get_data(as_text=True)  # no intent yet
+    retried = client.post(f"/orders/{order.id}/pay/retry", headers={"X-CSRFToken": token})
+    assert retried.status_code == 302
+    payment = payment_for(db, order.reference)
+    assert payment is not None and payment.provider_id is not None
+    assert (
+        client.post(f"/orders/{order.id}/pay/refresh", headers={"X-CSRFToken": token}).status_code
+        == 302
+    )
+    assert order.status is OrderStatus.PENDING_PAYMENT  # nobody confirmed the card yet
+    login(people["other_villager"])
+    assert client.get(f"/orders/{order.id}/pay").status_code == 404
+    # A card confirmed at once succeeds, and payments' signal marks the order paid.
+    (paid,) = orders.place_orders(
+        db,
+        buyer=people["villager"],
+        placed_by=people["villager"],
+        lines=[orders.LineInput(product.id, 1)],
+        delivery=Delivery.PICKUP,
+        payment=PaymentMethod.ONLINE,
+    )
+    online = payment_for(db, paid.reference)
+    assert online is not None
+    open_online_intent(db, payment_id=online.id, payment_method="pm_card_visa")
+    assert paid.status is OrderStatus.PAID
