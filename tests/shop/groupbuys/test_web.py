@@ -284,3 +284,27 @@ def test_online_pledge_holds_the_top_price_through_the_pay_page(
     payment = db.scalar(select(Payment).where(Payment.subject_ref == f"pledge:{body['id']}"))
     assert payment is not None
     assert payment.status.value == "authorised"
+
+
+def test_another_household_cannot_see_or_touch_a_pledge(
+    client: FlaskClient,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    campaign = make_campaign()
+    token = login(villager("户主甲"))
+    pledge_id = client.post(
+        f"/api/v1/group-buys/{campaign.id}/pledges",
+        json={"quantity": 2, "payment": "cash"},
+        headers={"X-CSRFToken": token},
+    ).get_json()["id"]
+    token = login(villager("邻居乙"))
+    assert client.get(f"/group-buys/pledges/{pledge_id}/pay").status_code == 404
+    for action in ("refresh", "retry-hold"):
+        response = client.post(
+            f"/group-buys/pledges/{pledge_id}/{action}", headers={"X-CSRFToken": token}
+        )
+        assert response.status_code == 404
+    page = client.get(f"/group-buys/{campaign.id}").get_data(as_text=True)
+    assert "我家的认购" not in page and "户主甲" not in page
