@@ -28,6 +28,7 @@ def world(
     make_user: Callable[..., User],
     make_village: Callable[..., Village],
     tmp_path: Path,
+    stripe_gateway: object,
 ) -> dict[str, object]:
     app.config["PHOTO_DIR"] = str(tmp_path)
     village, elsewhere = make_village(), make_village()
@@ -60,6 +61,14 @@ def world(
         delivery=Delivery.PICKUP,
         payment=PaymentMethod.CASH,
     )
+    (online,) = orders.place_orders(
+        db,
+        buyer=buyer,
+        placed_by=buyer,
+        lines=[orders.LineInput(product.id, 1)],
+        delivery=Delivery.DOOR,
+        payment=PaymentMethod.ONLINE,
+    )
     strangers = {
         "another villager": make_user(Role.VILLAGER, village=village),
         "another farmer": make_user(Role.FARMER, village=village),
@@ -76,6 +85,7 @@ def world(
         "pending": pending,
         "photo": photo.name,
         "order": order,
+        "online": online,
         "strangers": strangers,
     }
 
@@ -106,6 +116,9 @@ def object_routes(w: dict[str, object]) -> list[tuple[str, str, dict[str, object
         ("POST", f"/orders/{order}/collect-cash", {}, "agent"),
         ("POST", f"/orders/{order}/cancel", {}, "buyer"),
         ("GET", f"/api/v1/orders/{order}", {}, "buyer"),
+        ("GET", f"/orders/{w['online'].id}/pay", {}, "buyer"),  # type: ignore[attr-defined]
+        ("POST", f"/orders/{w['online'].id}/pay/retry", {}, "buyer"),  # type: ignore[attr-defined]
+        ("POST", f"/orders/{w['online'].id}/pay/refresh", {}, "buyer"),  # type: ignore[attr-defined]
     ]
 
 
