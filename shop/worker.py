@@ -1,10 +1,17 @@
-"""Entry point of Celery workers: ``celery -A shop.worker worker --loglevel=info``."""
+"""Entry point of Celery: ``celery -A shop.worker worker`` and ``celery -A shop.worker beat``.
+
+Importing the task modules registers every task (and the beat schedule) with the app.
+"""
 
 from __future__ import annotations
 
-from core import tasks  # noqa: F401 - registers the core tasks with the Celery app
+import core.tasks
+import logistics.tasks
+import payments.tasks
+import shop.groupbuys.tasks
 from core.jobs import celery_app
 from shop.app import create_app
 
+TASK_MODULES = (core.tasks, logistics.tasks, payments.tasks, shop.groupbuys.tasks)
 flask_app = create_app()
 app = celery_app

@@ -47,3 +47,16 @@ def test_tasks_run_on_a_worker_through_redis(app: Flask) -> None:
     with start_worker(celery, perform_ping_check=False, pool="solo", shutdown_timeout=10):
         assert task.delay(19, 23).get(timeout=20) == 42
     assert not celery.conf.task_always_eager
+
+
+def test_the_worker_knows_every_task_and_the_beat_schedule() -> None:
+    import shop.worker
+
+    names = set(shop.worker.app.tasks)
+    assert {
+        "core.count_accounts",
+        "payments.reconcile",
+        "groupbuys.close_due",
+        "logistics.plan_village",
+    } <= names
+    assert {"reconcile-payments", "close-due-group-buys"} <= set(shop.worker.app.conf.beat_schedule)
