@@ -95,6 +95,21 @@ class Compiled:
             return None
         return [k for k, v in enumerate(self.problem.vehicles) if v.id in ids]
 
+    def restricted(self, local_stops: Sequence[int], slots: Sequence[int]) -> Compiled:
+        """The same problem cut down to some of its stops and slots (a sector of a big one);
+        its local stop ``i`` is this one's ``local_stops[i]``."""
+        nodes = list(range(self.num_depots)) + [self.node(s) for s in local_stops]
+        index = np.ix_(nodes, nodes)
+        return Compiled(
+            problem=self.problem,
+            stops=tuple(self.stops[s] for s in local_stops),
+            distance=self.distance[index],
+            duration=_sliced(self.duration, index),
+            delivery=self.delivery[list(local_stops)],
+            pickup=self.pickup[list(local_stops)],
+            slots=tuple(self.slots[k] for k in slots),
+        )
+
     def big_penalty(self) -> int:
         """A penalty no detour can beat, used to keep required stops on the plan when an engine
         models them as droppable."""
@@ -115,10 +130,6 @@ def compile_problem(problem: Problem, matrices: Matrices, stops: Sequence[int]) 
     pickup = np.array(
         [amounts(problem.stops[s].pickup, dims) for s in stops], dtype=np.int64
     ).reshape(len(stops), dims)
-    durations: dict[int, IntMatrix] = {}
-    for table in matrices.duration:
-        if id(table) not in durations:  # vehicles of one speed share one table: slice it once
-            durations[id(table)] = table[index]
     slots = tuple(
         Slot(k, trip, v.start_depot if trip == 0 else v.end_depot, v.end_depot)
         for k, v in enumerate(problem.vehicles)
@@ -128,11 +139,23 @@ def compile_problem(problem: Problem, matrices: Matrices, stops: Sequence[int]) 
         problem=problem,
         stops=tuple(stops),
         distance=matrices.distance[index],
-        duration=tuple(durations[id(t)] for t in matrices.duration),
+        duration=_sliced(matrices.duration, index),
         delivery=delivery,
         pickup=pickup,
         slots=slots,
     )
+
+
+def _sliced(
+    tables: tuple[IntMatrix, ...], index: tuple[NDArray[np.intp], ...]
+) -> tuple[IntMatrix, ...]:
+    """Each distinct table sliced once: vehicles of one speed share one table, and a township
+    has hundreds of them."""
+    sliced: dict[int, IntMatrix] = {}
+    for table in tables:
+        if id(table) not in sliced:
+            sliced[id(table)] = table[index]
+    return tuple(sliced[id(t)] for t in tables)
 
 
 #: An engine's answer: for every slot, the local stop numbers it visits in order.

@@ -19,13 +19,14 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any, cast
 
+from routing import sectors
 from routing.compiled import Compiled, Matrices, Plan, compile_problem
 from routing.diagnose import unservable
 from routing.engines import ortools_engine, pyvrp_engine
 from routing.model import Problem
 from routing.schedule import assemble
 from routing.solution import DropReason, Solution
-from routing.validate import validate
+from routing.validate import REQUIRED_LEFT_OUT, validate
 
 ENGINES = ("auto", "ortools", "pyvrp")
 #: Time kept back from the limit for timing and validating the plan, on top of what computing
@@ -38,6 +39,10 @@ HYBRID_LIMIT = 1000
 #: at most ``RESCUE_SECONDS``, set aside before the search starts.
 RESCUE_SHARE = 0.03
 RESCUE_SECONDS = 1.0
+#: Sector searches stop this share of their time (at least this many seconds) before their
+#: processes are stopped.
+SECTOR_MARGIN = 0.1
+SECTOR_MARGIN_SECONDS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +90,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
     planned = [i for i in range(len(problem.stops)) if i not in reasons]
     compiled = compile_problem(problem, matrices, planned)
     searched = deadline - reserve - rescue_seconds(compiled, options.seconds)
-    jobs = jobs_for(compiled, options, searched - grace(options.seconds))
-    plans = run_jobs(compiled, jobs, options.workers, until=searched, latest=deadline - reserve)
+    plans = search(compiled, options, until=searched, latest=deadline - reserve)
     best = best_plan(compiled, plans, reasons, until=deadline - reserve)
     return replace(best, seconds=time.monotonic() - began)
 
@@ -102,6 +106,37 @@ def rescue_seconds(compiled: Compiled, seconds: float) -> float:
 def grace(seconds: float) -> float:
     """How long a child process gets after its search's own limit to send its plan back."""
     return min(0.3, 0.1 * seconds)
+
+
+def search(
+    compiled: Compiled, options: SolveOptions, *, until: float, latest: float
+) -> list[tuple[str, Plan]]:
+    """(engine, plan) for every search that found a plan, the searches stopped at ``until``
+    (or ``latest`` while none has found one): in sectors for a big problem, else whole."""
+    left = until - time.monotonic()
+    if sectors.applies(compiled):
+        # Many searches share the cores, and PyVRP checks its clock once per iteration, which
+        # then takes seconds: stop them well before they are stopped.
+        searches_end = until - max(SECTOR_MARGIN_SECONDS, SECTOR_MARGIN * left)
+        return [("sectors", run_sectors(compiled, options, searches_end, until, latest))]
+    jobs = jobs_for(compiled, options, until - grace(left))
+    return run_jobs(compiled, jobs, options.workers, until=until, latest=latest)
+
+
+def run_sectors(
+    compiled: Compiled, options: SolveOptions, searches_end: float, until: float, latest: float
+) -> Plan:
+    """Every sector solved as a problem of its own, all side by side, one search each."""
+    parts = sectors.split(compiled)
+    single = replace(options, workers=1)
+    tasks = [
+        (number, part.compiled, job)
+        for number, part in enumerate(parts)
+        for job in jobs_for(part.compiled, single, searches_end)[:1]
+    ]
+    found = _in_processes([(c, j) for _, c, j in tasks], until, latest)
+    by_sector = {tasks[i][0]: plan for i, plan in found}
+    return sectors.stitch(compiled, parts, [by_sector.get(n) for n in range(len(parts))])
 
 
 def jobs_for(compiled: Compiled, options: SolveOptions, until: float) -> list[Job]:
@@ -148,36 +183,37 @@ def run_jobs(
         return []
     if (workers == 1 or len(jobs) == 1) and len(compiled.stops) <= HYBRID_LIMIT:
         return [(j.kind, p) for j in jobs if (p := run_job(compiled, j)) is not None]
-    return _in_processes(compiled, jobs, until, latest)
+    found = _in_processes([(compiled, j) for j in jobs], until, latest)
+    return [(jobs[i].kind, plan) for i, plan in found]
 
 
 def _in_processes(
-    compiled: Compiled, jobs: list[Job], until: float, latest: float | None = None
-) -> list[tuple[str, Plan]]:
+    tasks: list[tuple[Compiled, Job]], until: float, latest: float | None = None
+) -> list[tuple[int, Plan]]:
     """Each job in a child process; collect replies until ``until``, or while none has come
-    back yet, until ``latest``; then stop the children."""
+    back yet, until ``latest``; then stop the children. Returns (task number, plan)."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context: Any = multiprocessing.get_context(method)
-    pending: dict[Connection, Job] = {}
+    pending: dict[Connection, int] = {}
     processes = []
-    for job in jobs:
+    for number, (compiled, job) in enumerate(tasks):
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(target=_child, args=(compiled, job, sender), daemon=True)
         process.start()
         sender.close()
-        pending[receiver] = job
+        pending[receiver] = number
         processes.append(process)
-    plans: list[tuple[str, Plan]] = []
+    plans: list[tuple[int, Plan]] = []
     while pending:
         limit = until if plans or latest is None else latest
         ready = wait(list(pending), timeout=max(0.0, limit - time.monotonic()))
         if not ready:
             break
         for receiver in ready:
-            job = pending.pop(cast(Connection, receiver))
+            number = pending.pop(cast(Connection, receiver))
             plan = _receive(cast(Connection, receiver))
             if plan is not None:
-                plans.append((job.kind, plan))
+                plans.append((number, plan))
     for process in processes:
         process.terminate()
         process.join()
@@ -206,25 +242,34 @@ def best_plan(
     *,
     until: float,
 ) -> Solution:
-    """The cheapest plan the validator accepts; failing that, OR-Tools allowed to drop required
-    stops until ``until`` (the plan then names the stops it could not fit), and failing that or
-    when time is up, a plan that names every stop as left out."""
+    """The cheapest plan the validator accepts. Failing that, the sound plan that leaves out
+    the fewest required stops (and names them), among the searches' plans and the last resort's
+    (OR-Tools allowed to drop required stops, run until ``until`` if time and size allow);
+    failing even that, a plan that names every stop as left out."""
     candidates = sorted(
         (assemble(compiled, plan, reasons, engine=kind) for kind, plan in plans),
         key=lambda s: (s.required_dropped > 0, s.cost()),
     )
+    sound = []
     for candidate in candidates:  # validating is not free on big problems: cheapest first
         checked = _validated(compiled, candidate)
         if checked.is_feasible():
             return checked
+        sound += [checked] if _sound(checked) else []
     left = until - time.monotonic()
-    rescue: list[tuple[str, Plan]] = []
     if rescue_seconds(compiled, left) > 0 and left > 2 * grace(left):
         job = Job("ortools", until - grace(left), soft=True)
-        rescue = _in_processes(compiled, [job], until)
-    plan: Plan = rescue[0][1] if rescue else tuple(() for _ in compiled.slots)
-    engine = "ortools-soft" if rescue else "none"
-    return _validated(compiled, assemble(compiled, plan, reasons, engine=engine))
+        for _, plan in _in_processes([(compiled, job)], until):
+            rescued = _validated(compiled, assemble(compiled, plan, reasons, engine="ortools-soft"))
+            sound += [rescued] if _sound(rescued) else []
+    if sound:
+        return min(sound, key=lambda s: (s.required_dropped, s.cost()))
+    empty: Plan = tuple(() for _ in compiled.slots)
+    return _validated(compiled, assemble(compiled, empty, reasons, engine="none"))
+
+
+def _sound(solution: Solution) -> bool:
+    return all(v.startswith(REQUIRED_LEFT_OUT) for v in solution.violations)
 
 
 def _validated(compiled: Compiled, solution: Solution) -> Solution:

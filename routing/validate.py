@@ -16,6 +16,9 @@ from routing.distances import IntMatrix
 from routing.model import Problem, Vehicle, amounts
 from routing.solution import Route, Solution
 
+#: How a report says that required stops were left out (a plan sound in every other way).
+REQUIRED_LEFT_OUT = "required stops left out"
+
 
 @dataclass(frozen=True, slots=True)
 class Report:
@@ -88,7 +91,7 @@ def _check_coverage(problem: Problem, solution: Solution) -> list[str]:
         errors.append(f"stops neither served nor left out: {sorted(missing)[:10]}")
     required = [problem.stops[i].id for i in dropped if problem.stops[i].required]
     if required:
-        errors.append(f"required stops left out: {required[:10]}")
+        errors.append(f"{REQUIRED_LEFT_OUT}: {required[:10]}")
     return errors
 
 

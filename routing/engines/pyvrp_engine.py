@@ -34,8 +34,9 @@ def solve(
     compiled: Compiled, seconds: float, *, seed: int = 0, initial: Plan | None = None
 ) -> Plan | None:
     """The best feasible plan found within ``seconds``, or None if PyVRP found none."""
-    data = _data(compiled)
-    start = _solution(compiled, data, initial) if initial is not None else None
+    types = _types(compiled)
+    data = _data(compiled, types)
+    start = _solution(data, types, initial) if initial is not None else None
     result = pyvrp.solve(
         data,
         MaxRuntime(max(0.01, seconds)),
@@ -47,10 +48,24 @@ def solve(
     if not result.best.is_feasible():
         return None
     trips: list[tuple[int, ...]] = [() for _ in compiled.slots]
+    free = [list(reversed(slots)) for slots in types]
     for route in result.best.routes():
-        visits = tuple(a.idx for a in route.schedule() if a.is_client())
-        trips[route.vehicle_type()] = visits
+        trips[free[route.vehicle_type()].pop()] = tuple(
+            a.idx for a in route.schedule() if a.is_client()
+        )
     return tuple(trips)
+
+
+def _types(compiled: Compiled) -> list[list[int]]:
+    """Slots grouped into PyVRP vehicle types: a township's hundreds of identical bikes become
+    one type with that many available, which PyVRP searches far better than one type each."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for k, slot in enumerate(compiled.slots):
+        v = compiled.problem.vehicles[slot.vehicle]
+        profile = id(compiled.duration[slot.vehicle])
+        key = (v.capacity, v.start_depot, v.end_depot, v.fixed_cost, v.shift, v.max_duration)
+        groups.setdefault((*key, profile), []).append(k)
+    return list(groups.values())
 
 
 def _params(compiled: Compiled) -> pyvrp.SolveParams:
@@ -61,8 +76,7 @@ def _params(compiled: Compiled) -> pyvrp.SolveParams:
     return pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=max(1e5, 100 * longest)))
 
 
-def _data(compiled: Compiled) -> pyvrp.ProblemData:
-    problem = compiled.problem
+def _data(compiled: Compiled, types: list[list[int]]) -> pyvrp.ProblemData:
     locations = [pyvrp.Location(0, 0) for _ in range(compiled.num_nodes)]
     clients = [_client(compiled, i) for i in range(len(compiled.stops))]
     depots = [pyvrp.Depot(location=d) for d in range(compiled.num_depots)]
@@ -70,18 +84,8 @@ def _data(compiled: Compiled) -> pyvrp.ProblemData:
     for table in compiled.duration:
         profiles.setdefault(id(table), len(profiles))
     vehicle_types = [
-        pyvrp.VehicleType(
-            num_available=1,
-            capacity=list(v.capacity),
-            start_depot=v.start_depot,
-            end_depot=v.end_depot,
-            fixed_cost=v.fixed_cost,
-            tw_early=v.shift.start,
-            tw_late=v.shift.end,
-            shift_duration=v.max_duration if v.max_duration is not None else _UNLIMITED,
-            profile=profiles[id(compiled.duration[k])],
-        )
-        for k, v in enumerate(problem.vehicles)
+        _vehicle_type(compiled, compiled.slots[slots[0]].vehicle, len(slots), profiles)
+        for slots in types
     ]
     durations = {id(t): t for t in compiled.duration}
     return pyvrp.ProblemData(
@@ -91,6 +95,23 @@ def _data(compiled: Compiled) -> pyvrp.ProblemData:
         vehicle_types,
         [cast(Any, compiled.distance)] * len(profiles),
         [cast(Any, durations[key]) for key in profiles],
+    )
+
+
+def _vehicle_type(
+    compiled: Compiled, vehicle: int, available: int, profiles: dict[int, int]
+) -> pyvrp.VehicleType:
+    v = compiled.problem.vehicles[vehicle]
+    return pyvrp.VehicleType(
+        num_available=available,
+        capacity=list(v.capacity),
+        start_depot=v.start_depot,
+        end_depot=v.end_depot,
+        fixed_cost=v.fixed_cost,
+        tw_early=v.shift.start,
+        tw_late=v.shift.end,
+        shift_duration=v.max_duration if v.max_duration is not None else _UNLIMITED,
+        profile=profiles[id(compiled.duration[vehicle])],
     )
 
 
@@ -113,10 +134,7 @@ def _client(compiled: Compiled, local: int) -> pyvrp.Client:
     )
 
 
-def _solution(compiled: Compiled, data: pyvrp.ProblemData, plan: Plan) -> pyvrp.Solution:
-    routes = [
-        pyvrp.Route(data, list(trip), compiled.slots[k].vehicle)
-        for k, trip in enumerate(plan)
-        if trip
-    ]
+def _solution(data: pyvrp.ProblemData, types: list[list[int]], plan: Plan) -> pyvrp.Solution:
+    type_of = {k: t for t, slots in enumerate(types) for k in slots}
+    routes = [pyvrp.Route(data, list(trip), type_of[k]) for k, trip in enumerate(plan) if trip]
     return pyvrp.Solution(data, routes)
