@@ -293,7 +293,8 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             bare.stop()
             shop.stop()
-    report = table(results)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    report = table(results) + f"\n\nLoad average when it finished (1, 5, 15 min): {load}."
     print(report)
     if not args.quick:
         header = (
