@@ -34,7 +34,7 @@ from shop.groupbuys import api as groupbuys_api
 from shop.groupbuys import tasks as groupbuys_tasks
 from shop.groupbuys import views as groupbuys_views
 from shop.orders import api as orders_api
-from shop.orders import cli as orders_cli
+from shop.orders import tasks as orders_tasks
 from shop.orders import views as orders_views
 from shop.orders.handlers import connect_handlers
 
@@ -90,7 +90,7 @@ def _install_storefront(app: Flask, api: Any) -> None:
     app.register_blueprint(catalog_views.catalog)
     app.register_blueprint(catalog_views.listings)
     app.register_blueprint(orders_views.blueprint)
-    app.cli.add_command(orders_cli.inventory_group)
+    app.cli.add_command(orders_tasks.inventory_group)
     connect_handlers()
 
 
