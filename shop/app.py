@@ -83,7 +83,7 @@ def _install_payment_gateways(settings: Settings) -> None:
 
 
 def _install_storefront(app: Flask, api: Any) -> None:
-    """Catalog, listings, cart and orders; orders follow payments through its signals."""
+    """Catalog, listings, cart and orders; orders follow payments and logistics by signals."""
     api.register_blueprint(catalog_api.blueprint)
     api.register_blueprint(orders_api.orders_api)
     api.register_blueprint(orders_api.cart_api)

@@ -6,7 +6,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -109,8 +119,12 @@ def photo(name: str, thumb: bool = False) -> Response:
     if not path.exists():
         abort(404)
     listed = product.status is ListingStatus.LISTED
-    response = current_app.response_class(path.read_bytes(), mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "public, max-age=86400" if listed else "private, no-store"
+    response = send_file(path, mimetype="image/jpeg", max_age=86400 if listed else 0)
+    if listed:
+        response.cache_control.public = True
+    else:  # a pending product's photo must not linger in shared caches
+        response.cache_control.private = True
+        response.cache_control.no_store = True
     return response
 
 
