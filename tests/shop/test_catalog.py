@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -22,7 +23,7 @@ from shop.catalog.models import Category, ListingStatus, Product, Unit
 from shop.orders import services as orders
 from shop.orders.models import Delivery, Order
 from tests.conftest import LiveServer
-from tests.shop.storefront_helpers import listed_product
+from tests.shop.storefront_helpers import listed_product, png_bytes
 
 
 @pytest.fixture
@@ -141,3 +142,29 @@ def test_the_demo_storefront(live_server: LiveServer) -> None:
             )
         ).all()
         assert len(cash_orders) >= 6
+
+
+def test_photos_of_listed_products_are_public_and_pending_ones_private(
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    make_user: Callable[..., User],
+    village: Village,
+    login: Callable[[User], str],
+    tmp_path: Path,
+) -> None:
+    app.config["PHOTO_DIR"] = str(tmp_path)
+    farmer, agent = make_user(Role.FARMER, village=village), make_user(Role.AGENT, village=village)
+    product = listed_product(db, farmer, agent)
+    photo = catalog.add_photo(
+        db, seller=farmer, product_id=product.id, directory=tmp_path, data=png_bytes()
+    )
+    public = client.get(f"/photos/{photo.name}")
+    assert public.status_code == 200 and public.mimetype == "image/jpeg"
+    assert "public" in public.headers["Cache-Control"]
+    catalog.delist(db, user=farmer, product_id=product.id)
+    assert client.get(f"/photos/{photo.name}/thumb").status_code == 404
+    login(farmer)
+    private = client.get(f"/photos/{photo.name}/thumb")
+    assert private.status_code == 200 and "no-store" in private.headers["Cache-Control"]
+    assert client.get("/photos/not-a-photo-name").status_code == 404
