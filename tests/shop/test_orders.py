@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Role, User, Village
+from core.timeutil import utcnow
 from inventory import services as inventory
 from payments.models import PaymentMethod
 from shop.catalog import services as catalog
@@ -357,3 +359,19 @@ def test_the_buyer_pays_an_online_order_on_its_pay_page(
     assert online is not None
     open_online_intent(db, payment_id=online.id, payment_method="pm_card_visa")
     assert paid.status is OrderStatus.PAID
+
+
+def test_checkout_page_explains_when_stock_ran_out_after_the_hold_lapsed(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"], stock=2)
+    villager = people["villager"]
+    orders.set_cart_quantity(db, user=villager, product_id=product.id, quantity=2)
+    orders.hold_cart(db, user=villager, now=utcnow() - dt.timedelta(minutes=20))  # lapsed
+    _order(db, people["other_villager"], product.id, 1)  # someone else buys meanwhile
+    token = login(villager)
+    form = {"delivery": "pickup", "payment": "cash"}
+    answer = client.post("/checkout", data=form, headers={"X-CSRFToken": token})
+    assert answer.status_code == 409
+    assert "「桃源香米」库存不足：只剩 1 件" in answer.get_data(as_text=True)
+    assert orders.cart_items(db, user=villager)  # the cart is kept to change the quantity
