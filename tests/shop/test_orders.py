@@ -23,7 +23,7 @@ from shop.catalog.models import ListingStatus
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Delivery, OrderStatus
-from tests.shop.storefront_helpers import listed_product
+from tests.shop.storefront_helpers import listed_product, png_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -146,6 +146,14 @@ def test_photos_are_checked_by_content_reencoded_and_stripped(
             product_id=product.id,
             directory=tmp_path,
             data=b"<?php echo 1; ?>.jpg",
+        )
+    for _ in range(5):
+        catalog.add_photo(
+            db, seller=people["farmer"], product_id=product.id, directory=tmp_path, data=png_bytes()
+        )
+    with pytest.raises(InvalidInput, match="最多 6 张"):
+        catalog.add_photo(
+            db, seller=people["farmer"], product_id=product.id, directory=tmp_path, data=png_bytes()
         )
 
 
