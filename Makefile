@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint install install-dev translations migrate demo worker bench-routing bench-logistics lock clean
+.PHONY: run test lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ install-dev: $(VENV)/.stamp-dev translations
 
 translations: $(VENV)/.stamp-runtime
 	$(BIN)/pybabel compile --statistics -d shop/translations
+
+# After adding interface strings: extract them, then translate the new empty msgstr.
+i18n-update: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o $(VENV)/messages.pot core shop inventory payments logistics
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d shop/translations --no-fuzzy-matching
 
 migrate: install
 	$(BIN)/alembic upgrade head
@@ -49,6 +54,9 @@ worker: install
 
 bench-routing: install-dev
 	$(BIN)/python -m benchmarks.routing
+
+bench-web: install-dev  # needs Debian's wrk (apt-get install wrk)
+	$(BIN)/python -m benchmarks.web
 
 bench-logistics: install-dev
 	$(BIN)/python -m benchmarks.logistics
