@@ -35,6 +35,8 @@ class Settings:
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     stripe_js_url: str = "https://js.stripe.com/v3/"
+    # What the Stripe account allows for immediate payments, e.g. "card,alipay,wechat_pay".
+    stripe_payment_methods: tuple[str, ...] = ("card",)
     osrm_url: str | None = None
 
     @property
@@ -55,6 +57,9 @@ class Settings:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             stripe_js_url=env.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/",
+            stripe_payment_methods=tuple(
+                m.strip() for m in env.get("STRIPE_PAYMENT_METHODS", "card").split(",") if m.strip()
+            ),
             osrm_url=env.get("OSRM_URL") or None,
         )
 

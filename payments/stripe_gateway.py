@@ -9,6 +9,7 @@ import stripe
 from payments.gateways import GatewayError, IntentState, IntentStatus
 from payments.models import CaptureMode
 
+SUPPORTED_METHODS = frozenset({"card", "alipay", "wechat_pay"})
 _STATUS = {
     "requires_payment_method": IntentStatus.REQUIRES_PAYMENT,
     "requires_confirmation": IntentStatus.REQUIRES_PAYMENT,
@@ -37,7 +38,17 @@ class StripeGateway:
 
     name = "stripe"
 
-    def __init__(self, secret_key: str, *, api_base: str | None = None) -> None:
+    def __init__(
+        self,
+        secret_key: str,
+        *,
+        api_base: str | None = None,
+        payment_method_types: tuple[str, ...] = ("card",),
+    ) -> None:
+        unknown = set(payment_method_types) - SUPPORTED_METHODS
+        if unknown or "card" not in payment_method_types:
+            raise ValueError(f"payment methods must include card, from {sorted(SUPPORTED_METHODS)}")
+        self.payment_method_types = payment_method_types
         options: dict[str, Any] = {"base_addresses": {"api": api_base}} if api_base else {}
         self._client = stripe.StripeClient(secret_key, max_network_retries=2, **options)
 
@@ -50,20 +61,39 @@ class StripeGateway:
         idempotency_key: str,
         payment_method: str | None = None,
     ) -> IntentState:
-        params: dict[str, Any] = {
-            "amount": amount_fen,
-            "currency": "cny",
-            "capture_method": capture_mode.value,
-            "metadata": {"reference": reference},
-        }
-        if payment_method:
-            params.update(payment_method=payment_method, confirm=True)
+        params = self.intent_params(reference, amount_fen, capture_mode, payment_method)
         intent = self._call(
             self._client.v1.payment_intents.create,
             params=params,
             options={"idempotency_key": idempotency_key},
         )
         return intent_state(intent)
+
+    def intent_params(
+        self,
+        reference: str,
+        amount_fen: int,
+        capture_mode: CaptureMode,
+        payment_method: str | None,
+    ) -> dict[str, Any]:
+        """Alipay and WeChat Pay take no manual capture: held payments are card only."""
+        params: dict[str, Any] = {
+            "amount": amount_fen,
+            "currency": "cny",
+            "capture_method": capture_mode.value,
+            "metadata": {"reference": reference},
+        }
+        methods = self.wallets_for(capture_mode)
+        if methods != ("card",):
+            params["payment_method_types"] = list(methods)
+        if payment_method:
+            params.update(payment_method=payment_method, confirm=True)
+        return params
+
+    def wallets_for(self, capture_mode: CaptureMode) -> tuple[str, ...]:
+        if capture_mode is CaptureMode.MANUAL:
+            return ("card",)
+        return self.payment_method_types
 
     def capture(self, provider_id: str, *, amount_fen: int, idempotency_key: str) -> IntentState:
         try:

@@ -75,7 +75,11 @@ def _configure(app: Flask, settings: Settings, config: Mapping[str, Any]) -> Non
 
 def _install_payment_gateways(settings: Settings) -> None:
     online = (
-        StripeGateway(settings.stripe_secret_key, api_base=settings.stripe_api_base)
+        StripeGateway(
+            settings.stripe_secret_key,
+            api_base=settings.stripe_api_base,
+            payment_method_types=settings.stripe_payment_methods,
+        )
         if settings.stripe_secret_key
         else None
     )

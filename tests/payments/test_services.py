@@ -271,3 +271,16 @@ def test_statuses_only_move_forward(
     assert refresh_from_provider(db, payment) is False
     with pytest.raises(InvalidTransition):
         cancel_payment(db, subject_ref="order:7")
+
+
+def test_wallets_are_offered_only_for_immediate_payments() -> None:
+    gateway = StripeGateway("sk_test_x", payment_method_types=("card", "alipay", "wechat_pay"))
+    order = gateway.intent_params("order:1", 500, CaptureMode.AUTOMATIC, None)
+    assert order["payment_method_types"] == ["card", "alipay", "wechat_pay"]
+    pledge = gateway.intent_params("pledge:1", 500, CaptureMode.MANUAL, None)
+    assert "payment_method_types" not in pledge  # held payments: card only
+    assert "payment_method_types" not in StripeGateway("sk_test_x").intent_params(
+        "order:2", 500, CaptureMode.AUTOMATIC, None
+    )
+    with pytest.raises(ValueError, match="include card"):
+        StripeGateway("sk_test_x", payment_method_types=("bitcoin",))
