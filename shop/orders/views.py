@@ -24,6 +24,7 @@ from payments.services import (
 )
 from payments.views import render_stripe_page
 from shop.catalog.services import browse
+from shop.groupbuys.services import my_pledges
 from shop.orders import services
 from shop.orders.api import open_online_payments
 from shop.orders.models import (
@@ -158,8 +159,16 @@ def _checkout_page(user: User, error: str | None = None) -> str:
 @blueprint.route("/orders")
 @signed_in
 def my_orders() -> str:
-    orders = services.my_orders(get_session(), user=require_account())
-    return render_template("orders/list.html", orders=orders, heading=_("我的订单"), **NAMES)
+    """The household's shop orders and, beside them, its group-buy pledges (the orders
+    of a group-buy: each carries its final price, saving and own payment)."""
+    session, user = get_session(), require_account()
+    return render_template(
+        "orders/list.html",
+        orders=services.my_orders(session, user=user),
+        pledges=my_pledges(session, user=user),
+        heading=_("我的订单"),
+        **NAMES,
+    )
 
 
 @blueprint.route("/orders/<int:order_id>")

@@ -308,3 +308,29 @@ def test_another_household_cannot_see_or_touch_a_pledge(
         assert response.status_code == 404
     page = client.get(f"/group-buys/{campaign.id}").get_data(as_text=True)
     assert "我家的认购" not in page and "户主甲" not in page
+
+
+def test_my_orders_lists_the_household_group_buys_with_price_and_saving(
+    client: FlaskClient,
+    db: Session,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    from core.timeutil import utcnow
+    from payments.models import PaymentMethod
+    from shop.groupbuys import services as groupbuy_services
+
+    campaign = make_campaign(min_quantity=3)
+    household = villager()
+    groupbuy_services.pledge(
+        db, campaign_id=campaign.id, user=household, quantity=3, payment=PaymentMethod.CASH
+    )
+    login(household)
+    assert "截止后按最终档位价结算" in client.get("/orders").get_data(as_text=True)
+    groupbuy_services.claim_for_closing(db, campaign_id=campaign.id, now=utcnow(), early=True)
+    for pledge_id in groupbuy_services.pledge_ids(db, campaign_id=campaign.id):
+        groupbuy_services.settle_pledge(db, pledge_id=pledge_id)
+    page = client.get("/orders").get_data(as_text=True)
+    assert "复合肥 45% 50kg" in page
+    assert "应付 ¥450.00" in page and "比零售省了 ¥30.00" in page
