@@ -112,9 +112,10 @@ def search(
     compiled: Compiled, options: SolveOptions, *, until: float, latest: float
 ) -> list[tuple[str, Plan]]:
     """(engine, plan) for every search that found a plan, the searches stopped at ``until``
-    (or ``latest`` while none has found one): in sectors for a big problem, else whole."""
+    (or ``latest`` while none has found one): in sectors for a big problem (``auto`` only: the
+    single engines stay themselves, the benchmark's baselines), else whole."""
     left = until - time.monotonic()
-    if sectors.applies(compiled):
+    if options.engine == "auto" and sectors.applies(compiled):
         # Many searches share the cores, and PyVRP checks its clock once per iteration, which
         # then takes seconds: stop them well before they are stopped.
         searches_end = until - max(SECTOR_MARGIN_SECONDS, SECTOR_MARGIN * left)
@@ -215,8 +216,11 @@ def _in_processes(
             if plan is not None:
                 plans.append((number, plan))
     for process in processes:
-        process.terminate()
-        process.join()
+        process.kill()
+    for process in processes:
+        # A child with a big model takes a while to free its memory: do not wait for that (a
+        # straggler is reaped when the next child starts).
+        process.join(timeout=0.2)
     return plans
 
 
