@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from logistics import services as logistics
 from logistics.models import Parcel
-from logistics.signals import parcel_delivered
+from logistics.signals import parcel_delivered, parcel_picked_up
 from payments.models import Payment
 from payments.signals import payment_succeeded
 from shop.catalog.models import Product
@@ -46,8 +46,14 @@ def _on_parcel_delivered(parcel: Parcel, *, session: Session, **_: Any) -> None:
         services.mark_delivered(session, reference=parcel.reference)
 
 
+def _on_parcel_picked_up(parcel: Parcel, *, session: Session, **_: Any) -> None:
+    if parcel.reference:
+        services.mark_collected_at_station(session, reference=parcel.reference)
+
+
 def connect_handlers() -> None:
     """Idempotent: blinker keeps one connection per receiver."""
     payment_succeeded.connect(_on_payment_succeeded, weak=False)
     order_packed.connect(_on_order_packed, weak=False)
     parcel_delivered.connect(_on_parcel_delivered, weak=False)
+    parcel_picked_up.connect(_on_parcel_picked_up, weak=False)

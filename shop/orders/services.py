@@ -439,15 +439,35 @@ def hand_over(session: Session, *, agent: User, order_id: int) -> Order:
     return order
 
 
-def mark_delivered(session: Session, *, reference: str) -> Order | None:
-    """Logistics carried the order to the house (sent through its signal)."""
+def _order_on_its_way(session: Session, reference: str) -> Order | None:
+    """The door order behind a logistics reference, while it is packed or on its way."""
     kind, _, number = reference.partition(":")
     order = session.get(Order, int(number)) if kind == "order" and number.isdigit() else None
     if order is None or order.status not in (OrderStatus.PACKED, OrderStatus.OUT_FOR_DELIVERY):
         return None
+    return order
+
+
+def mark_delivered(session: Session, *, reference: str) -> Order | None:
+    """Logistics carried the order to the house (sent through its signal)."""
+    order = _order_on_its_way(session, reference)
+    if order is None:
+        return None
     if order.status is OrderStatus.PACKED:
         _move(order, OrderStatus.OUT_FOR_DELIVERY)
     _move(order, OrderStatus.DELIVERED)
+    session.flush()
+    return order
+
+
+def mark_collected_at_station(session: Session, *, reference: str) -> Order | None:
+    """The household fetched its door order from the station shelf instead (a failed
+    delivery, or it passed by first): the order ends picked up."""
+    order = _order_on_its_way(session, reference)
+    if order is None:
+        return None
+    _move(order, OrderStatus.READY_FOR_PICKUP)
+    _move(order, OrderStatus.PICKED_UP)
     session.flush()
     return order
 

@@ -299,6 +299,30 @@ def test_a_packed_door_order_becomes_a_delivery_item_and_delivery_completes_it(
     assert order.status is OrderStatus.DELIVERED
 
 
+def test_a_door_order_fetched_from_the_station_ends_picked_up(
+    db: Session, people: dict[str, User]
+) -> None:
+    from logistics.models import Parcel
+    from logistics.signals import parcel_failed, parcel_picked_up
+
+    product = listed_product(db, people["farmer"], people["agent"])
+    (order,) = orders.place_orders(
+        db,
+        buyer=people["villager"],
+        placed_by=people["villager"],
+        lines=[orders.LineInput(product.id, 1)],
+        delivery=Delivery.DOOR,
+        payment=PaymentMethod.CASH,
+    )
+    orders.pack(db, seller=people["farmer"], order_id=order.id)
+    parcel = db.scalar(select(Parcel).where(Parcel.reference == order.reference))
+    assert parcel is not None
+    parcel_failed.send(parcel, session=db)  # nobody home: it stays on its way
+    assert order.status is OrderStatus.PACKED
+    parcel_picked_up.send(parcel, session=db)
+    assert order.status is OrderStatus.PICKED_UP
+
+
 def test_an_online_order_opens_its_provider_intent_after_commit(
     client: FlaskClient,
     db: Session,
