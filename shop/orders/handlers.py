@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.models import User
+from core.money import format_fen
 from logistics import services as logistics
 from logistics.models import Parcel
 from logistics.signals import parcel_delivered, parcel_picked_up
@@ -32,18 +34,25 @@ def _on_order_packed(_sender: Any, *, order: Order, session: Session, **_: Any) 
     for line in order.lines:
         product = session.get(Product, line.product_id)
         weight += (product.weight_g if product else 500) * line.quantity
+    goods = "、".join(f"{line.title}×{line.quantity}{line.unit}" for line in order.lines)
+    if not services.is_paid(session, order):  # tell the cadre what to take at the door
+        goods = f"货到付款 {format_fen(order.total_fen)} · {goods}"
     logistics.add_delivery_item(
         session,
         household_id=order.household_id,
         reference=order.reference,
-        description="、".join(f"{line.title}×{line.quantity}{line.unit}" for line in order.lines),
+        description=goods,
         weight_g=min(max(weight, 1), MAX_PARCEL_WEIGHT_G),
     )
 
 
 def _on_parcel_delivered(parcel: Parcel, *, session: Session, **_: Any) -> None:
-    if parcel.reference:
-        services.mark_delivered(session, reference=parcel.reference)
+    if not parcel.reference:
+        return
+    order = services.mark_delivered(session, reference=parcel.reference)
+    cadre = session.get(User, parcel.stop.round.cadre_id) if parcel.stop else None
+    if order is not None and cadre is not None:
+        services.take_cash_at_the_door(session, order=order, cadre=cadre)
 
 
 def _on_parcel_picked_up(parcel: Parcel, *, session: Session, **_: Any) -> None:

@@ -460,6 +460,16 @@ def mark_delivered(session: Session, *, reference: str) -> Order | None:
     return order
 
 
+def take_cash_at_the_door(session: Session, *, order: Order, cadre: User) -> None:
+    """A cash door order is paid to the cadre on delivery (货到付款); the cash is booked
+    to the station's statement with the cadre as the one who took it."""
+    payment = payments.payment_for(session, order.reference)
+    if payment is not None and payment.status is PaymentStatus.AWAITING_CASH:
+        payments.record_cash(
+            session, payment_id=payment.id, amount_fen=payment.amount_fen, agent=cadre
+        )
+
+
 def mark_collected_at_station(session: Session, *, reference: str) -> Order | None:
     """The household fetched its door order from the station shelf instead (a failed
     delivery, or it passed by first): the order ends picked up."""

@@ -407,3 +407,52 @@ def test_checkout_page_explains_when_stock_ran_out_after_the_hold_lapsed(
     assert answer.status_code == 409
     assert "「桃源香米」库存不足：只剩 1 件" in answer.get_data(as_text=True)
     assert orders.cart_items(db, user=villager)  # the cart is kept to change the quantity
+
+
+def test_a_cash_door_order_is_paid_to_the_cadre_on_delivery(
+    db: Session, people: dict[str, User], make_user: Callable[..., User]
+) -> None:
+    from core.money import format_fen
+    from logistics.models import Parcel, Round, Stop, Vehicle
+    from logistics.signals import parcel_delivered
+    from payments.services import payment_for
+
+    product = listed_product(db, people["farmer"], people["agent"])
+    (order,) = orders.place_orders(
+        db,
+        buyer=people["villager"],
+        placed_by=people["villager"],
+        lines=[orders.LineInput(product.id, 2)],
+        delivery=Delivery.DOOR,
+        payment=PaymentMethod.CASH,
+    )
+    orders.pack(db, seller=people["farmer"], order_id=order.id)
+    parcel = db.scalar(select(Parcel).where(Parcel.reference == order.reference))
+    assert parcel is not None
+    assert parcel.description.startswith(f"货到付款 {format_fen(order.total_fen)}")
+    cadre = make_user(Role.CADRE, name="送货干部")
+    vehicle = Vehicle(name="电动车", cadre_id=cadre.id, capacity_g=150_000, capacity_parcels=40)
+    db.add(vehicle)
+    db.flush()
+    now = utcnow()
+    round_ = Round(
+        day=now.date(),
+        village_id=parcel.village_id,
+        vehicle_id=vehicle.id,
+        cadre_id=cadre.id,
+        departure=now,
+        return_at=now + dt.timedelta(hours=2),
+    )
+    round_.stops.append(
+        Stop(household_id=order.household_id, sequence=1, eta=now, parcels=[parcel])
+    )
+    db.add(round_)
+    db.flush()
+    parcel_delivered.send(parcel, session=db)
+    payment = payment_for(db, order.reference)
+    assert payment is not None
+    assert (order.status, payment.status.value, payment.collected_by_id) == (
+        OrderStatus.DELIVERED,
+        "succeeded",
+        cadre.id,
+    )
