@@ -29,9 +29,11 @@ from routing.solution import DropReason, Solution
 from routing.validate import REQUIRED_LEFT_OUT, validate
 
 ENGINES = ("auto", "ortools", "pyvrp")
-#: Time kept back from the limit for timing and validating the plan, on top of what computing
-#: the matrices took (the validator computes them again).
+#: Time kept back from the limit for timing and validating the plan: ``OVERHEAD`` plus
+#: ``VALIDATION_SLACK`` times what computing the matrices took (the validator computes them
+#: again).
 OVERHEAD = 0.2
+VALIDATION_SLACK = 1.5
 #: Above this many stops, building the OR-Tools model alone takes seconds, so the hybrid job
 #: lets PyVRP start from scratch and there is no last-resort OR-Tools run.
 HYBRID_LIMIT = 1000
@@ -78,8 +80,9 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
     began = time.monotonic()
     deadline = began + options.seconds
     matrices = Matrices.of(problem)
-    # The validator computes the matrices again: keep that time back too.
-    reserve = OVERHEAD + (time.monotonic() - began)
+    # The validator computes the matrices again, and may get less of the machine than we just
+    # did: keep that time back, with half again as slack.
+    reserve = OVERHEAD + VALIDATION_SLACK * (time.monotonic() - began)
     reasons = unservable(problem, matrices)
     impossible = [problem.stops[i].id for i in reasons if problem.stops[i].required]
     if impossible:
