@@ -17,12 +17,13 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Role, User, Village
 from core.timeutil import utcnow
 from inventory import services as inventory
+from logistics.models import Parcel
 from payments.models import PaymentMethod
 from shop.catalog import services as catalog
 from shop.catalog.models import ListingStatus
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
-from shop.orders.models import Delivery, OrderStatus
+from shop.orders.models import Delivery, Order, OrderStatus
 from tests.shop.storefront_helpers import listed_product, png_bytes
 
 
@@ -299,24 +300,31 @@ def test_a_packed_door_order_becomes_a_delivery_item_and_delivery_completes_it(
     assert order.status is OrderStatus.DELIVERED
 
 
-def test_a_door_order_fetched_from_the_station_ends_picked_up(
-    db: Session, people: dict[str, User]
-) -> None:
-    from logistics.models import Parcel
-    from logistics.signals import parcel_failed, parcel_picked_up
-
+def _packed_cash_door_order(
+    db: Session, people: dict[str, User], quantity: int
+) -> tuple[Order, Parcel]:
+    """A villager's cash door order, packed: logistics now has it as a parcel."""
     product = listed_product(db, people["farmer"], people["agent"])
     (order,) = orders.place_orders(
         db,
         buyer=people["villager"],
         placed_by=people["villager"],
-        lines=[orders.LineInput(product.id, 1)],
+        lines=[orders.LineInput(product.id, quantity)],
         delivery=Delivery.DOOR,
         payment=PaymentMethod.CASH,
     )
     orders.pack(db, seller=people["farmer"], order_id=order.id)
     parcel = db.scalar(select(Parcel).where(Parcel.reference == order.reference))
     assert parcel is not None
+    return order, parcel
+
+
+def test_a_door_order_fetched_from_the_station_ends_picked_up(
+    db: Session, people: dict[str, User]
+) -> None:
+    from logistics.signals import parcel_failed, parcel_picked_up
+
+    order, parcel = _packed_cash_door_order(db, people, 1)
     parcel_failed.send(parcel, session=db)  # nobody home: it stays on its way
     assert order.status is OrderStatus.PACKED
     parcel_picked_up.send(parcel, session=db)
@@ -413,22 +421,11 @@ def test_a_cash_door_order_is_paid_to_the_cadre_on_delivery(
     db: Session, people: dict[str, User], make_user: Callable[..., User]
 ) -> None:
     from core.money import format_fen
-    from logistics.models import Parcel, Round, Stop, Vehicle
+    from logistics.models import Round, Stop, Vehicle
     from logistics.signals import parcel_delivered
     from payments.services import payment_for
 
-    product = listed_product(db, people["farmer"], people["agent"])
-    (order,) = orders.place_orders(
-        db,
-        buyer=people["villager"],
-        placed_by=people["villager"],
-        lines=[orders.LineInput(product.id, 2)],
-        delivery=Delivery.DOOR,
-        payment=PaymentMethod.CASH,
-    )
-    orders.pack(db, seller=people["farmer"], order_id=order.id)
-    parcel = db.scalar(select(Parcel).where(Parcel.reference == order.reference))
-    assert parcel is not None
+    order, parcel = _packed_cash_door_order(db, people, 2)
     assert parcel.description.startswith(f"货到付款 {format_fen(order.total_fen)}")
     cadre = make_user(Role.CADRE, name="送货干部")
     vehicle = Vehicle(name="电动车", cadre_id=cadre.id, capacity_g=150_000, capacity_parcels=40)
