@@ -10,8 +10,9 @@ from core.access import require_account, signed_in
 from core.flask_db import get_session, unit_of_work
 from core.schemas import ErrorSchema
 from payments.models import PaymentMethod
-from payments.services import open_online_intent, payment_for
+from payments.services import payment_for
 from shop.groupbuys import services
+from shop.groupbuys.holds import request_card_hold
 from shop.groupbuys.models import GroupBuy, Pledge
 from shop.groupbuys.schemas import GroupBuyList, GroupBuyOut, GroupBuyQuery, PledgeIn, PledgeOut
 
@@ -99,8 +100,5 @@ def create_pledge(body: dict[str, Any], campaign_id: int) -> dict[str, Any]:
             payment=body["payment"],
         )
     if pledge.payment_method is PaymentMethod.ONLINE:
-        with unit_of_work() as session:
-            payment = payment_for(session, pledge.subject_ref)
-            assert payment is not None
-            open_online_intent(session, payment_id=payment.id)
+        request_card_hold(pledge.subject_ref)
     return pledge_payload(pledge)

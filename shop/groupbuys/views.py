@@ -17,11 +17,12 @@ from core.models import Household, Role, User
 from core.money import format_fen, yuan_to_fen
 from core.services import normalise_phone
 from payments.models import Payment, PaymentMethod, PaymentStatus
-from payments.services import open_online_intent, payment_for, record_cash, refresh_from_provider
+from payments.services import payment_for, record_cash, refresh_from_provider
 from payments.views import render_stripe_page
 from shop.groupbuys import fulfilment, services
 from shop.groupbuys.closing import close_campaign
 from shop.groupbuys.forms import CampaignForm, CashPledgeForm, PledgeForm, parse_tiers
+from shop.groupbuys.holds import request_card_hold
 from shop.groupbuys.models import CampaignStatus, Delivery, GroupBuy, Pledge
 
 blueprint = Blueprint(
@@ -49,7 +50,11 @@ def _labels() -> dict[str, object]:
 
 
 def _own_pledge(campaign: GroupBuy, user: User) -> Pledge | None:
-    return next((p for p in campaign.pledges if p.household_id == user.household_id), None)
+    return get_session().scalar(
+        select(Pledge).where(
+            Pledge.group_buy_id == campaign.id, Pledge.household_id == user.household_id
+        )
+    )
 
 
 def _is_organiser(campaign: GroupBuy, user: User) -> bool:
@@ -111,6 +116,7 @@ def pledge(campaign_id: int) -> Response | tuple[str, int]:
         flash(error.message, "error")
         return redirect(url_for(".detail", campaign_id=campaign_id))
     if record.payment_method is PaymentMethod.ONLINE:
+        request_card_hold(record.subject_ref)
         return redirect(url_for(".pay", pledge_id=record.id))
     flash(_("认购成功！截止后按成团价到村站付款取货。"), "success")
     return redirect(url_for(".detail", campaign_id=campaign_id))
@@ -153,10 +159,8 @@ def refresh_hold(pledge_id: int) -> Response:
 @signed_in
 def retry_hold(pledge_id: int) -> Response:
     """Ask the provider again for a hold whose first attempt failed (same idempotency key)."""
-    with unit_of_work() as session:
-        payment = payment_for(session, _own_pledge_by_id(pledge_id).subject_ref)
-        if payment is not None:
-            open_online_intent(session, payment_id=payment.id)
+    if not request_card_hold(_own_pledge_by_id(pledge_id).subject_ref):
+        flash(_("暂时连不上支付服务。"), "error")
     return redirect(url_for(".pay", pledge_id=pledge_id))
 
 

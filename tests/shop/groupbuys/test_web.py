@@ -334,3 +334,57 @@ def test_my_orders_lists_the_household_group_buys_with_price_and_saving(
     page = client.get("/orders").get_data(as_text=True)
     assert "复合肥 45% 50kg" in page
     assert "应付 ¥450.00" in page and "比零售省了 ¥30.00" in page
+
+
+def test_an_online_pledge_from_the_page_lands_on_a_ready_card_form(
+    app: Any,
+    client: FlaskClient,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+    stripe_gateway: Any,
+) -> None:
+    settings = app.config["CUNZHAN_SETTINGS"]
+    app.config["CUNZHAN_SETTINGS"] = settings.__class__(
+        **{**settings.__dict__, "stripe_publishable_key": "pk_test_cunzhan"}
+    )
+    campaign = make_campaign()
+    login(villager())
+    page = client.post(
+        f"/group-buys/{campaign.id}/pledge",
+        data={"quantity": 2, "payment": "online", "csrf_token": _csrf(client, "/group-buys")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert 'data-client-secret="pi_' in page
+    assert "暂时连不上支付服务" not in page
+
+
+def test_an_unreachable_provider_leaves_the_pledge_with_a_retry(
+    client: FlaskClient,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    from payments.gateways import CashGateway, Gateways, install_gateways, installed_gateways
+    from payments.stripe_gateway import StripeGateway
+
+    before = installed_gateways()
+    install_gateways(
+        Gateways(
+            cash=CashGateway(), online=StripeGateway("sk_test_x", api_base="http://127.0.0.1:9")
+        )
+    )  # nothing listens there
+    try:
+        campaign = make_campaign()
+        token = login(villager())
+        created = client.post(
+            f"/api/v1/group-buys/{campaign.id}/pledges",
+            json={"quantity": 2, "payment": "online"},
+            headers={"X-CSRFToken": token},
+        )
+        assert created.status_code == 201
+        assert created.get_json()["client_secret"] is None
+        page = client.get(f"/group-buys/pledges/{created.get_json()['id']}/pay")
+        assert "重试" in page.get_data(as_text=True)
+    finally:
+        install_gateways(before)
