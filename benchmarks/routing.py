@@ -245,8 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         f"{time.strftime('%Y-%m-%d')}. {machine()}.",
         "Cunzhan = `routing.solve` (auto: PyVRP and OR-Tools-start-then-PyVRP side by side on two"
-        " worker processes, best validated plan kept; above 1,500 stops, geographic sectors"
-        " solved side by side and stitched; with one core per village in the township day,"
+        " worker processes, best validated plan kept; above 900 stops, geographic sectors"
+        " solved side by side and stitched, then the whole polished by PyVRP from that plan;"
+        " with one core per village in the township day,"
         " PyVRP alone); OR-Tools GLS = our OR-Tools engine alone"
         " (parallel cheapest insertion + guided local search, one core); PyVRP = PyVRP 0.14"
         " alone (one core, seed 0). Same wall-clock budget each, one solver at a time, every plan"

@@ -1,12 +1,14 @@
 """A big problem cut into geographic sectors around its depot, each solved on its own.
 
-Neither engine gets a feasible plan for a single 4,000-stop, 674-vehicle problem within a minute.
+Neither engine gets a feasible plan for a single 4,000-stop, 674-vehicle problem within a minute,
+and from about 1,000 stops PyVRP on the whole problem does worse in a minute than on sectors
+(docs/routing.md gives the measurements behind ``DECOMPOSE_ABOVE``).
 When every vehicle starts and ends at one depot, the places are coordinates (great-circle
 distances) and no stop is tied to particular vehicles, the stops are sorted by their bearing from
 the depot and cut into sectors of about ``SECTOR_STOPS`` stops, starting at the widest empty
 angle; each sector gets a consecutive share of the fleet in proportion to its share of the load.
-The planner solves the sectors side by side and puts their plans together into one plan of the
-whole problem, which it validates like any other.
+The planner solves the sectors side by side, puts their plans together into one plan of the
+whole problem and lets PyVRP polish that plan as a whole for the rest of the time.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from routing.compiled import Compiled, Plan
 from routing.distances import GreatCircle
 
 #: Problems with more stops than this are solved in sectors.
-DECOMPOSE_ABOVE = 1500
+DECOMPOSE_ABOVE = 900
 #: About this many stops per sector: small enough for PyVRP to do well on a share of a core.
 SECTOR_STOPS = 500
 

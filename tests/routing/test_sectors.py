@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from routing import SolveOptions, sectors, solve
-from routing.compiled import Matrices, compile_problem
+from routing import SolveOptions, planner, sectors, solve
+from routing.compiled import Compiled, Matrices, Plan, compile_problem
+from routing.schedule import assemble
 from routing.synthetic import village
 from tests.routing.conftest import assert_valid
 
@@ -32,5 +35,31 @@ def test_a_big_problem_is_planned_in_sectors_and_validated(small_sectors: None) 
     problem = village(seed=11, stops=240, radius_m=5_000.0)
     solution = solve(problem, SolveOptions(seconds=3.0))
     assert_valid(problem, solution)
-    assert solution.engine == "sectors"
+    assert solution.engine in {"sectors", "sectors+pyvrp"}
     assert solution.is_feasible()
+
+
+def sector_plans(seconds: float) -> tuple[Compiled, list[tuple[str, Plan]]]:
+    problem = village(seed=11, stops=240, radius_m=5_000.0)
+    compiled = compile_problem(problem, Matrices.of(problem), range(240))
+    until = time.monotonic() + seconds
+    options = SolveOptions(seconds=seconds, workers=2)
+    return compiled, planner.run_sectors(compiled, options, until=until, latest=until)
+
+
+def test_two_sectors_on_two_workers_are_polished_as_a_whole_and_the_cheapest_plan_kept(
+    small_sectors: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sectors, "SECTOR_STOPS", 120)
+    compiled, plans = sector_plans(5.0)
+    assert [kind for kind, _ in plans] == ["sectors", "sectors+pyvrp", "sectors+pyvrp"]
+    stitched, *polished = (assemble(compiled, plan, {}).cost() for _, plan in plans)
+    assert min(polished) < stitched  # the seam between the two sectors leaves room to mend
+    kept = planner.best_plan(compiled, plans, {}, until=time.monotonic() + 1.0)
+    assert kept.is_feasible()
+    assert kept.cost() == min(polished)
+
+
+def test_more_sectors_than_workers_get_all_the_time_and_no_polish(small_sectors: None) -> None:
+    _, plans = sector_plans(3.0)
+    assert [kind for kind, _ in plans] == ["sectors"]
