@@ -4,8 +4,7 @@ Run ``python -m benchmarks.routing`` (``make bench-routing``); ``--quick`` for a
 Every instance of ``$CUNZHAN_SHARED/benchmarks/instances/BKS.csv`` (default: ../shared next to
 the repository) is solved by each solver in turn at the same wall-clock budget, every plan is
 checked by ``routing.validate``, and the gaps to the best known solutions are printed, then the
-synthetic township-sized instances, the 40-village township day and its next day (Cunzhan
-warm-started from its first-day plans, PyVRP from scratch). The full run writes
+synthetic township-sized instances and the 40-village township day. The full run writes
 ``benchmarks/results/routing.md``.
 
 Solvers: ``cunzhan`` = ``routing.solve`` with the ``auto`` engine on two worker processes;
@@ -26,9 +25,9 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from routing import Problem, Solution, SolveOptions, Start, solve, solve_many, validate
+from routing import Problem, SolveOptions, solve, solve_many, validate
 from routing.readers import Instance, read
-from routing.synthetic import next_day, township, village
+from routing.synthetic import township, village
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLVERS = {
@@ -190,56 +189,27 @@ def bench_scale(sizes: Sequence[int], seconds: float, lines: list[str]) -> None:
         lines.append(line)
 
 
-@dataclass(frozen=True, slots=True)
-class Day:
-    solutions: list[Solution]
-    wall: float
-    feasible: int
-
-    @property
-    def cost(self) -> int:
-        return sum(s.cost() for s in self.solutions)
-
-
-def plan_day(
-    problems: Sequence[Problem],
-    engine: str,
-    seconds: float,
-    starts: Sequence[Start | None] | None = None,
-) -> Day:
-    began = time.monotonic()
-    solutions = solve_many(problems, SolveOptions(seconds, engine), starts=starts, workers=2)
-    wall = time.monotonic() - began
-    feasible = sum(
-        validate(p, s).ok and s.is_feasible() for p, s in zip(problems, solutions, strict=True)
-    )
-    return Day(solutions, wall, feasible)
-
-
 def bench_township(villages: int, stops: int, seconds: float, lines: list[str]) -> None:
-    """The township's day, then its next day (a tenth of the households new, new parcels for
-    all), where Cunzhan starts each village from its first-day plan and PyVRP from scratch."""
     problems = township(seed=2026, villages=villages, stops=stops)
-    mine, peer = plan_day(problems, "auto", seconds), plan_day(problems, "pyvrp", seconds)
-    tomorrow = [next_day(p, seed=n) for n, p in enumerate(problems)]
-    starts = [s.by_vehicle() for s in mine.solutions]
-    mine2 = plan_day(tomorrow, "auto", seconds, starts)
-    peer2 = plan_day(tomorrow, "pyvrp", seconds)
-    day_lines = [
+    totals = {}
+    for name, engine in (("cunzhan", "auto"), ("pyvrp", "pyvrp")):
+        began = time.monotonic()
+        solutions = solve_many(problems, SolveOptions(seconds, engine), workers=2)
+        wall = time.monotonic() - began
+        feasible = sum(
+            validate(p, s).ok and s.is_feasible() for p, s in zip(problems, solutions, strict=True)
+        )
+        totals[name] = (sum(s.cost() for s in solutions), wall, feasible)
+    cost, wall, feasible = totals["cunzhan"]
+    line = (
         f"Township day: {villages} villages x {stops} stops on 2 worker processes, {seconds:g} s "
-        f"per village: Cunzhan {mine.wall:.1f} s wall, {mine.feasible}/{villages} plans validated "
-        f"feasible, total {mine.cost} m; PyVRP alone at the same budget: {peer.wall:.1f} s, "
-        f"{peer.feasible}/{villages} feasible, total {peer.cost} m "
-        f"(PyVRP / Cunzhan = {peer.cost / mine.cost:.4f}).",
-        f"Next day (a tenth of the households new, new parcels for all): Cunzhan starting each "
-        f"village from its first-day plan {mine2.wall:.1f} s wall, {mine2.feasible}/{villages} "
-        f"feasible, total {mine2.cost} m; PyVRP from scratch {peer2.wall:.1f} s, "
-        f"{peer2.feasible}/{villages} feasible, total {peer2.cost} m "
-        f"(PyVRP / Cunzhan = {peer2.cost / mine2.cost:.4f}).",
-    ]
-    for line in day_lines:
-        print(line, flush=True)
-        lines += ["", line]
+        f"per village: Cunzhan {wall:.1f} s wall, {feasible}/{villages} plans validated "
+        f"feasible, total {cost} m; PyVRP alone at the same budget: {totals['pyvrp'][1]:.1f} s, "
+        f"{totals['pyvrp'][2]}/{villages} feasible, total {totals['pyvrp'][0]} m "
+        f"(PyVRP / Cunzhan = {totals['pyvrp'][0] / cost:.4f})."
+    )
+    print(line, flush=True)
+    lines += ["", line]
 
 
 def machine() -> str:
@@ -277,8 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Cunzhan = `routing.solve` (auto: PyVRP and OR-Tools-start-then-PyVRP side by side on two"
         " worker processes, best validated plan kept; above 900 stops, geographic sectors"
         " solved side by side and stitched, then the whole polished by PyVRP from that plan;"
-        " with one core per village in the township day, PyVRP alone, and on the next day"
-        " PyVRP from the village's first-day plan); OR-Tools GLS = our OR-Tools engine alone"
+        " with one core per village in the township day,"
+        " PyVRP alone); OR-Tools GLS = our OR-Tools engine alone"
         " (parallel cheapest insertion + guided local search, one core); PyVRP = PyVRP 0.14"
         " alone (one core, seed 0). Same wall-clock budget each, one solver at a time, every plan"
         " checked by `routing.validate`. Costs follow ../shared/benchmarks/instances/README.md.",

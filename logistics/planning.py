@@ -68,12 +68,6 @@ REASONS = {
 }
 
 
-def household_stop_id(household_id: int) -> str:
-    """A household's stop id in routing problems: the same every day, so that yesterday's
-    rounds can be matched to today's stops."""
-    return f"h{household_id}"
-
-
 @dataclass
 class HouseholdWork:
     household: Household
@@ -83,7 +77,7 @@ class HouseholdWork:
 
     @property
     def stop_id(self) -> str:
-        return household_stop_id(self.household.id)
+        return f"h{self.household.id}"
 
     def priority(self) -> Priority:
         ranks = list(PENALTY)
@@ -103,7 +97,6 @@ class VillageWork:
     work: dict[str, HouseholdWork]
     vehicles: dict[str, Vehicle]
     next_trip: dict[str, int]
-    start: routing.Start = field(default_factory=dict)
 
 
 def cadre_shift(session: Session, cadre_id: int, village_id: int) -> routing.TimeWindow:
@@ -141,36 +134,6 @@ def _rounds_of_day(session: Session, village_id: int, day: dt.date) -> list[Roun
             .order_by(Round.id)
         )
     )
-
-
-def _routes_by_vehicle(rounds: list[Round], *, pending_only: bool) -> routing.Start:
-    """Rounds as a plan by ids to start the search from: vehicle -> its rounds' households."""
-    start: dict[str, list[list[str]]] = {}
-    for round_ in sorted(rounds, key=lambda r: (r.vehicle_id, r.trip)):
-        stops = sorted(round_.stops, key=lambda s: s.sequence)
-        ids = [
-            household_stop_id(s.household_id)
-            for s in stops
-            if not pending_only or s.status is StopStatus.PENDING
-        ]
-        if ids:
-            start.setdefault(str(round_.vehicle_id), []).append(ids)
-    return start
-
-
-def _last_days_routes(session: Session, village_id: int, day: dt.date) -> routing.Start:
-    """The village's rounds of its last planned day before ``day``: households change little
-    from day to day, so yesterday's order is a good place for the search to start."""
-    last = session.scalar(
-        select(Round.day)
-        .where(Round.village_id == village_id, Round.day < day)
-        .where(Round.status != RoundStatus.CANCELLED)
-        .order_by(Round.day.desc())
-        .limit(1)
-    )
-    if last is None:
-        return {}
-    return _routes_by_vehicle(_rounds_of_day(session, village_id, last), pending_only=False)
 
 
 def _retire_pending(rounds: list[Round], now: dt.datetime) -> None:
@@ -284,10 +247,6 @@ def prepare(
         raise InvalidInput(f"{village.name}没有干部的车辆 (no cadre vehicle for this village)")
     rounds = _rounds_of_day(session, village_id, day)
     positions = _positions(rounds)
-    if rounds:
-        start = _routes_by_vehicle(rounds, pending_only=True)
-    else:
-        start = _last_days_routes(session, village_id, day)
     _retire_pending(rounds, now or dt.datetime.now(dt.UTC))
     session.flush()
     work = _open_work(session, village_id)
@@ -301,14 +260,14 @@ def prepare(
             )
         )
     }
-    earliest = None if now is None else seconds_of_day(day, now)
+    start = None if now is None else seconds_of_day(day, now)
     problem = routing.Problem(
         (routing.Depot(f"station-{village.id}", routing.Place(village.lat, village.lon)),),
         tuple(_routing_stop(e, windows.get(e.household.id)) for e in work.values()),
-        tuple(_routing_vehicle(session, v, village_id, earliest) for v in vehicles),
+        tuple(_routing_vehicle(session, v, village_id, start) for v in vehicles),
     )
     progress = routing.Progress(
-        now=earliest or 0,
+        now=start or 0,
         positions=positions,
         loaded={sid: e.tied_to for sid, e in work.items() if e.tied_to is not None},
     )
@@ -317,8 +276,7 @@ def prepare(
     trips: dict[str, int] = defaultdict(int)
     for round_ in rounds:
         trips[str(round_.vehicle_id)] = max(trips[str(round_.vehicle_id)], round_.trip + 1)
-    vehicle_rows = {str(v.id): v for v in vehicles}
-    return VillageWork(village, day, problem, work, vehicle_rows, trips, start)
+    return VillageWork(village, day, problem, work, {str(v.id): v for v in vehicles}, trips)
 
 
 def apply_plan(
@@ -383,10 +341,6 @@ def start_runs(session: Session, *, village_ids: list[int], day: dt.date) -> lis
     return runs
 
 
-def _solve(plan: VillageWork, options: routing.SolveOptions) -> routing.Solution:
-    return routing.solve(plan.problem, options, start=plan.start)
-
-
 def plan_run(
     session: Session,
     *,
@@ -402,7 +356,7 @@ def plan_run(
         run.message = "没有待配送的包裹 (nothing to deliver)"
         session.flush()
         return []
-    return apply_plan(session, plan=plan, solution=_solve(plan, options), run=run)
+    return apply_plan(session, plan=plan, solution=routing.solve(plan.problem, options), run=run)
 
 
 def plan_runs_inline(
@@ -425,11 +379,7 @@ def plan_runs_inline(
             plans.append((run, plan))
     prepared = time.monotonic()
     solutions = routing.solve_many(
-        [p.problem for _, p in plans],
-        options,
-        starts=[p.start for _, p in plans],
-        workers=workers,
-        progress=False,
+        [p.problem for _, p in plans], options, workers=workers, progress=False
     )
     solved = time.monotonic()
     for (run, plan), solution in zip(plans, solutions, strict=True):

@@ -9,7 +9,7 @@ from routing.many import solve_many
 from routing.model import HORIZON, Depot, Place, Problem, Stop, TimeWindow, Vehicle
 from routing.planner import SolveOptions, solve
 from routing.replan import Progress, replan, replan_problem
-from routing.solution import Dropped, DropReason, Route, Solution, Start, Visit
+from routing.solution import Dropped, DropReason, Route, Solution, Visit
 from routing.validate import Report, validate
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "Route",
     "Solution",
     "SolveOptions",
-    "Start",
     "Stop",
     "TimeWindow",
     "Vehicle",

@@ -14,7 +14,6 @@ from numpy.typing import NDArray
 
 from routing.distances import IntMatrix
 from routing.model import Problem, Stop, TimeWindow, amounts
-from routing.solution import Start
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,25 +109,6 @@ class Compiled:
             pickup=self.pickup[list(local_stops)],
             slots=tuple(self.slots[k] for k in slots),
         )
-
-    def plan_of(self, start: Start) -> Plan | None:
-        """``start`` in local numbers: vehicles, trips and stops it names that are not in this
-        problem are passed over, and a stop named twice counts where it first appears. None
-        when nothing of it is left."""
-        local = {self.problem.stops[s].id: i for i, s in enumerate(self.stops)}
-        vehicles = {v.id: k for k, v in enumerate(self.problem.vehicles)}
-        slot_of = {(s.vehicle, s.trip): k for k, s in enumerate(self.slots)}
-        trips: list[tuple[int, ...]] = [() for _ in self.slots]
-        placed: set[int] = set()
-        for vehicle_id, vehicle_trips in start.items():
-            for trip, ids in enumerate(vehicle_trips):
-                slot = slot_of.get((vehicles.get(vehicle_id, -1), trip))
-                if slot is None:
-                    continue
-                stops = [local[i] for i in ids if i in local]
-                trips[slot] = tuple(dict.fromkeys(s for s in stops if s not in placed))
-                placed.update(trips[slot])
-        return tuple(trips) if placed else None
 
     def big_penalty(self) -> int:
         """A penalty no detour can beat, used to keep required stops on the plan when an engine

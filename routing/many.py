@@ -10,30 +10,22 @@ from tqdm import tqdm
 
 from routing.model import Problem
 from routing.planner import SolveOptions, solve
-from routing.solution import Solution, Start
+from routing.solution import Solution
 
 
 def solve_many(
     problems: Sequence[Problem],
     options: SolveOptions | None = None,
     *,
-    starts: Sequence[Start | None] | None = None,
     workers: int = 2,
     progress: bool = True,
 ) -> list[Solution]:
     """Solve each problem with one core (``options.workers`` is set to 1), ``workers`` problems
-    at a time, each from its ``starts`` entry if given (see ``solve``); a progress bar on
-    stderr when ``progress``. Results come back in input order."""
+    at a time; a progress bar on stderr when ``progress``. Results come back in input order."""
     single = replace(options or SolveOptions(), workers=1)
-    begin = list(starts) if starts is not None else [None] * len(problems)
-    if len(begin) != len(problems):
-        raise ValueError(f"{len(begin)} starts for {len(problems)} problems")
     results: list[Solution | None] = [None] * len(problems)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            pool.submit(solve, p, single, start=s): i
-            for i, (p, s) in enumerate(zip(problems, begin, strict=True))
-        }
+        futures = {pool.submit(solve, p, single): i for i, p in enumerate(problems)}
         for future in tqdm(
             as_completed(futures),
             total=len(futures),

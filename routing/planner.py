@@ -25,7 +25,7 @@ from routing.diagnose import unservable
 from routing.engines import ortools_engine, pyvrp_engine
 from routing.model import Problem
 from routing.schedule import assemble
-from routing.solution import DropReason, Solution, Start
+from routing.solution import DropReason, Solution
 from routing.validate import REQUIRED_LEFT_OUT, validate
 
 ENGINES = ("auto", "ortools", "pyvrp")
@@ -78,12 +78,7 @@ class Job:
     initial: Plan | None = None  # a plan for PyVRP to start from
 
 
-def solve(
-    problem: Problem, options: SolveOptions | None = None, *, start: Start | None = None
-) -> Solution:
-    """The best validated plan found within ``options.seconds``. ``start``: a plan by ids for
-    the first search to start from (yesterday's rounds, the plan being re-planned); the stops it
-    leaves out are inserted by that search, and a second search starts afresh."""
+def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
     options = options or SolveOptions()
     began = time.monotonic()
     deadline = began + options.seconds
@@ -101,8 +96,7 @@ def solve(
     planned = [i for i in range(len(problem.stops)) if i not in reasons]
     compiled = compile_problem(problem, matrices, planned)
     searched = deadline - reserve - rescue_seconds(compiled, options.seconds)
-    initial = compiled.plan_of(start) if start else None
-    plans = search(compiled, options, until=searched, latest=deadline - reserve, initial=initial)
+    plans = search(compiled, options, until=searched, latest=deadline - reserve)
     best = best_plan(compiled, plans, reasons, until=deadline - reserve)
     return replace(best, seconds=time.monotonic() - began)
 
@@ -121,21 +115,15 @@ def grace(seconds: float) -> float:
 
 
 def search(
-    compiled: Compiled,
-    options: SolveOptions,
-    *,
-    until: float,
-    latest: float,
-    initial: Plan | None = None,
+    compiled: Compiled, options: SolveOptions, *, until: float, latest: float
 ) -> list[tuple[str, Plan]]:
     """(engine, plan) for every search that found a plan, the searches stopped at ``until``
     (or ``latest`` while none has found one): in sectors for a big problem (``auto`` only: the
-    single engines stay themselves, the benchmark's baselines; sectors ignore ``initial``), else
-    whole."""
+    single engines stay themselves, the benchmark's baselines), else whole."""
     left = until - time.monotonic()
     if options.engine == "auto" and sectors.applies(compiled):
         return run_sectors(compiled, options, until=until, latest=latest)
-    jobs = jobs_for(compiled, options, until - grace(left), initial)
+    jobs = jobs_for(compiled, options, until - grace(left))
     return run_jobs(compiled, jobs, options.workers, until=until, latest=latest)
 
 
@@ -185,15 +173,7 @@ def sector_margin(sectors_count: int, workers: int, left: float) -> float:
     return max(SECTOR_MARGIN_SECONDS, SECTOR_MARGIN * left)
 
 
-def jobs_for(
-    compiled: Compiled, options: SolveOptions, until: float, initial: Plan | None = None
-) -> list[Job]:
-    """The searches to run; the first starts from ``initial`` when there is one."""
-    jobs = _searches(compiled, options, until)
-    return [replace(jobs[0], initial=initial), *jobs[1:]] if jobs and initial else jobs
-
-
-def _searches(compiled: Compiled, options: SolveOptions, until: float) -> list[Job]:
+def jobs_for(compiled: Compiled, options: SolveOptions, until: float) -> list[Job]:
     seed = options.seed
     if not compiled.stops:
         return []
@@ -214,11 +194,7 @@ def run_job(compiled: Compiled, job: Job) -> Plan | None:
     seconds = max(0.01, job.until - time.monotonic())
     if job.kind == "ortools":
         return ortools_engine.solve(
-            compiled,
-            seconds,
-            first_solution=job.first_solution,
-            initial=job.initial,
-            soft_required=job.soft,
+            compiled, seconds, first_solution=job.first_solution, soft_required=job.soft
         )
     if job.kind == "pyvrp":
         return pyvrp_engine.solve(compiled, seconds, seed=job.seed, initial=job.initial)

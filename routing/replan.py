@@ -18,7 +18,7 @@ import numpy as np
 from routing.distances import Matrix
 from routing.model import Depot, Place, Problem, Stop, TimeWindow, Vehicle
 from routing.planner import SolveOptions, solve
-from routing.solution import Solution, Start
+from routing.solution import Solution
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,26 +30,8 @@ class Progress:
     loaded: Mapping[str, str] = field(default_factory=dict)  # stop id -> vehicle id
 
 
-def replan(
-    problem: Problem,
-    progress: Progress,
-    options: SolveOptions | None = None,
-    *,
-    current: Solution | None = None,
-) -> Solution:
-    """The rest of the day planned again; with ``current`` (the plan being re-planned) the
-    first search starts from what is left of it, so routes change only where they gain."""
-    start = None if current is None else remaining(current, progress)
-    return solve(replan_problem(problem, progress), options, start=start)
-
-
-def remaining(current: Solution, progress: Progress) -> Start:
-    """What is left of ``current``: its stops not yet done, each vehicle's non-empty trips."""
-    left: dict[str, list[list[str]]] = {}
-    for vehicle, trips in current.by_vehicle().items():
-        kept = [[i for i in trip if i not in progress.done] for trip in trips]
-        left[vehicle] = [trip for trip in kept if trip]
-    return left
+def replan(problem: Problem, progress: Progress, options: SolveOptions | None = None) -> Solution:
+    return solve(replan_problem(problem, progress), options)
 
 
 def replan_problem(problem: Problem, progress: Progress) -> Problem:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-
-#: A plan by ids, to start a search from: vehicle id -> its trips in order, each the stop ids it
-#: visits in order (yesterday's rounds, or the plan being re-planned).
-Start = Mapping[str, Sequence[Sequence[str]]]
 
 
 class DropReason(StrEnum):
@@ -78,13 +73,6 @@ class Solution:
 
     def served(self) -> int:
         return sum(len(r.visits) for r in self.routes)
-
-    def by_vehicle(self) -> dict[str, list[list[str]]]:
-        """The routes as a ``Start``: vehicle id -> its trips' stop ids, in trip order."""
-        trips: dict[str, dict[int, list[str]]] = {}
-        for route in self.routes:
-            trips.setdefault(route.vehicle_id, {})[route.trip] = route.stop_ids
-        return {vehicle: [t[k] for k in sorted(t)] for vehicle, t in trips.items()}
 
     def vehicles_used(self) -> int:
         return len({r.vehicle for r in self.routes})

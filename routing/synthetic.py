@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import replace
 
 from routing.model import Depot, Place, Problem, Stop, TimeWindow, Vehicle
 
@@ -32,32 +31,9 @@ def village(seed: int, stops: int = 100, radius_m: float = 3_000.0) -> Problem:
     return Problem((Depot("station", centre),), households, vehicles)
 
 
-def next_day(problem: Problem, seed: int, new_share: float = 0.1) -> Problem:
-    """The village the next day: the same households at the same places with new parcels and
-    produce, except ``new_share`` of them replaced by households that had nothing yesterday."""
-    rng = random.Random(seed)
-    centre = problem.depots[0].place
-    radius = max(_metres(centre, s.place) for s in problem.stops)
-    replaced = set(rng.sample(range(len(problem.stops)), round(new_share * len(problem.stops))))
-    stops = []
-    for number, old in enumerate(problem.stops):
-        fresh = _stop(rng, centre, radius, number)
-        if number in replaced:
-            stops.append(replace(fresh, id=f"{old.id}-new"))
-        else:
-            stops.append(replace(fresh, id=old.id, place=old.place))
-    return replace(problem, stops=tuple(stops))
-
-
 def township(seed: int, villages: int = 40, stops: int = 100) -> list[Problem]:
     """A township's day: independent village problems."""
     return [village(seed * 1000 + v, stops) for v in range(villages)]
-
-
-def _metres(a: Place, b: Place) -> float:
-    north = (b.lat - a.lat) * METRES_PER_DEGREE
-    east = (b.lon - a.lon) * METRES_PER_DEGREE * math.cos(math.radians(a.lat))
-    return math.hypot(north, east)
 
 
 def _stop(rng: random.Random, centre: Place, radius_m: float, number: int) -> Stop:

@@ -3,7 +3,6 @@ keeps what is done; the demo township's plan validates (RELIABILITY.md 26)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
@@ -99,39 +98,6 @@ def test_replanning_mid_day_keeps_what_is_done(world: World) -> None:
         for p in s.parcels
     )
     assert all(r.vehicle_id == world.vehicle.id for r in new_rounds)
-
-
-def test_a_new_day_starts_from_the_last_planned_days_order(world: World) -> None:
-    homes = [world.household(n) for n in range(1, 6)]
-    for home in homes:
-        world.parcel(home)
-    [today] = plan(world)
-    world.parcel(world.household(6))
-    tomorrow = world.today + dt.timedelta(days=1)
-    work = planning.prepare(world.db, village_id=world.village.id, day=tomorrow)
-    assert work is not None
-    order = [planning.household_stop_id(s.household_id) for s in today.stops]
-    assert work.start == {str(world.vehicle.id): [order]}
-
-
-def test_a_replan_starts_from_the_pending_stops_of_the_rounds_it_replaces(world: World) -> None:
-    homes = [world.household(n) for n in range(1, 6)]
-    for home in homes:
-        world.parcel(home)
-    [first] = plan(world)
-    done = first.stops[0]
-    rounds.record_event(
-        world.db,
-        cadre=world.cadre,
-        stop_id=done.id,
-        key="k-done-0002",
-        event=EventInput(type="delivered", at=utcnow(), pickup_code=done.parcels[0].pickup_code),
-    )
-    pending = [planning.household_stop_id(s.household_id) for s in first.stops[1:]]
-    now = instant(world.today, 9 * 3600 + 600)
-    work = planning.prepare(world.db, village_id=world.village.id, day=world.today, now=now)
-    assert work is not None
-    assert work.start == {str(world.vehicle.id): [pending]}
 
 
 @pytest.mark.slow
