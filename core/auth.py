@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.errors import AuthenticationFailed
 from core.flask_db import get_session, unit_of_work
 from core.models import User
-from core.security import LoginThrottle
+from core.security import FailureThrottle
 from core.services import authenticate, end_sessions
 
 THROTTLE_KEY = "cunzhan.login_throttle"
@@ -26,20 +26,25 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
-def _throttle() -> LoginThrottle:
-    throttle: LoginThrottle = current_app.extensions[THROTTLE_KEY]
+def _throttle() -> FailureThrottle:
+    throttle: FailureThrottle = current_app.extensions[THROTTLE_KEY]
     return throttle
+
+
+def _login_keys(phone: str, address: str) -> tuple[str, str]:
+    return f"phone:{phone.strip()[:20]}", f"address:{address}"
 
 
 def sign_in(phone: str, password: str) -> User:
     """Check the throttle and the credentials, then start a fresh session for the user."""
     address = request.remote_addr or "unknown"
-    _throttle().check(phone=phone, address=address)
+    keys = _login_keys(phone, address)
+    _throttle().check(*keys)
     try:
         with unit_of_work() as db:
             user = authenticate(db, phone=phone, password=password)
     except AuthenticationFailed:
-        _throttle().record_failure(phone=phone, address=address)
+        _throttle().record_failure(*keys)
         raise
     language = session.get("lang")
     session.clear()  # a new session at login: nothing from before survives (fixation)

@@ -1,6 +1,6 @@
-"""Security headers on every response, and the failed-login throttle.
+"""Security headers on every response, and throttles of repeated failures.
 
-The throttle counts failures per phone and per address in the storage named by
+A throttle counts failures per key (a phone, an address, a parcel) in the storage named by
 RATELIMIT_STORAGE_URL (memory for one process, redis:// shared by every worker).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, Response, request
-from limits import RateLimitItemPerMinute, storage, strategies
+from limits import RateLimitItem, RateLimitItemPerMinute, storage, strategies
 
 from core.errors import TooManyAttempts
 
@@ -49,29 +49,32 @@ def install_security_headers(app: Flask, *, production: bool) -> None:
 
 
 @dataclass
-class LoginThrottle:
-    """At most FAILED_LOGINS_PER_MINUTE failures a minute for one phone and one address."""
+class FailureThrottle:
+    """At most ``item`` failures per key within its window (the failed-login throttle, wrong
+    pickup codes). ``check`` raises ``TooManyAttempts`` with ``message`` once any of the keys
+    has used them up; only ``record_failure`` counts."""
 
     limiter: strategies.RateLimiter
-    item: RateLimitItemPerMinute
+    item: RateLimitItem
+    message: str
 
     @classmethod
-    def from_url(cls, storage_url: str) -> LoginThrottle:
+    def from_url(cls, storage_url: str, item: RateLimitItem, message: str) -> FailureThrottle:
         backend = storage.storage_from_string(storage_url)
-        return cls(
-            strategies.MovingWindowRateLimiter(backend),
-            RateLimitItemPerMinute(FAILED_LOGINS_PER_MINUTE),
-        )
+        return cls(strategies.MovingWindowRateLimiter(backend), item, message)
 
-    def check(self, *, phone: str, address: str) -> None:
-        for key in self._keys(phone, address):
-            if not self.limiter.test(self.item, key):
-                raise TooManyAttempts("登录失败次数太多，请一分钟后再试 (too many failed logins)")
+    def check(self, *keys: str) -> None:
+        if not all(self.limiter.test(self.item, key) for key in keys):
+            raise TooManyAttempts(self.message)
 
-    def record_failure(self, *, phone: str, address: str) -> None:
-        for key in self._keys(phone, address):
+    def record_failure(self, *keys: str) -> None:
+        for key in keys:
             self.limiter.hit(self.item, key)
 
-    @staticmethod
-    def _keys(phone: str, address: str) -> tuple[str, str]:
-        return f"phone:{phone.strip()[:20]}", f"address:{address}"
+
+def login_throttle(storage_url: str) -> FailureThrottle:
+    return FailureThrottle.from_url(
+        storage_url,
+        RateLimitItemPerMinute(FAILED_LOGINS_PER_MINUTE),
+        "登录失败次数太多，请一分钟后再试 (too many failed logins)",
+    )

@@ -6,6 +6,7 @@ by the cadre's phone page and its offline outbox.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict
 from typing import Any
 
@@ -37,6 +38,7 @@ from logistics.schemas import (
     StopEventOut,
     TodayOut,
 )
+from logistics.throttle import throttled
 
 blueprint = Blueprint(
     "logistics_api", __name__, url_prefix="/api/v1", description="配送 (parcels and rounds)"
@@ -65,6 +67,7 @@ def rounds_today() -> dict[str, Any]:
     409, schema=StopConflictOut, description="stop no longer pending, or key reused"
 )
 @blueprint.alt_response(422, schema=ErrorSchema, description="wrong pickup code, missing reason")
+@blueprint.alt_response(429, schema=ErrorSchema, description="too many wrong pickup codes")
 @roles(Role.CADRE)
 def stop_event(payload: dict[str, Any], stop_id: int, key: str) -> Any:
     """Confirm a delivery (pickup code or signature), record a failure, or collect produce.
@@ -73,8 +76,10 @@ def stop_event(payload: dict[str, Any], stop_id: int, key: str) -> Any:
     with the same body answers the same; the same key with another body answers 409.
     """
     event = EventInput(**payload)
+    # A signature is still taken when the code has been tried too often.
+    guard = throttled(f"stop:{stop_id}") if event.pickup_code else nullcontext()
     try:
-        with unit_of_work() as session:
+        with guard, unit_of_work() as session:
             answer = rounds.record_event(
                 session, cadre=require_account(), stop_id=stop_id, key=key, event=event
             )

@@ -19,6 +19,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Township, Village
 from core.timeutil import utcnow
 from logistics import signals
+from logistics.codes import check_code
 from logistics.models import (
     ON_SHELF,
     BatchStatus,
@@ -199,8 +200,7 @@ def hand_over(session: Session, *, village_id: int, parcel_id: int, pickup_code:
         raise NotFound("本站没有这个包裹 (no such parcel at this station)")
     if parcel.stop is not None and parcel.status is ParcelStatus.OUT_FOR_DELIVERY:
         raise Conflict("包裹已在配送途中 (parcel is out for delivery)")
-    if not secrets.compare_digest(parcel.pickup_code or "", pickup_code.strip()):
-        raise InvalidInput("取件码不对 (wrong pickup code)")
+    check_code(pickup_code, [parcel.pickup_code])
     if parcel.status is ParcelStatus.FAILED:
         parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
     parcel.move_to(ParcelStatus.PICKED_UP)

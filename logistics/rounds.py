@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import User
 from core.timeutil import utcnow
 from logistics import signals
+from logistics.codes import check_code
 from logistics.models import (
     FailureReason,
     ParcelStatus,
@@ -178,9 +178,7 @@ def _deliver(session: Session, stop: Stop, event: EventInput, when: dt.datetime)
     if not stop.parcels:
         raise InvalidInput("这一站没有要送的包裹 (no parcels to deliver here)")
     if event.pickup_code:
-        codes = [p.pickup_code or "" for p in stop.parcels]
-        if not any(secrets.compare_digest(code, event.pickup_code) for code in codes):
-            raise InvalidInput("取件码不对 (wrong pickup code)")
+        check_code(event.pickup_code, [p.pickup_code for p in stop.parcels])
     elif not event.signature:
         raise InvalidInput("请输入取件码或请收件人签名 (pickup code or signature needed)")
     stop.move_to(StopStatus.DELIVERED)

@@ -26,6 +26,7 @@ from logistics.access import agent_village, dispatcher_township
 from logistics.compression import gzip_response
 from logistics.models import FailureReason, Round
 from logistics.sketch import Sketch, qr_svg, sketch
+from logistics.throttle import throttled
 
 STATIC = Path(__file__).parent / "static"
 FAILURE_LABELS = {
@@ -146,12 +147,12 @@ def scan() -> Response:
 def hand_over(parcel_id: int) -> Response:
     village_id = agent_village(require_account())
     code = request.form.get("pickup_code", "")
-    return _station_action(
-        lambda session: depot.hand_over(
-            session, village_id=village_id, parcel_id=parcel_id, pickup_code=code
-        ),
-        _("取件成功"),
-    )
+
+    def collect(session: Session) -> None:
+        with throttled(f"parcel:{parcel_id}"):
+            depot.hand_over(session, village_id=village_id, parcel_id=parcel_id, pickup_code=code)
+
+    return _station_action(collect, _("取件成功"))
 
 
 def _station_action(action: Callable[[Session], object], success: str) -> Response:

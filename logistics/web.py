@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from logistics import api, dispatch_views, views
+from logistics import api, dispatch_views, throttle, views
 
 
-def install(app: Flask, rest_api: Api) -> None:
+def install(app: Flask, rest_api: Api, *, throttle_storage_url: str) -> None:
+    throttle.install(app, throttle_storage_url)
     rest_api.register_blueprint(api.blueprint)
     for blueprint in (views.cadre, views.tracking_pages, views.station, dispatch_views.dispatch):
         app.register_blueprint(blueprint)

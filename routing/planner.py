@@ -75,7 +75,7 @@ class Job:
     seed: int = 0
     first_solution: str = ortools_engine.FIRST_SOLUTIONS[0]
     soft: bool = False
-    initial: Plan | None = None  # a plan for PyVRP to start from
+    initial: Plan | None = None  # a plan for the search to start from
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:

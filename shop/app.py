@@ -19,7 +19,7 @@ from core.flask_db import init_database
 from core.i18n import install_i18n
 from core.jobs import bind_flask
 from core.openapi import make_api
-from core.security import LoginThrottle, install_security_headers
+from core.security import install_security_headers, login_throttle
 from core.settings import Settings
 from logistics import web as logistics_web
 from payments import cli as payments_cli
@@ -109,7 +109,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.logger.setLevel(logging.INFO)
 
     init_database(app, settings.database_url)
-    app.extensions[THROTTLE_KEY] = LoginThrottle.from_url(settings.ratelimit_storage_url)
+    app.extensions[THROTTLE_KEY] = login_throttle(settings.ratelimit_storage_url)
     install_i18n(app, [TRANSLATIONS])
     # Access first: an anonymous write is a 401, not a CSRF complaint.
     install_access(app, load_user)
@@ -123,7 +123,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_views.blueprint)
     _install_storefront(app, api)
     app.register_blueprint(payments_views.blueprint)
-    logistics_web.install(app, api)
+    logistics_web.install(app, api, throttle_storage_url=settings.ratelimit_storage_url)
     api.register_blueprint(groupbuys_api.blueprint)
     app.register_blueprint(groupbuys_views.blueprint)
     csrf.exempt(payments_views.stripe_webhook)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.models import User
 from logistics.models import Parcel, ParcelStatus
+from logistics.throttle import WRONG_CODES_PER_WINDOW
 from tests.logistics.conftest import World
 
 
@@ -89,6 +90,31 @@ def test_the_station_receives_a_batch_and_hands_over_with_the_code(
     )
     world.fresh()
     assert parcel.status is ParcelStatus.PICKED_UP
+
+
+def test_the_station_refuses_a_parcels_code_after_five_wrong_ones(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    guessed, other = (world.parcel(world.household(n)) for n in (1, 2))
+    token = login(world.agent)
+    wrong = "000000" if guessed.pickup_code != "000000" else "111111"
+
+    def hand_over(parcel: Parcel, code: str) -> str:
+        response = client.post(
+            f"/station/parcels/{parcel.id}/hand-over",
+            data={"csrf_token": token, "pickup_code": code},
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    for _ in range(WRONG_CODES_PER_WINDOW):
+        assert "取件码不对" in hand_over(guessed, wrong)
+    assert "请15分钟后再试" in hand_over(guessed, guessed.pickup_code or "")
+    hand_over(other, other.pickup_code or "")
+    world.fresh()
+    assert guessed.status is ParcelStatus.AT_VILLAGE_DEPOT
+    assert other.status is ParcelStatus.PICKED_UP
 
 
 def test_the_dispatcher_plans_every_village_from_the_board(

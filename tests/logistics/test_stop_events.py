@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from core.models import Role, User
 from logistics.models import ParcelStatus, RoundStatus, StopEvent, StopStatus, UplinkStatus
 from logistics.planning import prepare
+from logistics.throttle import WRONG_CODES_PER_WINDOW
 from tests.logistics.conftest import World
 
 AT = "2026-11-23T09:30:00+08:00"
@@ -146,6 +147,29 @@ def test_wrong_code_missing_key_missing_csrf_and_unknown_fields(
     assert post_event(client, token, 999_999, delivered(code), "k-nostop01").status_code == 404
     world.fresh()
     assert stop.status is StopStatus.PENDING
+
+
+def test_wrong_codes_are_throttled_per_stop_but_a_signature_is_still_taken(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    stop, other = world.round(2).stops
+    token = login(world.cadre)
+    code = stop.parcels[0].pickup_code
+    wrong = "000000" if code != "000000" else "111111"
+    for attempt in range(WRONG_CODES_PER_WINDOW):
+        response = post_event(client, token, stop.id, delivered(wrong), f"k-wrong-{attempt:03d}")
+        assert response.status_code == 422
+    refused = post_event(client, token, stop.id, delivered(code), "k-right-0001")
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "too_many_attempts"
+    other_code = other.parcels[0].pickup_code
+    assert (
+        post_event(client, token, other.id, delivered(other_code), "k-other-001").status_code == 201
+    )
+    signed = {"type": "delivered", "signature": "M1 1L20 20", "at": AT}
+    assert post_event(client, token, stop.id, signed, "k-signed-01").status_code == 201
+    world.fresh()
+    assert stop.status is StopStatus.DELIVERED and stop.signature == "M1 1L20 20"
 
 
 def test_signature_failure_and_collection(
