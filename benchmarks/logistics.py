@@ -171,6 +171,7 @@ def run(size: Size) -> dict[str, float | int]:
         committed = time.monotonic() - committing
         stops = session.scalar(select(func.count(Stop.id))) or 0
         rounds = session.scalar(select(func.count(Round.id))) or 0
+        metres = session.scalar(select(func.sum(Round.distance_m))) or 0
         left_out = sum(len(json.loads(r.left_out)) for r in runs)
         invalid = sum(r.status is not PlanStatus.DONE for r in runs)
         violations = _validate_again(session, village_ids)
@@ -186,6 +187,7 @@ def run(size: Size) -> dict[str, float | int]:
         "stops planned": int(stops),
         "left out (stay for pickup)": left_out,
         "rounds": int(rounds),
+        "distance of all rounds (km)": round(metres / 1000, 1),
         "villages whose plan failed routing.validate": invalid,
         "sample of 5 villages planned again, failing routing.validate": violations,
     }

@@ -5,7 +5,8 @@ The ``auto`` engine on problems PyVRP can model runs two searches side by side, 
 PyVRP from scratch (seed ``seed``), and OR-Tools' construction polished by PyVRP (seed
 ``seed + 1``) — one engine's plan as the other's start. Problems only OR-Tools can model get two
 OR-Tools searches with different first-solution strategies. With ``workers=1`` (``solve_many``
-gives each problem one core) only PyVRP runs, or OR-Tools where PyVRP does not fit. Whatever
+gives each problem one core) only PyVRP runs (the hybrid on multi-trip problems), or OR-Tools
+where PyVRP does not fit. Whatever
 happens, ``solve`` returns within its time limit with a validated plan that names the stops it
 left out: searches end at an absolute instant, child processes are stopped then, and the last
 resort has its own share of the limit.
@@ -186,8 +187,13 @@ def jobs_for(compiled: Compiled, options: SolveOptions, until: float) -> list[Jo
         alternatives = [Job("ortools", until, seed, s) for s in ortools_engine.FIRST_SOLUTIONS]
         return alternatives[: options.workers]
     alone = Job("pyvrp", until, seed)
-    # With one core (solve_many) the OR-Tools start would only take time from PyVRP's search.
-    return [alone] if options.workers == 1 else [alone, Job("hybrid", until, seed + 1)]
+    if options.workers > 1:
+        return [alone, Job("hybrid", until, seed + 1)]
+    # With one core (solve_many) the OR-Tools start would only take time from PyVRP's search,
+    # except with reloads: PyVRP puts a reload in only where one of its moves finds it, and
+    # OR-Tools' plan has them already (and is the answer if PyVRP finds nothing feasible).
+    multi_trip = any(v.max_trips > 1 for v in compiled.problem.vehicles)
+    return [Job("hybrid", until, seed)] if multi_trip else [alone]
 
 
 def run_job(compiled: Compiled, job: Job) -> Plan | None:

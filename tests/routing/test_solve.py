@@ -61,15 +61,38 @@ def test_simultaneous_delivery_and_pickup_keep_the_load_within_capacity(
     assert [v.load for v in route.visits] == [(0,), (10,)]
 
 
-def test_a_second_trip_after_reloading(line_problem: LineProblem) -> None:
+@pytest.mark.parametrize(("engine", "workers"), [("ortools", 1), ("auto", 1), ("auto", 2)])
+def test_a_second_trip_after_reloading(
+    line_problem: LineProblem, engine: str, workers: int
+) -> None:
+    # s0 must be reached by 2, so the day's first trip cannot wait for a reload: only the
+    # second trip starts after the 7 s of reloading. (PyVRP alone finds no reload on a problem
+    # this small, so "auto" starts it from OR-Tools' plan.)
     bike = Vehicle("bike", capacity=(1,), max_trips=2, reload=7)
-    problem = line_problem([(2, {"delivery": (1,)}), (-3, {"delivery": (1,)})], [bike])
-    solution = solve(problem, QUICK)
+    near = {"delivery": (1,), "windows": (TimeWindow(0, 2),)}
+    problem = line_problem([(2, near), (-3, {"delivery": (1,)})], [bike])
+    solution = solve(problem, SolveOptions(seconds=0.5, engine=engine, workers=workers))
     assert_valid(problem, solution)
+    assert solution.is_feasible() and solution.engine in {"ortools", "hybrid", "pyvrp"}
     first, second = solution.routes
     assert (first.trip, second.trip) == (0, 1)
+    assert first.stop_ids == ["s0"] and first.visits[0].start <= 2
     assert second.departure >= first.return_time + 7
     assert solution.cost() == 10
+
+
+def test_pyvrp_plans_a_village_day_with_reloads() -> None:
+    """A third of the fleet, three trips each: PyVRP models the reloads itself."""
+    problem = village(seed=4, stops=60)
+    few = problem.vehicles[: len(problem.vehicles) // 3]
+    problem = replace(problem, vehicles=tuple(replace(v, max_trips=3, reload=300) for v in few))
+    solution = solve(problem, SolveOptions(seconds=1.0, engine="pyvrp", workers=1))
+    assert_valid(problem, solution)
+    assert solution.is_feasible() and solution.engine == "pyvrp"
+    assert any(r.trip > 0 for r in solution.routes)
+    for earlier, later in zip(solution.routes, solution.routes[1:], strict=False):
+        if earlier.vehicle == later.vehicle:
+            assert later.departure >= earlier.return_time + 300
 
 
 def test_a_stop_with_two_windows_is_served_in_the_later_one(line_problem: LineProblem) -> None:
