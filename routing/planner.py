@@ -6,10 +6,9 @@ PyVRP from scratch (seed ``seed``), and OR-Tools' construction polished by PyVRP
 ``seed + 1``) — one engine's plan as the other's start. Problems only OR-Tools can model get two
 OR-Tools searches with different first-solution strategies. With ``workers=1`` (``solve_many``
 gives each problem one core) only PyVRP runs (the hybrid on multi-trip problems), or OR-Tools
-where PyVRP does not fit. Whatever
-happens, ``solve`` returns within its time limit with a validated plan that names the stops it
-left out: searches end at an absolute instant, child processes are stopped then, and the last
-resort has its own share of the limit.
+where PyVRP does not fit. Whatever happens, ``solve`` returns within its time limit with a
+validated plan that names the stops it left out: searches end at an absolute instant, child
+processes are stopped then, and the last resort has its own share of the limit.
 """
 
 from __future__ import annotations

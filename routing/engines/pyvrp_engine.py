@@ -135,7 +135,7 @@ def _vehicle_type(
         tw_late=v.shift.end,
         shift_duration=v.max_duration if v.max_duration is not None else _UNLIMITED,
         profile=profiles[id(compiled.duration[vehicle])],
-        reload_depots=[] if v.max_trips == 1 or reload is None else [reload],
+        reload_depots=[] if reload is None else [reload],
         max_reloads=v.max_trips - 1,
     )
 
@@ -171,12 +171,11 @@ def _solution(
             trips = [trip for trip in trips if trip]
             if not trips:
                 continue
-            reload = pyvrp.Activity(
-                pyvrp.ActivityType.DEPOT, fleet.reload_depots.get((v.end_depot, v.reload), 0)
-            )
             activities = [_visit(s) for s in trips[0]]
             for trip in trips[1:]:
-                activities += [reload, *(_visit(s) for s in trip)]
+                depot = fleet.reload_depots[v.end_depot, v.reload]
+                activities += [pyvrp.Activity(pyvrp.ActivityType.DEPOT, depot)]
+                activities += [_visit(s) for s in trip]
             routes.append(pyvrp.Route(data, activities, number))
     return pyvrp.Solution(data, routes)
 
