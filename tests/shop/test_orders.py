@@ -20,7 +20,7 @@ from inventory import services as inventory
 from logistics.models import Parcel
 from payments.models import PaymentMethod
 from shop.catalog import services as catalog
-from shop.catalog.models import ListingStatus
+from shop.catalog.models import ListingStatus, Product
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Delivery, Order, OrderStatus
@@ -158,14 +158,23 @@ def test_photos_are_checked_by_content_reencoded_and_stripped(
         )
 
 
-def _order(db: Session, buyer: User, product_id: int, quantity: int = 1) -> orders.Order:  # type: ignore[name-defined]
+def _order(
+    db: Session,
+    buyer: User,
+    product_id: int,
+    quantity: int = 1,
+    *,
+    delivery: Delivery = Delivery.PICKUP,
+    payment: PaymentMethod = PaymentMethod.CASH,
+) -> Order:
+    """One order the buyer places for themself."""
     (order,) = orders.place_orders(
         db,
         buyer=buyer,
         placed_by=buyer,
         lines=[orders.LineInput(product_id, quantity)],
-        delivery=Delivery.PICKUP,
-        payment=PaymentMethod.CASH,
+        delivery=delivery,
+        payment=payment,
     )
     return order
 
@@ -279,21 +288,11 @@ def test_pages_of_the_flow_answer_and_guard(
 def test_a_packed_door_order_becomes_a_delivery_item_and_delivery_completes_it(
     db: Session, people: dict[str, User]
 ) -> None:
-    from logistics.models import Parcel
     from logistics.signals import parcel_delivered
 
-    product = listed_product(db, people["farmer"], people["agent"])
-    (order,) = orders.place_orders(
-        db,
-        buyer=people["villager"],
-        placed_by=people["villager"],
-        lines=[orders.LineInput(product.id, 3)],
-        delivery=Delivery.DOOR,
-        payment=PaymentMethod.CASH,
-    )
-    orders.pack(db, seller=people["farmer"], order_id=order.id)
-    parcel = db.scalar(select(Parcel).where(Parcel.reference == order.reference))
-    assert parcel is not None
+    order, parcel = _packed_cash_door_order(db, people, 3)
+    product = db.get(Product, order.lines[0].product_id)
+    assert product is not None
     assert (parcel.household_id, parcel.weight_g) == (order.household_id, 3 * product.weight_g)
     assert "桃源香米×3斤" in parcel.description
     parcel_delivered.send(parcel, session=db)
@@ -305,14 +304,7 @@ def _packed_cash_door_order(
 ) -> tuple[Order, Parcel]:
     """A villager's cash door order, packed: logistics now has it as a parcel."""
     product = listed_product(db, people["farmer"], people["agent"])
-    (order,) = orders.place_orders(
-        db,
-        buyer=people["villager"],
-        placed_by=people["villager"],
-        lines=[orders.LineInput(product.id, quantity)],
-        delivery=Delivery.DOOR,
-        payment=PaymentMethod.CASH,
-    )
+    order = _order(db, people["villager"], product.id, quantity, delivery=Delivery.DOOR)
     orders.pack(db, seller=people["farmer"], order_id=order.id)
     parcel = db.scalar(select(Parcel).where(Parcel.reference == order.reference))
     assert parcel is not None
@@ -364,14 +356,7 @@ def test_the_buyer_pays_an_online_order_on_its_pay_page(
     from payments.services import open_online_intent, payment_for
 
     product = listed_product(db, people["farmer"], people["agent"])
-    (order,) = orders.place_orders(
-        db,
-        buyer=people["villager"],
-        placed_by=people["villager"],
-        lines=[orders.LineInput(product.id, 1)],
-        delivery=Delivery.PICKUP,
-        payment=PaymentMethod.ONLINE,
-    )
+    order = _order(db, people["villager"], product.id, payment=PaymentMethod.ONLINE)
     token = login(people["villager"])
     page = client.get(f"/orders/{order.id}/pay")
     assert page.status_code == 200 and "重试" in page.get_data(as_text=True)  # no intent yet
@@ -387,14 +372,7 @@ def test_the_buyer_pays_an_online_order_on_its_pay_page(
     login(people["other_villager"])
     assert client.get(f"/orders/{order.id}/pay").status_code == 404
     # A card confirmed at once succeeds, and payments' signal marks the order paid.
-    (paid,) = orders.place_orders(
-        db,
-        buyer=people["villager"],
-        placed_by=people["villager"],
-        lines=[orders.LineInput(product.id, 1)],
-        delivery=Delivery.PICKUP,
-        payment=PaymentMethod.ONLINE,
-    )
+    paid = _order(db, people["villager"], product.id, payment=PaymentMethod.ONLINE)
     online = payment_for(db, paid.reference)
     assert online is not None
     open_online_intent(db, payment_id=online.id, payment_method="pm_card_visa")
