@@ -61,6 +61,10 @@ class PaymentGateway(Protocol):
 
     def retrieve(self, provider_id: str) -> IntentState | None: ...
 
+    def wallets_for(self, capture_mode: CaptureMode) -> tuple[str, ...]:
+        """The payment method types a payment of this capture mode may be confirmed with."""
+        ...
+
 
 class CashGateway:
     """Cash handed over at the station counter: the agent is the provider.
@@ -94,6 +98,9 @@ class CashGateway:
 
     def retrieve(self, provider_id: str) -> IntentState | None:
         return None
+
+    def wallets_for(self, capture_mode: CaptureMode) -> tuple[str, ...]:
+        return ()
 
 
 @dataclass

@@ -15,7 +15,8 @@ from core.flask_db import get_session, unit_of_work
 from core.models import Role
 from core.settings import Settings
 from core.timeutil import local_today
-from payments.gateways import GatewayError
+from payments.gateways import GatewayError, installed_gateways
+from payments.models import Payment
 from payments.statements import cash_statement
 from payments.stripe_gateway import verify_webhook
 from payments.webhooks import apply_event
@@ -43,19 +44,29 @@ def stripe_page_csp(settings: Settings) -> str:
     )
 
 
-def render_stripe_page(template: str, **context: object) -> Response:
-    """Render a page that confirms a payment with Stripe.js (card, Alipay, WeChat Pay)."""
+def render_stripe_page(template: str, *, payment: Payment | None, **context: object) -> Response:
+    """Render a page that confirms ``payment`` with Stripe.js: the card form, plus a button for
+    each wallet (Alipay, WeChat Pay) the online gateway offers for this kind of payment."""
     settings: Settings = current_app.config["CUNZHAN_SETTINGS"]
     response = make_response(
         render_template(
             template,
+            payment=payment,
             stripe_js_url=settings.stripe_js_url,
             stripe_publishable_key=settings.stripe_publishable_key,
+            stripe_wallets=_wallets(payment),
             **context,
         )
     )
     response.headers["Content-Security-Policy"] = stripe_page_csp(settings)
     return response
+
+
+def _wallets(payment: Payment | None) -> list[str]:
+    online = installed_gateways().online
+    if online is None or payment is None:
+        return []
+    return [method for method in online.wallets_for(payment.capture_mode) if method != "card"]
 
 
 @blueprint.route("/stripe/webhook", methods=["POST"])
