@@ -16,8 +16,7 @@ from core.access import require_account, roles
 from core.errors import CunzhanError, InvalidInput, NotFound
 from core.flask_db import get_session, unit_of_work
 from core.jobs import celery_app
-from core.models import Household, Role, Village
-from core.services import normalise_phone
+from core.models import Role, Village
 from core.timeutil import local_today, utcnow
 from logistics import depot, intake, planning, tracking
 from logistics.access import dispatcher_township
@@ -158,16 +157,11 @@ def scan() -> Response:
 @roles(Role.DISPATCHER)
 def match(parcel_id: int) -> Response:
     def action(session: Session, township_id: int) -> str:
-        phone = normalise_phone(request.form.get("household_phone", ""))
-        household = session.scalar(
-            select(Household)
-            .join(Village, Village.id == Household.village_id)
-            .where(Household.phone == phone, Village.township_id == township_id)
-        )
-        if household is None:
-            raise NotFound(_("本镇没有用这个手机号的住户"))
-        intake.match_parcel(
-            session, township_id=township_id, parcel_id=parcel_id, household_id=household.id
+        household = intake.match_parcel_by_phone(
+            session,
+            township_id=township_id,
+            parcel_id=parcel_id,
+            phone=request.form.get("household_phone", ""),
         )
         return str(_("已匹配到 %(name)s", name=household.head_name))
 

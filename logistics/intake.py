@@ -234,6 +234,20 @@ def match_parcel(
     return parcel
 
 
+def match_parcel_by_phone(
+    session: Session, *, township_id: int, parcel_id: int, phone: str
+) -> Household:
+    """Resolve a parcel of the unmatched queue to the one household with this phone; two
+    households sharing it are refused, as at intake, rather than one of them picked."""
+    household = _household_by_phone(session, township_id, normalise_phone(phone))
+    if household is None:
+        raise NotFound(
+            "本镇没有只用这个手机号的一户 (no single household in this township has this phone)"
+        )
+    match_parcel(session, township_id=township_id, parcel_id=parcel_id, household_id=household.id)
+    return household
+
+
 def unmatched_parcels(session: Session, *, township_id: int) -> list[Parcel]:
     return list(
         session.scalars(

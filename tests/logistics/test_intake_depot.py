@@ -43,6 +43,24 @@ def test_an_unknown_phone_goes_to_the_unmatched_queue_and_is_resolved_by_hand(
     assert intake.unmatched_parcels(world.db, township_id=township) == []
 
 
+def test_matching_by_hand_refuses_a_phone_two_households_share(world: World) -> None:
+    township = world.village.township_id
+    parcel = intake.register_parcel(world.db, township_id=township, data=_input("13888888888"))
+    first, second = world.household(3), world.household(4)
+    second.phone = first.phone
+    world.db.flush()
+    with pytest.raises(NotFound, match="只用这个手机号"):
+        intake.match_parcel_by_phone(
+            world.db, township_id=township, parcel_id=parcel.id, phone=first.phone
+        )
+    assert parcel.household_id is None
+    third = world.household(5)
+    matched = intake.match_parcel_by_phone(
+        world.db, township_id=township, parcel_id=parcel.id, phone=f" {third.phone} "
+    )
+    assert matched == third and parcel.household_id == third.id
+
+
 def test_a_manifest_imports_every_row_as_announced(world: World) -> None:
     world.household(3)
     text = HEADER + "SF0000000001,SF,住户3,13600000003,1200\nJD0000000002,jd,某人,13999999999,800\n"
