@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.models import Household, User, Village
 from core.timeutil import local_today
@@ -27,10 +27,6 @@ from logistics.models import (
 )
 from logistics.timing import local_midnight
 
-#: The pickup code is shown to the recipient while the parcel is at the station or on its way.
-CODE_VISIBLE = frozenset(
-    {ParcelStatus.AT_VILLAGE_DEPOT, ParcelStatus.OUT_FOR_DELIVERY, ParcelStatus.FAILED}
-)
 HISTORY_DAYS = 30
 
 
@@ -53,13 +49,16 @@ def my_parcels(session: Session, *, user: User) -> list[MyParcel]:
     if user.household_id is None:
         return []
     parcels = session.scalars(
-        select(Parcel).where(Parcel.household_id == user.household_id).order_by(Parcel.id.desc())
+        select(Parcel)
+        .where(Parcel.household_id == user.household_id)
+        .order_by(Parcel.id.desc())
+        .options(selectinload(Parcel.stop))
     )
     return [_mine(p) for p in parcels]
 
 
 def _mine(parcel: Parcel) -> MyParcel:
-    visible = parcel.status in CODE_VISIBLE
+    visible = parcel.status in ON_SHELF  # the code is shown while the parcel holds one
     pending_stop = parcel.stop is not None and parcel.stop.status is StopStatus.PENDING
     household: Household | None = parcel.household
     return MyParcel(

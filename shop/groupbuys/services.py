@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from sqlalchemy import String, and_, cast, literal, or_, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Household, Role, User
@@ -414,5 +414,6 @@ def my_pledges(session: Session, *, user: User) -> list[Pledge]:
             select(Pledge)
             .where(Pledge.household_id == user.household_id)
             .order_by(Pledge.created_at.desc())
+            .options(joinedload(Pledge.group_buy))
         )
     )
