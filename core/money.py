@@ -31,7 +31,3 @@ def format_fen(fen: int) -> str:
     return f"{sign}¥{yuan:,}.{rest:02d}"
 
 
-def multiply(unit_fen: int, quantity: int) -> int:
-    if isinstance(unit_fen, bool) or not isinstance(unit_fen, int):
-        raise MoneyError("unit price must be integer fen")
-    return unit_fen * quantity

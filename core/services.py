@@ -11,7 +11,7 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from core.errors import AuthenticationFailed, Conflict, InvalidInput
 from core.models import Household, Role, RoleGrant, User, Village
 from core.passwords import check_password_rules, hash_password, needs_rehash, verify_password
 
@@ -115,8 +115,3 @@ def change_password(session: Session, *, user: User, new_password: str) -> None:
     end_sessions(session, user=user)
 
 
-def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在 (no such user)")
-    return user

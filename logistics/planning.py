@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 import routing
 from core.errors import InvalidInput, NotFound
 from core.models import Household, Role, RoleGrant, Village
+from core.timeutil import utcnow
 from logistics.models import (
     DeliveryWindow,
     Parcel,
@@ -247,7 +248,7 @@ def prepare(
         raise InvalidInput(f"{village.name}没有干部的车辆 (no cadre vehicle for this village)")
     rounds = _rounds_of_day(session, village_id, day)
     positions = _positions(rounds)
-    _retire_pending(rounds, now or dt.datetime.now(dt.UTC))
+    _retire_pending(rounds, now or utcnow())
     session.flush()
     work = _open_work(session, village_id)
     if not work:

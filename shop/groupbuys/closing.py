@@ -17,7 +17,6 @@ from core.errors import CunzhanError
 from core.timeutil import utcnow
 from shop.groupbuys import services
 from shop.groupbuys.models import CampaignStatus
-from shop.groupbuys.signals import campaign_succeeded
 
 
 @dataclass
@@ -53,8 +52,6 @@ def close_campaign(
     with transaction(sessions) as session:
         campaign = services.finish_closing(session, campaign_id=campaign_id, now=now)
         result.status = campaign.status
-        if campaign.status is CampaignStatus.SUCCEEDED:
-            campaign_succeeded.send(None, campaign=campaign, session=session)
     return result
 
 
