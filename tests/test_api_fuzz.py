@@ -21,8 +21,23 @@ def test_schemathesis_finds_no_failures(live_server: LiveServer, tmp_path: Path)
     command = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert command, "schemathesis is a dev dependency"
     result = subprocess.run(
-        [command, "run", f"{live_server.url}/api/openapi.json", "--checks", "all",
-         "--max-examples", "40", "--workers", "1", "--seed", "2026"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False,
+        [
+            command,
+            "run",
+            f"{live_server.url}/api/openapi.json",
+            "--checks",
+            "all",
+            "--max-examples",
+            "40",
+            "--workers",
+            "1",
+            "--seed",
+            "2026",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -7,6 +7,7 @@ import datetime as dt
 
 from playwright.sync_api import Page, expect
 
+from core.money import format_fen, yuan_to_fen
 from core.timeutil import local_today
 from tests.conftest import LiveServer
 from tests.e2e.test_groupbuy import AGENT, sign_in
@@ -14,7 +15,7 @@ from tests.e2e.test_groupbuy import AGENT, sign_in
 
 def money(text: str) -> int:
     """Fen from "¥1,234.50"."""
-    return round(float(text.replace("¥", "").replace(",", "")) * 100)
+    return yuan_to_fen(text.replace(",", ""))
 
 
 def test_cash_taken_at_the_counter_is_on_the_days_statement(
@@ -35,9 +36,7 @@ def test_cash_taken_at_the_counter_is_on_the_days_statement(
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="现金日结").click()
     expect(page.locator("tbody tr", has_text="¥840.00")).to_have_count(1)
-    expect(page.locator('[data-total="collected"]')).to_have_text(
-        f"¥{(before + 84_000) / 100:,.2f}"
-    )
+    expect(page.locator('[data-total="collected"]')).to_have_text(format_fen(before + 84_000))
     net = money(page.locator('[data-total="net"]').inner_text())
     refunded = money(page.locator('[data-total="refunded"]').inner_text())
     assert net == before + 84_000 - refunded

@@ -99,7 +99,7 @@ def test_a_stop_replanned_meanwhile_answers_409_with_the_server_state(
         client,
         token,
         stop.id,
-        delivered(stop.parcels[0].pickup_code) if stop.parcels else delivered("123456"),
+        delivered("123456"),  # re-planning took the parcels off this stop: no code to check
         "k-replanned",
     )
     assert response.status_code == 409
@@ -219,4 +219,5 @@ def test_rounds_today_lists_only_the_callers_rounds_without_pickup_codes(
     assert [r["id"] for r in answer["rounds"]] == [mine.id]
     stop = answer["rounds"][0]["stops"][0]
     assert set(stop) >= {"id", "sequence", "status", "eta", "household", "parcels"}
-    assert "pickup_code" not in str(answer)
+    codes = [p.pickup_code for s in mine.stops for p in s.parcels]
+    assert codes and all(code and code not in str(answer) for code in codes)

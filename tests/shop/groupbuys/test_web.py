@@ -307,7 +307,7 @@ def test_another_household_cannot_see_or_touch_a_pledge(
         )
         assert response.status_code == 404
     page = client.get(f"/group-buys/{campaign.id}").get_data(as_text=True)
-    assert "我家的认购" not in page and "户主甲" not in page
+    assert "我家的认购" not in page
 
 
 def test_my_orders_lists_the_household_group_buys_with_price_and_saving(
