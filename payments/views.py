@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, render_template, request
@@ -10,13 +11,14 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from core.access import public, require_account, roles
-from core.errors import Forbidden, InvalidInput
+from core.errors import CunzhanError, Forbidden, InvalidInput
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
 from core.settings import Settings
 from core.timeutil import local_today
 from payments.gateways import GatewayError, installed_gateways
-from payments.models import Payment
+from payments.models import Payment, PaymentMethod
+from payments.services import open_online_intent, payment_for
 from payments.statements import cash_statement
 from payments.stripe_gateway import verify_webhook
 from payments.webhooks import apply_event
@@ -60,6 +62,23 @@ def render_stripe_page(template: str, *, payment: Payment | None, **context: obj
     )
     response.headers["Content-Security-Policy"] = stripe_page_csp(settings)
     return response
+
+
+def request_online_intents(subject_refs: Sequence[str]) -> bool:
+    """Ask the provider for the intents of these subjects' online payments, in a transaction of
+    their own once the orders or pledges are committed (their idempotency keys are on disk).
+    False when the provider could not be reached: what was placed stands, and its pay page
+    offers a retry with the same keys."""
+    try:
+        with unit_of_work() as session:
+            for reference in subject_refs:
+                payment = payment_for(session, reference)
+                if payment is not None and payment.method is PaymentMethod.ONLINE:
+                    open_online_intent(session, payment_id=payment.id)
+    except CunzhanError as error:
+        current_app.logger.warning("online payment not opened for %s: %s", subject_refs, error)
+        return False
+    return True
 
 
 def _wallets(payment: Payment | None) -> list[str]:

@@ -11,8 +11,8 @@ from core.flask_db import get_session, unit_of_work
 from core.schemas import ErrorSchema
 from payments.models import PaymentMethod
 from payments.services import payment_for
+from payments.views import request_online_intents
 from shop.groupbuys import services
-from shop.groupbuys.holds import request_card_hold
 from shop.groupbuys.models import GroupBuy, Pledge
 from shop.groupbuys.schemas import GroupBuyList, GroupBuyOut, GroupBuyQuery, PledgeIn, PledgeOut
 
@@ -100,5 +100,5 @@ def create_pledge(body: dict[str, Any], campaign_id: int) -> dict[str, Any]:
             payment=body["payment"],
         )
     if pledge.payment_method is PaymentMethod.ONLINE:
-        request_card_hold(pledge.subject_ref)
+        request_online_intents([pledge.subject_ref])
     return pledge_payload(pledge)

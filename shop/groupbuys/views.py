@@ -18,11 +18,10 @@ from core.money import format_fen, yuan_to_fen
 from core.services import normalise_phone
 from payments.models import Payment, PaymentMethod, PaymentStatus
 from payments.services import payment_for, record_cash, refresh_from_provider
-from payments.views import render_stripe_page
+from payments.views import render_stripe_page, request_online_intents
 from shop.groupbuys import fulfilment, services
 from shop.groupbuys.closing import close_campaign
 from shop.groupbuys.forms import CampaignForm, CashPledgeForm, PledgeForm, parse_tiers
-from shop.groupbuys.holds import request_card_hold
 from shop.groupbuys.models import CampaignStatus, Delivery, GroupBuy, Pledge
 
 blueprint = Blueprint(
@@ -116,7 +115,7 @@ def pledge(campaign_id: int) -> Response | tuple[str, int]:
         flash(error.message, "error")
         return redirect(url_for(".detail", campaign_id=campaign_id))
     if record.payment_method is PaymentMethod.ONLINE:
-        request_card_hold(record.subject_ref)
+        request_online_intents([record.subject_ref])
         return redirect(url_for(".pay", pledge_id=record.id))
     flash(_("认购成功！截止后按成团价到村站付款取货。"), "success")
     return redirect(url_for(".detail", campaign_id=campaign_id))
@@ -159,7 +158,7 @@ def refresh_hold(pledge_id: int) -> Response:
 @signed_in
 def retry_hold(pledge_id: int) -> Response:
     """Ask the provider again for a hold whose first attempt failed (same idempotency key)."""
-    if not request_card_hold(_own_pledge_by_id(pledge_id).subject_ref):
+    if not request_online_intents([_own_pledge_by_id(pledge_id).subject_ref]):
         flash(_("暂时连不上支付服务。"), "error")
     return redirect(url_for(".pay", pledge_id=pledge_id))
 

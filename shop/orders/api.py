@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from core.access import require_account, signed_in
-from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.schemas import ErrorSchema
 from payments.models import PaymentMethod
+from payments.views import request_online_intents
 from shop.orders import services
 from shop.orders.models import Delivery, Order
 from shop.orders.schemas import CartOut, CartQuantityIn, OrderIn, OrderOut
@@ -41,16 +40,6 @@ def order_payload(order: Order) -> dict[str, Any]:
             for line in order.lines
         ],
     }
-
-
-def open_online_payments(order_ids: list[int]) -> None:
-    """Open the provider's intents once the orders are committed; a provider failure leaves
-    the order placed and its payment retryable, so it is logged, not answered as an error."""
-    try:
-        with unit_of_work() as session:
-            services.open_online_payments(session, order_ids=order_ids)
-    except CunzhanError as error:
-        current_app.logger.warning("online payment not opened for %s: %s", order_ids, error)
 
 
 def _cart_payload() -> dict[str, Any]:
@@ -95,7 +84,7 @@ def place_order(data: dict[str, Any]) -> dict[str, Any]:
             payment=PaymentMethod(data["payment"]),
             single_seller=True,
         )
-    open_online_payments([orders[0].id])
+    request_online_intents([orders[0].reference])
     return order_payload(orders[0])
 
 

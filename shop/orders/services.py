@@ -33,7 +33,6 @@ from shop.orders.models import (
     Order,
     OrderLine,
     OrderStatus,
-    order_reference,
 )
 from shop.orders.signals import order_packed
 
@@ -252,15 +251,6 @@ def place_orders(
     )
     session.flush()
     return orders
-
-
-def open_online_payments(session: Session, *, order_ids: Sequence[int]) -> None:
-    """After the orders are committed, ask the provider for their online payments' intents
-    (payments keeps the idempotency key, so a retry after a failure is safe)."""
-    for order_id in order_ids:
-        payment = payments.payment_for(session, order_reference(order_id))
-        if payment is not None and payment.method is PaymentMethod.ONLINE:
-            payments.open_online_intent(session, payment_id=payment.id)
 
 
 def _new_order(

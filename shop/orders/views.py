@@ -18,15 +18,13 @@ from core.models import Role, User
 from payments.models import Payment, PaymentMethod
 from payments.services import (
     online_payments_available,
-    open_online_intent,
     payment_for,
     refresh_from_provider,
 )
-from payments.views import render_stripe_page
+from payments.views import render_stripe_page, request_online_intents
 from shop.catalog.services import browse
 from shop.groupbuys.services import my_pledges
 from shop.orders import services
-from shop.orders.api import open_online_payments
 from shop.orders.models import (
     DELIVERY_NAMES,
     ORDER_STATUS_NAMES,
@@ -131,7 +129,7 @@ def checkout() -> str | Response | tuple[str, int]:
                 )
         except CunzhanError as error:
             return _checkout_page(user, error.message), error.status
-        open_online_payments([order.id for order in orders])
+        request_online_intents([order.reference for order in orders])
         flash(_("下单成功！共 %(n)s 个订单", n=len(orders)), "success")
         if orders[0].payment_method is PaymentMethod.ONLINE:
             return redirect(url_for("orders.pay", order_id=orders[0].id))
@@ -267,13 +265,14 @@ def pay(order_id: int) -> Response:
 def refresh_payment(order_id: int, step: str) -> Response:
     """Read the intent back after Stripe.js (the webhook may be late), or retry opening it."""
     _online_payment(order_id)
+    if step == "retry":
+        if not request_online_intents([order_reference(order_id)]):
+            flash(_("暂时连不上支付服务。"), "error")
+        return redirect(url_for("orders.pay", order_id=order_id))
     with unit_of_work() as session:
         payment = payment_for(session, order_reference(order_id))
         assert payment is not None
-        if step == "retry":
-            open_online_intent(session, payment_id=payment.id)
-        else:
-            refresh_from_provider(session, payment)
+        refresh_from_provider(session, payment)
     return redirect(url_for("orders.pay", order_id=order_id))
 
 

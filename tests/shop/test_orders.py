@@ -431,3 +431,29 @@ def test_a_cash_door_order_is_paid_to_the_cadre_on_delivery(
         "succeeded",
         cadre.id,
     )
+
+
+def test_retrying_an_order_payment_while_the_provider_is_unreachable_says_so(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    from payments.gateways import CashGateway, Gateways, install_gateways, installed_gateways
+    from payments.services import payment_for
+    from payments.stripe_gateway import StripeGateway
+
+    product = listed_product(db, people["farmer"], people["agent"])
+    token = login(people["villager"])
+    before = installed_gateways()
+    unreachable = StripeGateway("sk_test_x", api_base="http://127.0.0.1:9")  # nothing listens
+    install_gateways(Gateways(cash=CashGateway(), online=unreachable))
+    try:
+        order = _order(db, people["villager"], product.id, payment=PaymentMethod.ONLINE)
+        retried = client.post(
+            f"/orders/{order.id}/pay/retry", headers={"X-CSRFToken": token}, follow_redirects=True
+        )
+    finally:
+        install_gateways(before)
+    assert retried.status_code == 200
+    page = retried.get_data(as_text=True)
+    assert "暂时连不上支付服务" in page and "重试" in page
+    payment = payment_for(db, order.reference)
+    assert payment is not None and payment.provider_id is None
