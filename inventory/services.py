@@ -277,7 +277,10 @@ def reserve(
     wanted: dict[tuple[str, int, str], int] = defaultdict(int)
     for line in lines:
         _check_quantity(line.quantity)
-        wanted[(line.sku, line.location_id, line.reference or reference)] += line.quantity
+        held_for = line.reference or reference
+        if not held_for:  # a hold nobody could name could never be committed or released
+            raise InvalidInput(f"{line.sku}: a hold needs a reference")
+        wanted[(line.sku, line.location_id, held_for)] += line.quantity
     keys = {(sku, location) for sku, location, _ in wanted}
     levels = {key: _level(session, sku=key[0], location_id=key[1], create=False) for key in keys}
     level_ids = [level.id for level in levels.values() if level is not None]

@@ -84,6 +84,23 @@ def test_receive_reserve_commit_release_and_the_ledger_adds_up(
     assert (adjustment.actor_id, adjustment.reason) == (farmer.id, "损坏")
 
 
+def test_one_call_holds_lines_for_several_references_each_committed_on_its_own(
+    db: Session, location_id: int
+) -> None:
+    inv.receive(db, sku=SKU, location_id=location_id, quantity=10, actor_id=None)
+    lines = [
+        inv.StockLine(SKU, location_id, 2, "pledge:1"),
+        inv.StockLine(SKU, location_id, 3, "pledge:2"),
+    ]
+    inv.reserve(db, lines=lines, reference="", expires_at=None)
+    assert inv.available(db, sku=SKU, location_id=location_id) == 5
+    assert inv.commit(db, reference="pledge:2") == 3
+    assert inv.commit(db, reference="pledge:1") == 2
+    with pytest.raises(InvalidInput, match="needs a reference"):
+        inv.reserve(db, lines=[inv.StockLine(SKU, location_id, 1)], reference="", expires_at=None)
+    assert_ledger_matches(db, location_id)
+
+
 def test_reserving_more_than_available_holds_nothing(db: Session, location_id: int) -> None:
     inv.receive(db, sku=SKU, location_id=location_id, quantity=5, actor_id=None)
     inv.receive(db, sku="product:2", location_id=location_id, quantity=1, actor_id=None)
