@@ -161,7 +161,7 @@ def receive_batch(
     for parcel in batch.parcels:
         if parcel.id not in wanted:
             parcel.batch_id = None
-    batch.status = BatchStatus.RECEIVED
+    batch.move_to(BatchStatus.RECEIVED)
     session.flush()
     return received
 
@@ -180,7 +180,7 @@ def receive_scanned(session: Session, *, village_id: int, tracking_no: str) -> P
         raise Conflict("这件已经签收 (already received)")
     _shelve(session, [parcel])
     if all(p.status is not ParcelStatus.AT_TOWNSHIP_HUB for p in parcel.batch.parcels):
-        parcel.batch.status = BatchStatus.RECEIVED
+        parcel.batch.move_to(BatchStatus.RECEIVED)
     session.flush()
     return parcel
 

@@ -224,6 +224,4 @@ def _plan(*, village_ids: list[int] | None, replanning: bool) -> Response:
 
 def _mark_failed(run_ids: list[int], message: str) -> None:
     with unit_of_work() as session:
-        for run_id in run_ids:
-            run = session.get_one(PlanRun, run_id)
-            run.status, run.message = PlanStatus.FAILED, message[:300]
+        planning.fail_runs(session, run_ids=run_ids, message=message)

@@ -120,6 +120,22 @@ class PlanStatus(StrEnum):
     FAILED = "failed"
 
 
+UPLINK_TRANSITIONS = TransitionTable[UplinkStatus](
+    "uplink", {UplinkStatus.WAITING: frozenset({UplinkStatus.COLLECTED})}
+)
+BATCH_TRANSITIONS = TransitionTable[BatchStatus](
+    "batch", {BatchStatus.IN_TRANSIT: frozenset({BatchStatus.RECEIVED})}
+)
+#: Planning inline goes from queued straight to its outcome; a Celery task runs first.
+PLAN_TRANSITIONS = TransitionTable[PlanStatus](
+    "plan run",
+    {
+        PlanStatus.QUEUED: frozenset({PlanStatus.RUNNING, PlanStatus.DONE, PlanStatus.FAILED}),
+        PlanStatus.RUNNING: frozenset({PlanStatus.DONE, PlanStatus.FAILED}),
+    },
+)
+
+
 class DepotBatch(Base):
     """One trunk delivery from the township hub to a village depot (共同配送)."""
 
@@ -137,6 +153,10 @@ class DepotBatch(Base):
 
     village: Mapped[Village] = relationship()
     parcels: Mapped[list[Parcel]] = relationship(back_populates="batch")
+
+    def move_to(self, target: BatchStatus) -> None:
+        BATCH_TRANSITIONS.check(self.status, target)
+        self.status = target
 
 
 class Vehicle(Base):
@@ -311,6 +331,10 @@ class Uplink(Base):
     household: Mapped[Household] = relationship()
     stop: Mapped[Stop | None] = relationship(back_populates="uplinks")
 
+    def move_to(self, target: UplinkStatus) -> None:
+        UPLINK_TRANSITIONS.check(self.status, target)
+        self.status = target
+
 
 class StopEvent(Base):
     """A cadre's confirmation, stored once per Idempotency-Key with the answer it got.
@@ -352,3 +376,9 @@ class PlanRun(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     village: Mapped[Village] = relationship()
+
+    def move_to(self, target: PlanStatus, *, message: str | None = None) -> None:
+        PLAN_TRANSITIONS.check(self.status, target)
+        self.status = target
+        if message is not None:
+            self.message = message[:300]

@@ -61,6 +61,7 @@ SERVICE_UPLINK_S = 60
 MAX_TRIPS = 3
 RELOAD_S = 300
 REPLANNED = "已重新规划 (re-planned)"
+NOTHING_TO_DELIVER = "没有待配送的包裹 (nothing to deliver)"
 REASONS = {
     routing.DropReason.TOO_HEAVY: "太重，电动车装不下 (too heavy for the e-bike)",
     routing.DropReason.OUTSIDE_SHIFTS: "希望送达时间不在干部出车时段 (window outside the shifts)",
@@ -326,12 +327,19 @@ def _record(run: PlanRun, plan: VillageWork, solution: routing.Solution, rounds:
         }
         for d in solution.dropped
     ]
-    run.status = PlanStatus.DONE if solution.is_feasible() else PlanStatus.FAILED
+    run.move_to(PlanStatus.DONE if solution.is_feasible() else PlanStatus.FAILED)
     run.stops = solution.served()
     run.rounds = rounds
     run.left_out = json.dumps(left_out, ensure_ascii=False)
     run.seconds = round(solution.seconds, 2)
     run.message = "; ".join(solution.violations)[:300]
+
+
+def fail_runs(session: Session, *, run_ids: list[int], message: str) -> None:
+    """Record why planning these villages failed (their own transaction was rolled back)."""
+    for run_id in run_ids:
+        session.get_one(PlanRun, run_id).move_to(PlanStatus.FAILED, message=message)
+    session.flush()
 
 
 def start_runs(session: Session, *, village_ids: list[int], day: dt.date) -> list[PlanRun]:
@@ -350,11 +358,10 @@ def plan_run(
     now: dt.datetime | None = None,
 ) -> list[Round]:
     """Plan one village in this process (a Celery task's whole job)."""
-    run.status = PlanStatus.RUNNING
+    run.move_to(PlanStatus.RUNNING)
     plan = prepare(session, village_id=run.village_id, day=run.day, now=now)
     if plan is None:
-        run.status = PlanStatus.DONE
-        run.message = "没有待配送的包裹 (nothing to deliver)"
+        run.move_to(PlanStatus.DONE, message=NOTHING_TO_DELIVER)
         session.flush()
         return []
     return apply_plan(session, plan=plan, solution=routing.solve(plan.problem, options), run=run)
@@ -374,8 +381,7 @@ def plan_runs_inline(
     for run in runs:
         plan = prepare(session, village_id=run.village_id, day=run.day, now=now)
         if plan is None:
-            run.status = PlanStatus.DONE
-            run.message = "没有待配送的包裹 (nothing to deliver)"
+            run.move_to(PlanStatus.DONE, message=NOTHING_TO_DELIVER)
         else:
             plans.append((run, plan))
     prepared = time.monotonic()

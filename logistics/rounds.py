@@ -224,7 +224,7 @@ def _collect(session: Session, stop: Stop, event: EventInput, when: dt.datetime)
         raise InvalidInput("请填写称重 (enter the weight in grams)")
     stop.collected_weight_g = event.weight_g
     for uplink, weight in zip(waiting, split_weight(event.weight_g, waiting), strict=True):
-        uplink.status = UplinkStatus.COLLECTED
+        uplink.move_to(UplinkStatus.COLLECTED)
         uplink.weight_g = weight
         uplink.collected_at = when
         signals.uplink_collected.send(uplink, session=session)

@@ -9,7 +9,7 @@ from core.errors import CunzhanError
 from core.flask_db import unit_of_work
 from core.jobs import celery_app
 from logistics import planning
-from logistics.models import PlanRun, PlanStatus
+from logistics.models import PlanRun
 
 TASK_SECONDS = 5.0
 
@@ -25,7 +25,5 @@ def plan_village_task(run_id: int, now_iso: str | None = None) -> int:
             return len(planning.plan_run(session, run=run, options=options, now=now))
     except (CunzhanError, ValueError) as error:
         with unit_of_work() as session:
-            run = session.get_one(PlanRun, run_id)
-            run.status = PlanStatus.FAILED
-            run.message = str(error)[:300]
+            planning.fail_runs(session, run_ids=[run_id], message=str(error))
         return 0

@@ -10,12 +10,18 @@ import pytest
 from core.errors import InvalidTransition
 from core.statemachine import TransitionTable
 from logistics.models import (
+    BATCH_TRANSITIONS,
     PARCEL_TRANSITIONS,
+    PLAN_TRANSITIONS,
     ROUND_TRANSITIONS,
     STOP_TRANSITIONS,
+    UPLINK_TRANSITIONS,
+    BatchStatus,
     ParcelStatus,
+    PlanStatus,
     RoundStatus,
     StopStatus,
+    UplinkStatus,
 )
 
 P, R, S = ParcelStatus, RoundStatus, StopStatus
@@ -48,6 +54,19 @@ EXPECTED: list[tuple[TransitionTable, type[StrEnum], set[tuple[StrEnum, StrEnum]
         STOP_TRANSITIONS,
         StopStatus,
         {(S.PENDING, S.DELIVERED), (S.PENDING, S.FAILED), (S.PENDING, S.SKIPPED)},
+    ),
+    (BATCH_TRANSITIONS, BatchStatus, {(BatchStatus.IN_TRANSIT, BatchStatus.RECEIVED)}),
+    (UPLINK_TRANSITIONS, UplinkStatus, {(UplinkStatus.WAITING, UplinkStatus.COLLECTED)}),
+    (
+        PLAN_TRANSITIONS,
+        PlanStatus,
+        {
+            (PlanStatus.QUEUED, PlanStatus.RUNNING),
+            (PlanStatus.QUEUED, PlanStatus.DONE),
+            (PlanStatus.QUEUED, PlanStatus.FAILED),
+            (PlanStatus.RUNNING, PlanStatus.DONE),
+            (PlanStatus.RUNNING, PlanStatus.FAILED),
+        },
     ),
 ]
 CASES = [
