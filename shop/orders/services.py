@@ -39,13 +39,8 @@ from shop.orders.signals import order_packed
 HOLD_MINUTES = 15
 MAX_QUANTITY = 1000
 MAX_LINES = 50
-ACTIVE = (
-    OrderStatus.PENDING_PAYMENT,
-    OrderStatus.PAID,
-    OrderStatus.PACKED,
-    OrderStatus.OUT_FOR_DELIVERY,
-    OrderStatus.READY_FOR_PICKUP,
-)
+#: Orders still moving: every status the transition table lets go somewhere.
+ACTIVE = tuple(status for status in OrderStatus if ORDER_TRANSITIONS.targets(status))
 
 
 @dataclass(frozen=True)
