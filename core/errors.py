@@ -1,6 +1,27 @@
-"""Errors raised by core services. Views turn them into 4xx answers with the message."""
+"""Errors raised by services. Views and the API turn them into 4xx answers with the message.
+
+Each package has **one** error type with stable codes, declared once with their HTTP status and
+a translated message (gettext, rendered in the caller's language when it is shown)::
+
+    from flask_babel import lazy_gettext as _l
+
+    class ShopError(CunzhanError):
+        catalog = {
+            "out_of_stock": (409, _l("只剩 %(left)s 件了")),
+            "campaign_closed": (409, _l("团购已截止")),
+        }
+
+    raise ShopError("out_of_stock", left=2)
+
+``code`` is stable for API clients and tests; ``message`` is for people and never carries an
+English tail, an enum value or an internal reference. The older kinds below (``Conflict``,
+``NotFound``...) take a ready message and are being replaced by the packages' own types.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 
 class CunzhanError(Exception):
@@ -8,10 +29,28 @@ class CunzhanError(Exception):
 
     code = "error"
     status = 400
+    catalog: ClassVar[Mapping[str, tuple[int, Any]]] = {}
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code_or_message: str, **params: object) -> None:
+        super().__init__(code_or_message)
+        self.params = params
+        declared = self.catalog.get(code_or_message)
+        if declared is not None:
+            self.code = code_or_message
+            self.status, self._template = declared
+        elif self.catalog:
+            raise KeyError(f"{type(self).__name__} has no error code {code_or_message!r}")
+        else:
+            self._template = code_or_message
+
+    @property
+    def message(self) -> str:
+        """The message in the current language (lazy strings translate when rendered)."""
+        text = str(self._template)
+        return text % self.params if self.params else text
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class NotFound(CunzhanError):

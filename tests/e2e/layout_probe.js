@@ -1,0 +1,34 @@
+// The phone-layout rules, measured in the page (see phone.py).
+([minTarget, minText]) => {
+  const problems = [];
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > width + 1) {
+    problems.push(`page scrolls sideways: ${document.documentElement.scrollWidth}px > ${width}px`);
+  }
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const label = (el) => (el.innerText || el.value || el.getAttribute('aria-label') || el.name || el.tagName).trim().slice(0, 30);
+  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]')) {
+    if (!visible(el) || el.closest('[data-layout-exempt]')) continue;
+    const r = el.getBoundingClientRect();
+    const box = (el.type === 'checkbox' || el.type === 'radio') && el.labels && el.labels[0]
+      ? el.labels[0].getBoundingClientRect() : r;
+    if (Math.round(box.width) < minTarget || Math.round(box.height) < minTarget) {
+      problems.push(`small target "${label(el)}": ${Math.round(box.width)}x${Math.round(box.height)}`);
+    }
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!el || seen.has(el) || !walker.currentNode.textContent.trim() || !visible(el)) continue;
+    seen.add(el);
+    if (el.closest('[data-layout-exempt], small, sub, sup, svg')) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < minText) problems.push(`small text "${el.innerText.trim().slice(0, 30)}": ${size}px`);
+  }
+  return problems;
+}
