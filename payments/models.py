@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,6 +34,15 @@ class PaymentStatus(StrEnum):
     CANCELLED = "cancelled"
     REFUNDED = "refunded"  # everything captured was given back
 
+
+PAYMENT_STATUS_NAMES = {
+    PaymentStatus.AWAITING_CASH: _l("待收现金"),
+    PaymentStatus.REQUIRES_PAYMENT: _l("待付款"),
+    PaymentStatus.AUTHORISED: _l("已冻结"),
+    PaymentStatus.SUCCEEDED: _l("已付款"),
+    PaymentStatus.CANCELLED: _l("已取消"),
+    PaymentStatus.REFUNDED: _l("已退款"),
+}
 
 PAYMENT_TRANSITIONS = TransitionTable(
     "payment",

@@ -16,6 +16,7 @@ from core.access import install_access
 from core.auth import THROTTLE_KEY, load_user
 from core.error_pages import install_error_handlers
 from core.flask_db import init_database
+from core.header import install_header, register_header_count
 from core.i18n import install_i18n
 from core.jobs import bind_flask
 from core.openapi import make_api
@@ -111,6 +112,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_database(app, settings.database_url)
     app.extensions[THROTTLE_KEY] = login_throttle(settings.ratelimit_storage_url)
     install_i18n(app, [TRANSLATIONS])
+    install_header(app)
+    register_header_count(app, "cart", home_views.cart_count)
     # Access first: an anonymous write is a 401, not a CSRF complaint.
     install_access(app, load_user)
     csrf.init_app(app)

@@ -1,4 +1,5 @@
-"""The home page, which greets each role with what it can do, and the health check."""
+"""The home page, which greets each role with what it can do, the header's cart count,
+and the health check."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from werkzeug.wrappers import Response
 
 from core.access import current_account, public
 from core.flask_db import get_session
 from core.models import Role
+from shop.groupbuys.services import open_campaigns
+from shop.orders.models import CartItem
 
 blueprint = Blueprint("home", __name__, template_folder="templates")
+VISITOR_GROUPBUYS = 5  # open group-buys shown to a visitor who has not signed in
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,11 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
     ),
     Role.CADRE: (Action(_l("今天的配送路线"), "cadre.today"),),
     Role.DISPATCHER: (Action(_l("调度看板"), "dispatch.board"),),
-    Role.ADMIN: (Action(_l("接口文档"), "api-docs.openapi_swagger_ui"),),
+    Role.ADMIN: (
+        Action(_l("逛本地好物"), "catalog.storefront"),
+        Action(_l("查看各村团购"), "groupbuys.campaigns"),
+        Action(_l("接口文档"), "api-docs.openapi_swagger_ui"),
+    ),
     Role.SUPPLIER: (
         Action(_l("上架商品"), "listings.my_listings"),
         Action(_l("待备货订单"), "orders.to_prepare"),
@@ -69,12 +77,20 @@ def available_actions(role: Role) -> list[Action]:
 @public
 def index() -> str:
     user = current_account()
-    cards = (
-        [(ROLE_NAMES[role], available_actions(role)) for role in Role if role in user.roles]
-        if user
-        else []
-    )
+    if user is None:
+        groupbuys = open_campaigns(get_session(), limit=VISITOR_GROUPBUYS)
+        return render_template("shop/home.html", user=None, groupbuys=groupbuys)
+    cards = [(ROLE_NAMES[role], available_actions(role)) for role in Role if role in user.roles]
     return render_template("shop/home.html", user=user, cards=cards)
+
+
+def cart_count() -> int:
+    """Kinds of product in the signed-in person's cart, for the header (0 when signed out)."""
+    user = current_account()
+    if user is None:
+        return 0
+    count = get_session().scalar(select(func.count(CartItem.id)).where(CartItem.user_id == user.id))
+    return count or 0
 
 
 @blueprint.route("/healthz")

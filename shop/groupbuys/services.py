@@ -128,6 +128,18 @@ def campaigns_for(
     return list(session.scalars(query))
 
 
+def open_campaigns(session: Session, *, limit: int) -> list[GroupBuy]:
+    """Campaigns open in any village, soonest deadline first: what a visitor sees before
+    signing in (joining one needs the household's account)."""
+    query = (
+        select(GroupBuy)
+        .where(GroupBuy.status == CampaignStatus.OPEN)
+        .order_by(GroupBuy.deadline, GroupBuy.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def get_campaign(session: Session, *, campaign_id: int, user: User) -> GroupBuy:
     campaign = session.get(GroupBuy, campaign_id)
     villages = visible_villages(user)

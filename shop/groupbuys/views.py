@@ -16,13 +16,14 @@ from core.flask_db import database, get_session, unit_of_work
 from core.models import Household, Role, User
 from core.money import format_fen, yuan_to_fen
 from core.services import normalise_phone
-from payments.models import Payment, PaymentMethod, PaymentStatus
+from payments.models import PAYMENT_STATUS_NAMES, Payment, PaymentMethod, PaymentStatus
 from payments.services import payment_for, record_cash, refresh_from_provider
 from payments.views import render_stripe_page, request_online_intents
 from shop.groupbuys import fulfilment, services
 from shop.groupbuys.closing import close_campaign
 from shop.groupbuys.forms import CampaignForm, CashPledgeForm, PledgeForm, parse_tiers
 from shop.groupbuys.models import CampaignStatus, Delivery, GroupBuy, Pledge
+from shop.orders.models import PAYMENT_NAMES
 
 blueprint = Blueprint(
     "groupbuys",
@@ -244,6 +245,8 @@ def dashboard(campaign_id: int) -> str:
         rows=rows,
         cash_form=CashPledgeForm(),
         PaymentStatus=PaymentStatus,
+        payment_names=PAYMENT_NAMES,
+        payment_status_names=PAYMENT_STATUS_NAMES,
     )
 
 
