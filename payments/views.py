@@ -17,7 +17,7 @@ from core.models import Role
 from core.settings import Settings
 from core.timeutil import local_today
 from payments.gateways import GatewayError, installed_gateways
-from payments.models import Payment, PaymentMethod
+from payments.models import PAYMENT_STATUS_NAMES, Payment, PaymentMethod
 from payments.services import open_online_intent, payment_for
 from payments.statements import cash_statement
 from payments.stripe_gateway import verify_webhook
@@ -31,6 +31,12 @@ blueprint = Blueprint(
     static_folder="static",
     static_url_path="/static/payments",
 )
+
+
+@blueprint.app_context_processor
+def _payment_status_names() -> dict[str, object]:
+    """Every page shows a payment's status in words (待收现金), never its code."""
+    return {"payment_status_names": PAYMENT_STATUS_NAMES}
 
 
 def stripe_page_csp(settings: Settings) -> str:

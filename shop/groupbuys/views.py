@@ -16,7 +16,7 @@ from core.flask_db import database, get_session, unit_of_work
 from core.models import Household, Role, User
 from core.money import format_fen, yuan_to_fen
 from core.services import normalise_phone
-from payments.models import PAYMENT_STATUS_NAMES, Payment, PaymentMethod, PaymentStatus
+from payments.models import Payment, PaymentMethod, PaymentStatus
 from payments.services import payment_for, record_cash, refresh_from_provider
 from payments.views import render_stripe_page, request_online_intents
 from shop.groupbuys import fulfilment, services
@@ -246,7 +246,6 @@ def dashboard(campaign_id: int) -> str:
         cash_form=CashPledgeForm(),
         PaymentStatus=PaymentStatus,
         payment_names=PAYMENT_NAMES,
-        payment_status_names=PAYMENT_STATUS_NAMES,
     )
 
 

@@ -37,6 +37,9 @@ def sign_in(page: Page, base_url: str, phone: str, *, then: str | None = None) -
 
 
 def layout_problems(page: Page) -> list[str]:
+    """What breaks the phone-layout rules on the page, once it has loaded with its styles
+    (measured any earlier, a page that is still arriving has no CSS yet)."""
+    page.wait_for_load_state()
     result: Any = page.evaluate(_LAYOUT_PROBLEMS_JS, [MIN_TARGET_PX, MIN_TEXT_PX])
     return list(result)
 

@@ -24,7 +24,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
+from core.flask_db import EXTENSION_KEY
+from core.models import Role, RoleGrant, User
 from tests.conftest import LiveServer
 from tests.e2e.phone import layout_problems, shot, sign_in
 
@@ -129,9 +132,10 @@ def test_english_pages_keep_the_rules_too(
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     broken = {}
-    for name, link in (("storefront", "Browse local products"), ("orders", "My orders")):
+    for name, link in (("products", "Browse local products"), ("orders", "My orders")):
         page.goto(live_server.url + "/")
         page.get_by_role("link", name=link).first.click()
+        page.wait_for_url(f"{live_server.url}/{name}")
         if problems := layout_problems(page):
             broken[page.url] = problems
         shot(page, f"layout-en-{name}", check_layout=False)
@@ -142,3 +146,64 @@ def test_english_pages_keep_the_rules_too(
     page.get_by_role("link", name="中文").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     assert not broken, broken
+
+
+def villager_of_station(server: LiveServer, agent_phone: str) -> str:
+    with server.app.extensions[EXTENSION_KEY].read_sessions() as session:
+        village = session.scalar(
+            select(RoleGrant.village_id)
+            .join(User)
+            .where(User.phone == agent_phone, RoleGrant.role == Role.AGENT)
+        )
+        phone = session.scalar(
+            select(User.phone)
+            .join(RoleGrant)
+            .where(RoleGrant.role == Role.VILLAGER, RoleGrant.village_id == village)
+            .order_by(User.id)
+        )
+        assert phone is not None
+        return phone
+
+
+def test_product_cart_and_checkout_on_the_phone(
+    browser: Browser, browser_context_args: dict[str, Any], live_server: LiveServer
+) -> None:
+    """The pages a crawl cannot reach (they follow a form): radios sit beside their labels."""
+    page = browser.new_context(**browser_context_args).new_page()
+    sign_in(page, live_server.url, "13900000002")
+    page.get_by_role("link", name="逛本地好物").click()
+    page.locator(".product-card a").first.click()
+    expect(page.get_by_role("link", name="‹ 返回商品列表")).to_be_visible()
+    shot(page, "layout-shop-01-product")
+    page.get_by_role("button", name="加入购物车").click()
+    expect(page.locator("header a.cart .count")).to_have_text("1")
+    shot(page, "layout-shop-02-cart")
+    page.get_by_role("button", name="去结算").click()
+    expect(page.get_by_role("heading", name="确认订单")).to_be_visible()
+    for radio in page.get_by_role("radio").all():
+        box, row = radio.bounding_box(), radio.locator("xpath=..").bounding_box()
+        assert box and row
+        assert row["height"] < 2 * 44, "a radio on a line of its own above its label"
+        assert box["x"] - row["x"] < 20, "the radio sits left of its label's text"
+    shot(page, "layout-shop-03-checkout")
+    page.get_by_role("link", name="村站首页").click()
+    expect(page).to_have_url(live_server.url + "/")
+
+
+def test_counter_order_and_error_pages_on_the_phone(
+    browser: Browser, browser_context_args: dict[str, Any], live_server: LiveServer
+) -> None:
+    page = browser.new_context(**browser_context_args).new_page()
+    sign_in(page, live_server.url, AGENT)
+    page.get_by_role("link", name="代客下单").click()
+    search = page.get_by_role("search")
+    search.get_by_role("textbox").fill(villager_of_station(live_server, AGENT))
+    search.get_by_role("button").click()
+    page.locator("main ul.actions a").first.click()
+    shot(page, "layout-agent-assisted-form")
+
+    page.goto(live_server.url + "/products/999999", referer=live_server.url + "/products")
+    expect(page.get_by_role("link", name="回到首页")).to_be_visible()
+    shot(page, "layout-error-404")
+    page.get_by_role("link", name="返回上一页").click()
+    expect(page).to_have_url(live_server.url + "/products")
