@@ -1,4 +1,9 @@
 // The phone-layout rules, measured in the page (see phone.py).
+// Every visible link counts as a tap target, a link inside a sentence too: WCAG 2.5.8 would
+// exempt inline links, but here the link in a sentence is usually the next step (去逛逛,
+// 换一位) and the people tapping it are on a cheap phone in the sun, so app.css gives
+// every link a 44 x 44 box and this probe holds it to that. A radio or checkbox is measured
+// by its label, which is what a thumb taps.
 ([minTarget, minText]) => {
   const problems = [];
   const width = document.documentElement.clientWidth;
