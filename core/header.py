@@ -79,6 +79,8 @@ def back_url() -> str | None:
     parts = urlsplit(referrer)
     if parts.netloc != request.host or parts.path == request.path:
         return None
+    if not parts.path.startswith("/") or parts.path.startswith(("//", "/\\")):
+        return None  # "//elsewhere" would leave the site
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
