@@ -27,6 +27,7 @@ class Courier(StrEnum):
     STO = "STO"
     YUNDA = "YUNDA"
     JD = "JD"
+    JT = "JT"  # 极兔 J&T Express
     STATION = "STATION"  # the station's own deliveries: shop orders, group-buy goods
 
 

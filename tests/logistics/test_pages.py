@@ -144,3 +144,33 @@ def test_the_cadre_page_and_round_are_gzipped_for_clients_that_accept_it(
         assert "Accept-Encoding" in packed.headers["Vary"]
         assert gzip.decompress(packed.get_data()) == plain.get_data()
         assert len(packed.get_data()) < len(plain.get_data()) / 3
+
+
+def test_the_board_reads_each_villages_planning_progress_from_a_small_endpoint(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    from core.models import Household
+    from logistics.models import DeliveryWindow
+
+    homes = [world.household(number) for number in range(1, 3)]
+    for home in homes:
+        world.parcel(home)
+    world.db.add(DeliveryWindow(household_id=homes[1].id, start_minute=20 * 60, end_minute=21 * 60))
+    world.db.flush()
+    token = login(world.dispatcher)
+    assert client.post("/dispatch/plan", data={"csrf_token": token}).status_code == 302
+    progress = client.get("/dispatch/progress").get_json()
+    assert progress["busy"] is False
+    html = progress["html"]
+    assert f'data-village="{world.village.name}" data-plan="done"' in html
+    assert f"{world.village.name} · 留站自取的住户（1）" in html
+    left: Household = homes[1]
+    assert f"{left.head_name}（{world.village.name}）：希望送达时间不在干部出车时段" in html
+    assert "第 1 趟" in html and "第 2 趟" not in html
+    # Planning the village again while a run is still queued is refused, not doubled.
+    from logistics import planning
+
+    planning.start_runs(world.db, village_ids=[world.village.id], day=world.today)
+    world.db.flush()
+    board = client.post("/dispatch/plan", data={"csrf_token": token}, follow_redirects=True)
+    assert "正在规划，请等规划完再试" in board.get_data(as_text=True)
