@@ -22,6 +22,7 @@ PLANNING_MS = 120_000
 def shot(page: Page, name: str) -> None:
     """``phone.shot`` on this page's own content. The shared header (.topbar) is left out: its
     small links are the layout work on another branch; drop this once that has merged."""
+    page.wait_for_load_state("load")  # the stylesheets too, before measuring
     page.evaluate("document.querySelector('.topbar')?.setAttribute('data-layout-exempt', '')")
     phone_shot(page, name)
 
