@@ -80,6 +80,11 @@ def test_the_admin_adds_staff_and_assigns_a_cadres_villages(
     assert cadre.must_change_password and cadre.villages_for(Role.CADRE) == {east.id, west.id}
     accounts.assign_cadre(db, cadre=cadre, village_ids=[west.id, north.id])
     assert cadre.villages_for(Role.CADRE) == {west.id, north.id}
+    agent = accounts.add_staff(
+        db, name="吴代办", phone="13500000004", role=Role.AGENT, village_ids=[north.id]
+    ).user
+    assert agent.roles == {Role.AGENT} and agent.villages_for(Role.AGENT) == {north.id}
+    assert accounts.agent_station(db, agent) is north
     with pytest.raises(InvalidInput):
         accounts.add_staff(
             db, name="两站", phone="13500000002", role=Role.AGENT, village_ids=[east.id, west.id]
