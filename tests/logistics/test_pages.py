@@ -174,3 +174,50 @@ def test_the_board_reads_each_villages_planning_progress_from_a_small_endpoint(
     world.db.flush()
     board = client.post("/dispatch/plan", data={"csrf_token": token}, follow_redirects=True)
     assert "正在规划，请等规划完再试" in board.get_data(as_text=True)
+
+
+def test_the_villager_reads_where_the_parcel_really_is(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """A failed parcel is on the cadre's bike until the round is over, then on the shelf;
+    the time to the door carries its day."""
+    from core.timeutil import utcnow
+    from logistics import rounds
+    from logistics.models import Stop
+    from logistics.rounds import EventInput
+    from logistics.timing import instant
+
+    round_ = world.round(1)
+    home = world.villager.household
+    assert home is not None
+    mine = world.parcel(home)
+    round_.stops.append(
+        Stop(household_id=home.id, sequence=2, eta=instant(world.today, 9 * 3600), parcels=[mine])
+    )
+    world.db.flush()
+    login(world.villager)
+    assert "预计送到家：今天 09:00" in client.get("/parcels").get_data(as_text=True)
+    first, second = round_.stops
+    at = utcnow()
+    rounds.record_event(
+        world.db,
+        cadre=world.cadre,
+        stop_id=second.id,
+        key="k-words-0002",
+        event=EventInput(type="failed", at=at, reason="not_home"),
+    )
+    world.db.flush()
+    page = client.get("/parcels").get_data(as_text=True)
+    assert "这次没送到，包裹还在送货车上" in page and "家里没人" in page
+    assert "已放回村站货架" not in page
+    # The round's last stop is done: the round is over and the parcel back on the shelf.
+    rounds.record_event(
+        world.db,
+        cadre=world.cadre,
+        stop_id=first.id,
+        key="k-words-0001",
+        event=EventInput(type="delivered", at=at, pickup_code=first.parcels[0].pickup_code),
+    )
+    world.db.flush()
+    page = client.get("/parcels").get_data(as_text=True)
+    assert "这次没送到，已放回村站货架，可来取" in page and "在送货车上" not in page
