@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
@@ -24,6 +25,10 @@ PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
 PUBLIC_ENDPOINTS = frozenset({"static"})
 
 View = TypeVar("View", bound=Callable[..., Any])
+#: Where a user holding a temporary password is sent before anything else, and what else
+#: they may still reach (signing out; the API's sign-in answers for itself).
+SET_PASSWORD_ENDPOINT = "accounts.set_password"  # noqa: S105 (an endpoint name)
+WHILE_CHANGING_PASSWORD = frozenset({SET_PASSWORD_ENDPOINT, "auth.logout_page", "auth.login_page"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,10 @@ def enforce_access() -> Response | None:
         current_app.logger.error("route %s declares no access policy", request.endpoint)
         raise Forbidden("此页面未开放 (this page is not open)")
     user = current_account()
+    if user is not None and user.must_change_password and _needs_new_password(request.endpoint):
+        if wants_json():
+            raise Forbidden(_("请先设置新密码"))
+        return redirect(url_for(SET_PASSWORD_ENDPOINT))
     if policy.allows(user):
         return None
     if user is None:
@@ -101,6 +110,13 @@ def enforce_access() -> Response | None:
             raise Unauthorized("请先登录 (please sign in)")
         return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
     raise Forbidden("您的账号没有权限 (your account may not open this)")
+
+
+def _needs_new_password(endpoint: str) -> bool:
+    """Every page but static files, the API docs and the set-password page itself."""
+    blueprint, _, name = endpoint.rpartition(".")
+    public_by_nature = name in PUBLIC_ENDPOINTS or blueprint in PUBLIC_BLUEPRINTS
+    return not public_by_nature and endpoint not in WHILE_CHANGING_PASSWORD
 
 
 def install_access(app: Flask, load_user: Callable[[str], User | None]) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 
 from core.money import format_fen
-from core.timeutil import format_local
+from core.timeutil import format_local, local_today, to_local, utcnow
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -16,7 +17,10 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 
 def select_locale() -> str:
-    """``?lang=en`` switches and is remembered in the session; Chinese otherwise."""
+    """``?lang=en`` switches and is remembered in the session; Chinese otherwise (and in
+    background jobs, which have no request: what they store is read in Chinese first)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked
@@ -29,6 +33,31 @@ def _local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str
     return "" if moment is None else format_local(moment, pattern)
 
 
+def when(moment: datetime | None, now: datetime | None = None) -> str:
+    """A time people read right: "今天 08:23", "明天 08:23", "昨天 21:05", else "11月28日 08:23"
+    (the year too when it is not this year's)."""
+    if moment is None:
+        return ""
+    local, today = to_local(moment), local_today(now or utcnow())
+    clock = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    relative = {-1: _("昨天 %(time)s", time=clock), 0: _("今天 %(time)s", time=clock)}
+    relative[1] = _("明天 %(time)s", time=clock)
+    if days in relative:
+        return str(relative[days])
+    if local.year == today.year:
+        return str(_("%(month)d月%(day)d日 %(time)s", month=local.month, day=local.day, time=clock))
+    return str(
+        _(
+            "%(year)d年%(month)d月%(day)d日 %(time)s",
+            year=local.year,
+            month=local.month,
+            day=local.day,
+            time=clock,
+        )
+    )
+
+
 def install_i18n(app: Flask, translation_directories: list[str]) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
@@ -36,5 +65,6 @@ def install_i18n(app: Flask, translation_directories: list[str]) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["fen"] = format_fen
     app.jinja_env.filters["local_time"] = _local_time
+    app.jinja_env.filters["when"] = when
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale

@@ -7,10 +7,13 @@ at once in the caller's process, so ``make run`` needs no Redis.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app
 
 from core.settings import Settings
 
@@ -63,3 +66,38 @@ def bind_flask(flask_app: Flask, celery: Celery = celery_app) -> Celery:
     _bound_app["app"] = flask_app
     flask_app.extensions["celery"] = celery
     return celery
+
+
+def has_workers(celery: Celery = celery_app) -> bool:
+    """Whether ``.delay()`` reaches Celery workers (a broker is configured)."""
+    return not celery.conf.task_always_eager
+
+
+_threads: dict[str, ThreadPoolExecutor] = {}
+log = logging.getLogger(__name__)
+
+
+def in_background(job: Callable[..., Any], *args: Any) -> None:
+    """Run ``job(*args)`` after this request, in a thread of this server process with an app
+    context (and so a database session) of its own; jobs run one after another.
+
+    For work that must not keep a request waiting where no Celery worker is configured. The
+    job records its own progress in the database, where any request (any server process)
+    reads it. With ``JOBS_INLINE`` set (the tests that share one rolled-back transaction) the
+    job runs at once instead.
+    """
+    flask_app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if flask_app.config.get("JOBS_INLINE"):
+        job(*args)
+        return
+    if "pool" not in _threads:
+        _threads["pool"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cunzhan-job")
+    _threads["pool"].submit(_run_in_context, flask_app, job, args)
+
+
+def _run_in_context(flask_app: Flask, job: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    with flask_app.app_context():
+        try:
+            job(*args)
+        except Exception:
+            log.exception("background job %s failed", getattr(job, "__name__", job))

@@ -105,6 +105,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     # Bumped to end every session of the user (logout, disabling, password change).
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # Set with a temporary password (new account, reset): the next sign-in must replace it.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -113,5 +113,3 @@ def change_password(session: Session, *, user: User, new_password: str) -> None:
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
     end_sessions(session, user=user)
-
-

@@ -37,7 +37,16 @@ ANNOUNCED = 10
 UNMATCHED = 5
 UPLINKS = 30
 HISTORY_DAYS = 29
-COURIERS = [c for c in Courier if c is not Courier.STATION]
+# A fixed list (not every member) so that a new courier does not change the seeded demo.
+COURIERS = [
+    Courier.SF,
+    Courier.EMS,
+    Courier.ZTO,
+    Courier.YTO,
+    Courier.STO,
+    Courier.YUNDA,
+    Courier.JD,
+]
 GOODS = ("衣服", "手机壳", "种子", "农药喷头", "奶粉", "书", "电饭煲", "鞋", "降压药", "茶叶")
 PRODUCE = ("土鸡蛋 3 箱", "脐橙 2 筐", "腊肉 10 斤", "蜂蜜 6 瓶", "新米 50 斤", "鲜笋 1 筐")
 DEMO_PLAN = routing.SolveOptions(seconds=0.6, workers=1)

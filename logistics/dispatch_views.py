@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
-import routing
 from core.access import require_account, roles
-from core.errors import CunzhanError, InvalidInput, NotFound
+from core.errors import CunzhanError, InvalidInput
 from core.flask_db import get_session, unit_of_work
-from core.jobs import celery_app
 from core.models import Role, Village
 from core.timeutil import local_today, utcnow
 from logistics import depot, intake, planning, tracking
 from logistics.access import dispatcher_township
+from logistics.couriers import OUTSIDE
 from logistics.intake import ManifestRejected, ParcelInput
-from logistics.models import DepotBatch, PlanRun, PlanStatus, Round, RoundStatus
-from logistics.tasks import plan_village_task
+from logistics.models import DepotBatch, Round, RoundStatus
+from logistics.tasks import plan_in_background
 
 dispatch = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
-#: Seconds of search per village when the dispatcher plans from the board.
-PLAN_SECONDS = 2.0
 MANIFEST_MAX_BYTES = 2_000_000
-
-
-def planning_options() -> routing.SolveOptions:
-    return routing.SolveOptions(seconds=PLAN_SECONDS, workers=1)
 
 
 def _township() -> int:
@@ -42,16 +36,10 @@ def _township() -> int:
 @roles(Role.DISPATCHER)
 def board() -> str:
     session, township_id, today = get_session(), _township(), local_today()
-    progress = tracking.village_progress(session, township_id=township_id, day=today)
-    runs = tracking.latest_runs(session, village_ids=[p.village.id for p in progress], day=today)
     history = tracking.history(session, township_id=township_id, today=today)
     return render_template(
         "logistics/dispatch_board.html",
         today=today,
-        progress=progress,
-        runs=runs,
-        left_out={vid: json.loads(run.left_out) for vid, run in runs.items()},
-        busy=any(r.status in (PlanStatus.QUEUED, PlanStatus.RUNNING) for r in runs.values()),
         downlink=tracking.downlink_count(session, township_id=township_id, day=today),
         uplink=tracking.uplink_count(session, township_id=township_id, day=today),
         history=history,
@@ -63,15 +51,43 @@ def board() -> str:
             .where(Village.township_id == township_id, DepotBatch.day == today)
             .order_by(DepotBatch.trunk_sequence)
         ).all(),
-        rounds=session.scalars(
+        couriers=OUTSIDE,
+        **_plan_progress(session, township_id, today),
+    )
+
+
+@dispatch.route("/progress")
+@roles(Role.DISPATCHER)
+def progress() -> Response:
+    """The board's planning section, for the board to refresh itself with (one small request
+    every few seconds): whether planning is still going on, and the section's HTML."""
+    session, township_id, today = get_session(), _township(), local_today()
+    context = _plan_progress(session, township_id, today)
+    return jsonify(
+        busy=context["busy"],
+        html=render_template("logistics/_plan_progress.html", **context),
+    )
+
+
+def _plan_progress(session: Session, township_id: int, today: dt.date) -> dict[str, Any]:
+    """Each village's progress and latest plan run, the households left out, today's rounds."""
+    progress = tracking.village_progress(session, township_id=township_id, day=today)
+    runs = tracking.latest_runs(session, village_ids=[p.village.id for p in progress], day=today)
+    now = utcnow()
+    return {
+        "progress": progress,
+        "runs": runs,
+        "left_out": {vid: planning.left_out(run) for vid, run in runs.items()},
+        "busy": any(planning.is_busy(run, now) for run in runs.values()),
+        "rounds": session.scalars(
             select(Round)
             .join(Village, Village.id == Round.village_id)
             .where(Village.township_id == township_id, Round.day == today)
             .where(Round.status != RoundStatus.CANCELLED)
             .order_by(Round.village_id, Round.departure)
+            .options(selectinload(Round.stops), selectinload(Round.cadre))
         ).all(),
-        manifest_errors=None,
-    )
+    }
 
 
 def _act(action: Callable[[Session, int], str]) -> Response:
@@ -181,8 +197,7 @@ def consolidate() -> Response:
 @dispatch.route("/plan", methods=["POST"])
 @roles(Role.DISPATCHER)
 def plan_all() -> Response:
-    """Plan every village: on Celery workers when a broker is configured, else right here
-    over a process pool."""
+    """Plan every village in the background; the board shows each village's progress."""
     return _plan(village_ids=None, replanning=False)
 
 
@@ -194,34 +209,20 @@ def replan(village_id: int) -> Response:
 
 
 def _plan(*, village_ids: list[int] | None, replanning: bool) -> Response:
+    """Queue the villages' plan runs (one transaction), then hand them to the background: the
+    request returns at once."""
     township_id, today = _township(), local_today()
-    with unit_of_work() as session:
-        ids = village_ids or list(
-            session.scalars(select(Village.id).where(Village.township_id == township_id))
-        )
-        villages = [session.get(Village, vid) for vid in ids]
-        if any(v is None or v.township_id != township_id for v in villages):
-            raise NotFound(_("本镇没有这个村"))
-        run_ids = [r.id for r in planning.start_runs(session, village_ids=ids, day=today)]
-    now = utcnow() if replanning else None
-    if not celery_app.conf.task_always_eager:
-        for run_id in run_ids:
-            plan_village_task.delay(run_id, now.isoformat() if now else None)
-        flash(_("已交给后台规划 %(n)d 个村，进度见下表", n=len(run_ids)), "success")
-        return redirect(url_for("dispatch.board"))
     try:
         with unit_of_work() as session:
-            runs = [session.get_one(PlanRun, rid) for rid in run_ids]
-            planning.plan_runs_inline(session, runs=runs, options=planning_options(), now=now)
-    except (CunzhanError, ValueError) as error:
-        message = error.message if isinstance(error, CunzhanError) else str(error)
-        _mark_failed(run_ids, message)
-        flash(message, "error")
-    else:
-        flash(_("已规划 %(n)d 个村的路线", n=len(run_ids)), "success")
-    return redirect(url_for("dispatch.board"))
-
-
-def _mark_failed(run_ids: list[int], message: str) -> None:
-    with unit_of_work() as session:
-        planning.fail_runs(session, run_ids=run_ids, message=message)
+            runs = planning.queue_villages(
+                session, township_id=township_id, day=today, village_ids=village_ids
+            )
+            run_ids = [run.id for run in runs]
+    except CunzhanError as error:
+        if error.status == 403:
+            raise
+        flash(error.message, "error")
+        return redirect(url_for("dispatch.board"))
+    plan_in_background(run_ids, utcnow() if replanning else None)
+    flash(_("正在规划 %(n)d 个村的路线，进度见下方", n=len(run_ids)), "success")
+    return redirect(url_for("dispatch.board") + "#plan-progress")

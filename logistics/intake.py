@@ -19,6 +19,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Household, Village
 from core.services import normalise_phone
 from core.timeutil import utcnow
+from logistics.couriers import parse_courier
 from logistics.depot import put_on_shelf
 from logistics.models import Courier, Parcel, ParcelStatus, Priority, Uplink
 
@@ -68,10 +69,9 @@ class ImportResult:
 
 def _checked(data: ParcelInput) -> ParcelInput:
     """The input with normalised fields, or InvalidInput naming the first problem."""
-    try:
-        courier = Courier(data.courier.strip().upper())
-    except ValueError:
-        raise InvalidInput(f"未知快递公司 (unknown courier) {data.courier!r}") from None
+    courier = parse_courier(data.courier)
+    if courier is None:
+        raise InvalidInput(f"未知快递公司 (unknown courier) {data.courier!r}")
     if courier is Courier.STATION:
         raise InvalidInput("快递公司不能是村站 (STATION is for the shop's deliveries)")
     tracking = data.tracking_no.strip()

@@ -27,6 +27,7 @@ class Courier(StrEnum):
     STO = "STO"
     YUNDA = "YUNDA"
     JD = "JD"
+    JT = "JT"  # 极兔 J&T Express
     STATION = "STATION"  # the station's own deliveries: shop orders, group-buy goods
 
 
@@ -370,7 +371,8 @@ class PlanRun(Base):
     )
     stops: Mapped[int] = mapped_column(default=0)
     rounds: Mapped[int] = mapped_column(default=0)
-    left_out: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{household_id, reason}]
+    # JSON [{household_id, name, village, reason}], reason a ``routing.DropReason`` name
+    left_out: Mapped[str] = mapped_column(Text, default="[]")
     message: Mapped[str] = mapped_column(String(300), default="")
     seconds: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -15,15 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import routing
-from core.errors import InvalidInput, NotFound
-from core.models import Household, Role, RoleGrant, Village
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import Household, Role, RoleGrant, User, Village
 from core.timeutil import utcnow
 from logistics.models import (
     DeliveryWindow,
@@ -60,14 +62,27 @@ SERVICE_PER_PARCEL_S = 20
 SERVICE_UPLINK_S = 60
 MAX_TRIPS = 3
 RELOAD_S = 300
-REPLANNED = "已重新规划 (re-planned)"
-NOTHING_TO_DELIVER = "没有待配送的包裹 (nothing to deliver)"
-REASONS = {
-    routing.DropReason.TOO_HEAVY: "太重，电动车装不下 (too heavy for the e-bike)",
-    routing.DropReason.OUTSIDE_SHIFTS: "希望送达时间不在干部出车时段 (window outside the shifts)",
-    routing.DropReason.WINDOW_UNREACHABLE: "在希望的时间内到不了 (cannot be reached in time)",
-    routing.DropReason.LEFT_OUT: "今天装不下，请到村站自取 (no room today: pick up at the station)",
+#: The one time budget of planning a village, from the board and on a Celery worker alike.
+#: Two searches side by side in child processes (see ``routing.solve``), so the process that
+#: asked (a web server's background thread) keeps serving requests meanwhile.
+PLAN_SECONDS = 2.0
+PLAN_WORKERS = 2
+#: A run queued or solving for longer than this is taken as lost (its server restarted).
+STALE_AFTER = timedelta(minutes=10)
+REPLANNED = "已重新规划"
+NOTHING_TO_DELIVER = "没有待配送的包裹"
+#: Why a household was left out, stored by code in ``PlanRun.left_out`` and read in the
+#: reader's language.
+REASONS: dict[str, LazyString] = {
+    routing.DropReason.TOO_HEAVY.name: _l("太重，电动车装不下"),
+    routing.DropReason.OUTSIDE_SHIFTS.name: _l("希望送达时间不在干部出车时段"),
+    routing.DropReason.WINDOW_UNREACHABLE.name: _l("在希望的时间内到不了"),
+    routing.DropReason.LEFT_OUT.name: _l("今天装不下，请到村站自取"),
 }
+
+
+def plan_options() -> routing.SolveOptions:
+    return routing.SolveOptions(seconds=PLAN_SECONDS, workers=PLAN_WORKERS)
 
 
 @dataclass
@@ -98,7 +113,6 @@ class VillageWork:
     problem: routing.Problem
     work: dict[str, HouseholdWork]
     vehicles: dict[str, Vehicle]
-    next_trip: dict[str, int]
 
 
 def cadre_shift(session: Session, cadre_id: int, village_id: int) -> routing.TimeWindow:
@@ -275,10 +289,7 @@ def prepare(
     )
     if progress.positions or progress.loaded:
         problem = routing.replan_problem(problem, progress)
-    trips: dict[str, int] = defaultdict(int)
-    for round_ in rounds:
-        trips[str(round_.vehicle_id)] = max(trips[str(round_.vehicle_id)], round_.trip + 1)
-    return VillageWork(village, day, problem, work, {str(v.id): v for v in vehicles}, trips)
+    return VillageWork(village, day, problem, work, {str(v.id): v for v in vehicles})
 
 
 def apply_plan(
@@ -295,7 +306,7 @@ def apply_plan(
             village_id=plan.village.id,
             vehicle_id=vehicle.id,
             cadre_id=vehicle.cadre_id,
-            trip=plan.next_trip[route.vehicle_id] + route.trip,
+            trip=route.trip,  # numbered again over the cadre's whole day below
             departure=instant(plan.day, route.departure),
             return_at=instant(plan.day, route.return_time),
             distance_m=route.distance,
@@ -315,7 +326,31 @@ def apply_plan(
     if run is not None:
         _record(run, plan, solution, len(rounds))
     session.flush()
+    number_trips(session, cadre_ids={v.cadre_id for v in plan.vehicles.values()}, day=plan.day)
     return rounds
+
+
+def number_trips(session: Session, *, cadre_ids: set[int], day: dt.date) -> None:
+    """Number each cadre's trips of the day 0, 1, 2… by departure, over all their villages
+    (shown as 第 1 趟, 第 2 趟…). Cancelled rounds keep their old numbers and count for nothing.
+
+    The cadres' rows are locked first, so two villages of one cadre planned at once (Celery
+    workers on PostgreSQL) number one after the other.
+    """
+    if not cadre_ids:
+        return
+    session.execute(select(User.id).where(User.id.in_(cadre_ids)).with_for_update()).all()
+    rounds = session.scalars(
+        select(Round)
+        .where(Round.cadre_id.in_(cadre_ids), Round.day == day)
+        .where(Round.status != RoundStatus.CANCELLED)
+        .order_by(Round.cadre_id, Round.departure, Round.id)
+    )
+    counters: dict[int, int] = {}
+    for round_ in rounds:
+        round_.trip = counters.get(round_.cadre_id, 0)
+        counters[round_.cadre_id] = round_.trip + 1
+    session.flush()
 
 
 def _record(run: PlanRun, plan: VillageWork, solution: routing.Solution, rounds: int) -> None:
@@ -323,7 +358,8 @@ def _record(run: PlanRun, plan: VillageWork, solution: routing.Solution, rounds:
         {
             "household_id": plan.work[d.stop_id].household.id,
             "name": plan.work[d.stop_id].household.head_name,
-            "reason": REASONS[d.reason],
+            "village": plan.village.name,
+            "reason": d.reason.name,
         }
         for d in solution.dropped
     ]
@@ -333,6 +369,29 @@ def _record(run: PlanRun, plan: VillageWork, solution: routing.Solution, rounds:
     run.left_out = json.dumps(left_out, ensure_ascii=False)
     run.seconds = round(solution.seconds, 2)
     run.message = "; ".join(solution.violations)[:300]
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A household a plan left out: it waits at its village station, and why."""
+
+    household_id: int
+    name: str
+    village: str
+    reason: str
+
+
+def left_out(run: PlanRun) -> list[LeftOut]:
+    """The households the run left out, each with its village and the reason in words."""
+    return [
+        LeftOut(
+            household_id=item["household_id"],
+            name=item["name"],
+            village=item.get("village") or run.village.name,
+            reason=str(REASONS.get(item["reason"], item["reason"])),
+        )
+        for item in json.loads(run.left_out)
+    ]
 
 
 def fail_runs(session: Session, *, run_ids: list[int], message: str) -> None:
@@ -350,21 +409,70 @@ def start_runs(session: Session, *, village_ids: list[int], day: dt.date) -> lis
     return runs
 
 
+def is_busy(run: PlanRun, now: dt.datetime) -> bool:
+    """Queued or solving, and recently enough that it is still being worked on."""
+    waiting = run.status in (PlanStatus.QUEUED, PlanStatus.RUNNING)
+    return waiting and now - run.created_at < STALE_AFTER
+
+
+def queue_villages(
+    session: Session, *, township_id: int, day: dt.date, village_ids: list[int] | None = None
+) -> list[PlanRun]:
+    """Queue a plan run for these villages of the township (all of them by default).
+
+    Refused while one of them is still being planned: two plans of one village at once would
+    each retire the other's rounds.
+    """
+    villages = list(
+        session.scalars(
+            select(Village).where(Village.township_id == township_id).order_by(Village.id)
+        )
+    )
+    if village_ids is not None:
+        ours = {v.id: v for v in villages}
+        if any(vid not in ours for vid in village_ids):
+            raise NotFound(_l("本镇没有这个村"))
+        villages = [ours[vid] for vid in village_ids]
+    latest = {
+        run.village_id: run
+        for run in session.scalars(
+            select(PlanRun)
+            .where(PlanRun.day == day, PlanRun.village_id.in_([v.id for v in villages]))
+            .order_by(PlanRun.id)
+        )
+    }
+    now = utcnow()
+    busy = [v.name for v in villages if v.id in latest and is_busy(latest[v.id], now)]
+    if busy:
+        raise Conflict(_l("%(villages)s正在规划，请等规划完再试", villages="、".join(busy)))
+    return start_runs(session, village_ids=[v.id for v in villages], day=day)
+
+
+def begin_run(session: Session, *, run_id: int) -> PlanRun:
+    """The run's village is being solved now (the board shows 规划中)."""
+    run = session.get_one(PlanRun, run_id)
+    run.move_to(PlanStatus.RUNNING)
+    session.flush()
+    return run
+
+
 def plan_run(
     session: Session,
     *,
     run: PlanRun,
-    options: routing.SolveOptions,
+    options: routing.SolveOptions | None = None,
     now: dt.datetime | None = None,
 ) -> list[Round]:
-    """Plan one village in this process (a Celery task's whole job)."""
-    run.move_to(PlanStatus.RUNNING)
+    """Plan one village in this process (the job of a background thread or a Celery task)."""
+    if run.status is PlanStatus.QUEUED:
+        run.move_to(PlanStatus.RUNNING)
     plan = prepare(session, village_id=run.village_id, day=run.day, now=now)
     if plan is None:
         run.move_to(PlanStatus.DONE, message=NOTHING_TO_DELIVER)
         session.flush()
         return []
-    return apply_plan(session, plan=plan, solution=routing.solve(plan.problem, options), run=run)
+    solution = routing.solve(plan.problem, options or plan_options())
+    return apply_plan(session, plan=plan, solution=solution, run=run)
 
 
 def plan_runs_inline(

@@ -1,29 +1,58 @@
-"""Background planning: one Celery task per village, so a county's planning fans out."""
+"""Background planning: one job per village, on Celery workers when a broker is configured,
+else in a background thread of the server process. Either way each village's progress
+(queued, solving, done, failed with the reason) is recorded on its ``PlanRun``."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-import routing
+from flask_babel import gettext as _
+
 from core.errors import CunzhanError
 from core.flask_db import unit_of_work
-from core.jobs import celery_app
+from core.jobs import celery_app, has_workers, in_background
 from logistics import planning
 from logistics.models import PlanRun
 
-TASK_SECONDS = 5.0
+log = logging.getLogger(__name__)
+
+
+def plan_village(run_id: int, now_iso: str | None = None) -> int:
+    """Plan the village of a queued run in its own transactions; returns the rounds made.
+
+    First the run is marked as solving (and committed, so the board shows it), then the
+    village is planned in one transaction; if that fails, the run records why.
+    """
+    now = dt.datetime.fromisoformat(now_iso) if now_iso else None
+    try:
+        with unit_of_work() as session:
+            planning.begin_run(session, run_id=run_id)
+        with unit_of_work() as session:
+            run = session.get_one(PlanRun, run_id)
+            return len(planning.plan_run(session, run=run, now=now))
+    except (CunzhanError, ValueError) as error:
+        message = error.message if isinstance(error, CunzhanError) else str(error)
+    except Exception:
+        log.exception("planning run %s failed", run_id)
+        message = _("规划出错，请重新规划")
+    with unit_of_work() as session:
+        planning.fail_runs(session, run_ids=[run_id], message=str(message))
+    return 0
 
 
 @celery_app.task(name="logistics.plan_village")
 def plan_village_task(run_id: int, now_iso: str | None = None) -> int:
     """Plan the village of a queued run; returns the number of rounds made."""
-    now = dt.datetime.fromisoformat(now_iso) if now_iso else None
-    try:
-        with unit_of_work() as session:
-            run = session.get_one(PlanRun, run_id)
-            options = routing.SolveOptions(seconds=TASK_SECONDS, workers=1)
-            return len(planning.plan_run(session, run=run, options=options, now=now))
-    except (CunzhanError, ValueError) as error:
-        with unit_of_work() as session:
-            planning.fail_runs(session, run_ids=[run_id], message=str(error))
-        return 0
+    return plan_village(run_id, now_iso)
+
+
+def plan_in_background(run_ids: list[int], now: dt.datetime | None = None) -> None:
+    """Hand queued runs (already committed) to Celery workers, or to this server's
+    background thread; returns at once either way."""
+    now_iso = now.isoformat() if now else None
+    for run_id in run_ids:
+        if has_workers():
+            plan_village_task.delay(run_id, now_iso)
+        else:
+            in_background(plan_village, run_id, now_iso)

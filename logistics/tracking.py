@@ -42,6 +42,7 @@ class MyParcel:
     station: str | None
     door_eta: dt.datetime | None
     finished_at: dt.datetime | None
+    failure_reason: str | None = None  # why the last try at the door failed
 
 
 def my_parcels(session: Session, *, user: User) -> list[MyParcel]:
@@ -72,6 +73,7 @@ def _mine(parcel: Parcel) -> MyParcel:
         station=household.village.station_address if household else None,
         door_eta=parcel.stop.eta if pending_stop and parcel.stop else None,
         finished_at=parcel.finished_at,
+        failure_reason=parcel.failure_reason.value if parcel.failure_reason else None,
     )
 
 

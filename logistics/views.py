@@ -7,7 +7,6 @@ keeps the page and its assets for a reload without signal.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from core.errors import CunzhanError, Forbidden
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
 from core.timeutil import local_today
-from logistics import depot, rounds, tracking
+from logistics import depot, planning, rounds, tracking
 from logistics.access import agent_village, dispatcher_township
 from logistics.compression import gzip_response
 from logistics.models import FailureReason, Round
@@ -112,7 +111,7 @@ def desk() -> str:
         "logistics/station_desk.html",
         batches=tracking.batches_to_receive(session, village_id=village_id),
         shelf=tracking.shelf(session, village_id=village_id),
-        left_out=json.loads(runs[village_id].left_out) if village_id in runs else [],
+        left_out=planning.left_out(runs[village_id]) if village_id in runs else [],
     )
 
 

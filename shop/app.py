@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from core import account_views as core_account_views
 from core import api as core_api
 from core import views as core_views
 from core.access import install_access
@@ -123,6 +124,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(core_api.blueprint)
     csrf.exempt(core_api.login)
     app.register_blueprint(core_views.blueprint)
+    app.register_blueprint(core_account_views.blueprint)
     app.register_blueprint(home_views.blueprint)
     _install_storefront(app, api)
     app.register_blueprint(payments_views.blueprint)

@@ -40,6 +40,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
     ),
     Role.AGENT: (
         Action(_l("站点工作台"), "station.desk"),
+        Action(_l("登记住户与账号"), "accounts.households"),
         Action(_l("本站订单与收款"), "orders.station_orders"),
         Action(_l("审核上架申请"), "listings.review_queue"),
         Action(_l("代客下单"), "orders.assisted"),
@@ -49,6 +50,8 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
     Role.CADRE: (Action(_l("今天的配送路线"), "cadre.today"),),
     Role.DISPATCHER: (Action(_l("调度看板"), "dispatch.board"),),
     Role.ADMIN: (
+        Action(_l("人员、村与干部"), "accounts.admin"),
+        Action(_l("导入住户名册"), "accounts.households"),
         Action(_l("逛本地好物"), "catalog.storefront"),
         Action(_l("查看各村团购"), "groupbuys.campaigns"),
         Action(_l("接口文档"), "api-docs.openapi_swagger_ui"),

@@ -152,7 +152,9 @@ def app_config(database_url: str, **extra: Any) -> dict[str, Any]:
 @pytest.fixture
 def app(engine: Engine, db: Session) -> Flask:
     """The real app whose requests share the test's rolled-back transaction."""
-    flask_app = create_app(app_config(engine.url.render_as_string(hide_password=False)))
+    # Background jobs run inline: a thread cannot share the test's rolled-back transaction.
+    url = engine.url.render_as_string(hide_password=False)
+    flask_app = create_app(app_config(url, JOBS_INLINE=True))
     flask_app.extensions[EXTENSION_KEY].engine.dispose()
     connection = db.connection()
     factory = make_sessionmaker(connection, join_transaction_mode="create_savepoint")

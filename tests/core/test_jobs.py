@@ -60,3 +60,29 @@ def test_the_worker_knows_every_task_and_the_beat_schedule() -> None:
         "logistics.plan_village",
     } <= names
     assert {"reconcile-payments", "close-due-group-buys"} <= set(shop.worker.app.conf.beat_schedule)
+
+
+def test_a_background_job_runs_after_the_request_in_an_app_context_of_its_own(
+    app: Flask,
+) -> None:
+    import threading
+
+    from flask import current_app, g
+
+    from core.jobs import in_background
+
+    seen: dict[str, object] = {}
+    finished = threading.Event()
+
+    def job(value: int) -> None:
+        seen["value"], seen["app"] = value, current_app.name
+        seen["fresh g"] = "db_session" not in g
+        seen["thread"] = threading.current_thread().name
+        finished.set()
+
+    app.config["JOBS_INLINE"] = False
+    with app.test_request_context():
+        in_background(job, 7)
+    assert finished.wait(10)
+    assert seen["value"] == 7 and seen["app"] == app.name and seen["fresh g"]
+    assert str(seen["thread"]).startswith("cunzhan-job")

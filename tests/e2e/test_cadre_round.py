@@ -154,11 +154,9 @@ def test_a_cadre_works_offline_and_the_results_reach_the_dispatcher_and_the_vill
     dispatcher = context.browser.new_context(**_phone_free_context())  # type: ignore[union-attr]
     board = dispatcher.new_page()
     sign_in(board, base, demo_phone(4, 1), "/dispatch")
-    row = board.locator("#progress tbody tr", has=board.locator("td")).filter(
-        has_text=_village_name(live_server, village_id)
-    )
-    expect(row.locator("td.delivered")).to_have_text(str(delivered_before + 3))
-    expect(row.locator("td.failed")).to_have_text(str(failed_before + 1))
+    row = board.locator(f'.village-card[data-village="{_village_name(live_server, village_id)}"]')
+    expect(row.locator(".delivered")).to_have_text(str(delivered_before + 3))
+    expect(row.locator(".failed")).to_have_text(str(failed_before + 1))
     dispatcher.close()
 
     villager = context.browser.new_context(**_phone_free_context())  # type: ignore[union-attr]

@@ -144,3 +144,80 @@ def test_the_cadre_page_and_round_are_gzipped_for_clients_that_accept_it(
         assert "Accept-Encoding" in packed.headers["Vary"]
         assert gzip.decompress(packed.get_data()) == plain.get_data()
         assert len(packed.get_data()) < len(plain.get_data()) / 3
+
+
+def test_the_board_reads_each_villages_planning_progress_from_a_small_endpoint(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    from core.models import Household
+    from logistics.models import DeliveryWindow
+
+    homes = [world.household(number) for number in range(1, 3)]
+    for home in homes:
+        world.parcel(home)
+    world.db.add(DeliveryWindow(household_id=homes[1].id, start_minute=20 * 60, end_minute=21 * 60))
+    world.db.flush()
+    token = login(world.dispatcher)
+    assert client.post("/dispatch/plan", data={"csrf_token": token}).status_code == 302
+    progress = client.get("/dispatch/progress").get_json()
+    assert progress["busy"] is False
+    html = progress["html"]
+    assert f'data-village="{world.village.name}" data-plan="done"' in html
+    assert f"{world.village.name} · 留站自取的住户（1）" in html
+    left: Household = homes[1]
+    assert f"{left.head_name}（{world.village.name}）：希望送达时间不在干部出车时段" in html
+    assert "第 1 趟" in html and "第 2 趟" not in html
+    # Planning the village again while a run is still queued is refused, not doubled.
+    from logistics import planning
+
+    planning.start_runs(world.db, village_ids=[world.village.id], day=world.today)
+    world.db.flush()
+    board = client.post("/dispatch/plan", data={"csrf_token": token}, follow_redirects=True)
+    assert "正在规划，请等规划完再试" in board.get_data(as_text=True)
+
+
+def test_the_villager_reads_where_the_parcel_really_is(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """A failed parcel is on the cadre's bike until the round is over, then on the shelf;
+    the time to the door carries its day."""
+    from core.timeutil import utcnow
+    from logistics import rounds
+    from logistics.models import Stop
+    from logistics.rounds import EventInput
+    from logistics.timing import instant
+
+    round_ = world.round(1)
+    home = world.villager.household
+    assert home is not None
+    mine = world.parcel(home)
+    round_.stops.append(
+        Stop(household_id=home.id, sequence=2, eta=instant(world.today, 9 * 3600), parcels=[mine])
+    )
+    world.db.flush()
+    login(world.villager)
+    assert "预计送到家：今天 09:00" in client.get("/parcels").get_data(as_text=True)
+    first, second = round_.stops
+    at = utcnow()
+    rounds.record_event(
+        world.db,
+        cadre=world.cadre,
+        stop_id=second.id,
+        key="k-words-0002",
+        event=EventInput(type="failed", at=at, reason="not_home"),
+    )
+    world.db.flush()
+    page = client.get("/parcels").get_data(as_text=True)
+    assert "这次没送到，包裹还在送货车上" in page and "家里没人" in page
+    assert "已放回村站货架" not in page
+    # The round's last stop is done: the round is over and the parcel back on the shelf.
+    rounds.record_event(
+        world.db,
+        cadre=world.cadre,
+        stop_id=first.id,
+        key="k-words-0001",
+        event=EventInput(type="delivered", at=at, pickup_code=first.parcels[0].pickup_code),
+    )
+    world.db.flush()
+    page = client.get("/parcels").get_data(as_text=True)
+    assert "这次没送到，已放回村站货架，可来取" in page and "在送货车上" not in page

@@ -3,14 +3,15 @@ keeps what is done; the demo township's plan validates (RELIABILITY.md 26)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import routing
-from core.models import Village
+from core.models import Household, Role, Village
+from core.services import grant_role
 from core.timeutil import utcnow
 from logistics import planning, rounds
 from logistics.models import (
@@ -64,8 +65,10 @@ def test_a_household_whose_window_misses_every_shift_is_left_out_with_the_reason
     [round_] = plan(world)
     assert [s.household_id for s in round_.stops] == [homes[0].id]
     run = world.db.scalars(select(PlanRun)).one()
-    [left] = json.loads(run.left_out)
-    assert left["household_id"] == homes[1].id and "window" in left["reason"]
+    [left] = planning.left_out(run)
+    assert left.household_id == homes[1].id and left.name == homes[1].head_name
+    assert left.village == world.village.name
+    assert left.reason == "希望送达时间不在干部出车时段"
     assert homes[1].id not in {s.household_id for s in round_.stops}
 
 
@@ -120,3 +123,37 @@ def test_the_demo_townships_plan_validates(db: Session) -> None:
         served = {v.stop_id for r in solution.routes for v in r.visits}
         left = {d.stop_id for d in solution.dropped}
         assert served | left == {s.id for s in work.problem.stops} and not served & left
+
+
+def test_trips_are_numbered_per_cadre_per_day_in_order_of_departure(
+    world: World, make_village: Callable[..., Village]
+) -> None:
+    """Planning twice (the second plan replaces the first) and a cadre's second village in the
+    afternoon: the morning's one trip stays 第 1 趟 and the afternoon's follow it."""
+    afternoon = make_village()
+    grant_role(world.db, user=world.cadre, role=Role.CADRE, village=afternoon)
+    for number in range(1, 4):
+        world.parcel(world.household(number))
+    plan(world)
+    [morning] = plan(world)  # again: the first plan's round is cancelled
+    far = Household(
+        village=afternoon,
+        head_name="下午户",
+        phone="13600009999",
+        address="下午村 1 号",
+        directions="村口",
+        lat=afternoon.lat + 0.001,
+        lon=afternoon.lon,
+    )
+    world.db.add(far)
+    world.db.flush()
+    world.parcel(far)
+    [run] = planning.start_runs(world.db, village_ids=[afternoon.id], day=world.today)
+    [later] = planning.plan_run(world.db, run=run, options=FAST)
+    live = world.db.scalars(
+        select(Round)
+        .where(Round.cadre_id == world.cadre.id, Round.status != RoundStatus.CANCELLED)
+        .order_by(Round.departure)
+    ).all()
+    assert live == [morning, later]
+    assert [r.trip for r in live] == [0, 1]

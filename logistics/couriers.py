@@ -1,0 +1,62 @@
+"""Courier companies as people write them: Chinese names or codes in, Chinese names out."""
+
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from logistics.models import Courier
+
+#: What a person reads for each courier.
+NAMES: dict[Courier, LazyString] = {
+    Courier.SF: _l("顺丰"),
+    Courier.ZTO: _l("中通"),
+    Courier.YTO: _l("圆通"),
+    Courier.STO: _l("申通"),
+    Courier.YUNDA: _l("韵达"),
+    Courier.JT: _l("极兔"),
+    Courier.JD: _l("京东"),
+    Courier.EMS: _l("邮政"),
+    Courier.STATION: _l("村站"),
+}
+#: Other ways manifests and forms write them (compared without case and spaces).
+ALIASES: dict[str, Courier] = {
+    "顺丰": Courier.SF,
+    "顺丰速运": Courier.SF,
+    "中通": Courier.ZTO,
+    "中通快递": Courier.ZTO,
+    "圆通": Courier.YTO,
+    "圆通速递": Courier.YTO,
+    "申通": Courier.STO,
+    "申通快递": Courier.STO,
+    "韵达": Courier.YUNDA,
+    "韵达快递": Courier.YUNDA,
+    "极兔": Courier.JT,
+    "极兔速递": Courier.JT,
+    "J&T": Courier.JT,
+    "J&TEXPRESS": Courier.JT,
+    "京东": Courier.JD,
+    "京东物流": Courier.JD,
+    "邮政": Courier.EMS,
+    "中国邮政": Courier.EMS,
+    "邮政EMS": Courier.EMS,
+}
+#: The couriers a parcel from outside can come with (not the station's own deliveries).
+OUTSIDE = tuple(c for c in NAMES if c is not Courier.STATION)
+
+
+def parse_courier(text: str) -> Courier | None:
+    """The courier named by a code ("SF", "sf") or a Chinese name ("顺丰"); None if unknown."""
+    key = "".join(text.split()).upper()
+    if key in ALIASES:
+        return ALIASES[key]
+    try:
+        return Courier(key)
+    except ValueError:
+        return None
+
+
+def courier_name(courier: Courier | str) -> str:
+    """The Chinese name (English on request) of a courier or of its code."""
+    found = parse_courier(courier) if isinstance(courier, str) else courier
+    return str(NAMES[found]) if found is not None else str(courier)
