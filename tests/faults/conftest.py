@@ -13,6 +13,7 @@ from core.db import make_sessionmaker
 from core.flask_db import EXTENSION_KEY, DatabaseState
 from shop.app import create_app
 from tests.conftest import app_config
+from tests.logistics.conftest import world  # noqa: F401 - the fixture, for these tests too
 
 
 def closed_port() -> int:

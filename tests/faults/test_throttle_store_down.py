@@ -19,7 +19,7 @@ from core.security import FAILED_LOGINS_PER_MINUTE
 from logistics.models import StopStatus
 from tests.conftest import TEST_PASSWORD
 from tests.faults.conftest import app_on_test_session, closed_port
-from tests.logistics.conftest import World, world  # noqa: F401 - the fixture
+from tests.logistics.conftest import World
 
 AT = "2026-11-23T09:30:00+08:00"
 
