@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -33,8 +34,8 @@ def _open_storage(url: str) -> storage.Storage:
             "socket_timeout": SOCKET_TIMEOUT_SECONDS,
             "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
         }
-    backend: storage.Storage = storage.storage_from_string(url, wrap_exceptions=True, **options)
-    return backend
+    backend = storage.storage_from_string(url, wrap_exceptions=True, **options)
+    return cast(storage.Storage, backend)  # a synchronous URL makes a synchronous storage
 
 
 def redacted(url: str) -> str:

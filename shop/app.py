@@ -11,6 +11,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from core import api as core_api
+from core import idempotency
 from core import views as core_views
 from core.access import install_access
 from core.auth import THROTTLE_KEY, load_user
@@ -120,6 +121,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions[THROTTLE_KEY] = login_throttle(settings.ratelimit_storage_url)
     install_i18n(app, [TRANSLATIONS])
+    idempotency.install(app)
     # Access first: an anonymous write is a 401, not a CSRF complaint.
     install_access(app, load_user)
     csrf.init_app(app)
