@@ -15,7 +15,7 @@ import routing
 from core.access import require_account, roles
 from core.errors import CunzhanError, InvalidInput, NotFound
 from core.flask_db import get_session, unit_of_work
-from core.jobs import celery_app
+from core.jobs import celery_app, enqueue
 from core.models import Role, Village
 from core.timeutil import local_today, utcnow
 from logistics import depot, intake, planning, tracking
@@ -205,10 +205,12 @@ def _plan(*, village_ids: list[int] | None, replanning: bool) -> Response:
         run_ids = [r.id for r in planning.start_runs(session, village_ids=ids, day=today)]
     now = utcnow() if replanning else None
     if not celery_app.conf.task_always_eager:
-        for run_id in run_ids:
-            plan_village_task.delay(run_id, now.isoformat() if now else None)
-        flash(_("已交给后台规划 %(n)d 个村，进度见下表", n=len(run_ids)), "success")
-        return redirect(url_for("dispatch.board"))
+        when = now.isoformat() if now else None
+        # A run the broker did not take is planned here below: never left queued forever.
+        run_ids = [rid for rid in run_ids if not enqueue(plan_village_task, rid, when)]
+        if not run_ids:
+            flash(_("已交给后台规划 %(n)d 个村，进度见下表", n=len(ids)), "success")
+            return redirect(url_for("dispatch.board"))
     try:
         with unit_of_work() as session:
             runs = [session.get_one(PlanRun, rid) for rid in run_ids]
