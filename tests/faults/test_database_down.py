@@ -50,12 +50,14 @@ def proxied(databases: ThrowawayDatabases) -> Iterator[tuple[Flask, TcpProxy]]:
 def timed_get(flask_app: Flask, path: str) -> tuple[float, int, str, dict[str, str]]:
     """GET ``path``; fail (rather than hang the suite) when no answer comes in 15 s."""
     started = time.monotonic()
-    with ThreadPoolExecutor(1) as pool:
-        future = pool.submit(flask_app.test_client().get, path)
-        try:
-            response = future.result(timeout=15)
-        except TimeoutError:
-            pytest.fail(f"{path}: no answer within 15 s")
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(flask_app.test_client().get, path)
+    try:
+        response = future.result(timeout=15)
+    except TimeoutError:
+        pytest.fail(f"{path}: no answer within 15 s")
+    finally:
+        pool.shutdown(wait=False)  # a hung request must not hang the test run too
     return (
         time.monotonic() - started,
         response.status_code,
