@@ -6,6 +6,11 @@ queue on the lock instead of failing with "database is locked" when one upgrades
 read to a write (SQLAlchemy's "sqlite_transactions" recipe). A session opened for
 reading only (``readonly=True``) begins a deferred transaction, which in WAL mode
 never waits for writers.
+
+PostgreSQL connections carry a connect timeout and a server-side statement timeout, and
+every wait on the socket is bounded on our side too (``DeadlineConnection``): a server that
+stops answering (a cut link, a hung proxy) raises ``OperationalError`` after the timeout,
+which the app answers with a 503, instead of hanging the worker until gunicorn kills it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
+import psycopg
+from psycopg import errors as pg_errors
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection
@@ -76,15 +83,72 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite apply WAL, foreign keys, busy timeout and BEGIN IMMEDIATE."""
+# Our side waits this much longer than the server's statement timeout before giving up.
+CLIENT_GRACE_SECONDS = 2.0
+
+
+class DeadlineConnection(psycopg.Connection[Any]):
+    """A psycopg connection whose every wait on the server is bounded (``wait_timeout``).
+
+    psycopg waits on the socket for as long as it takes; when the server or the link in
+    between stops answering that is forever. Past the deadline the connection is closed
+    (its state is unknown) and ``OperationalError`` raised, so SQLAlchemy's pool discards it.
+    """
+
+    wait_timeout: float | None = None
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is not None or self.wait_timeout is None:  # psycopg's own deadline
+            return super().wait(gen, interval, timeout)
+        try:
+            return super().wait(gen, interval, self.wait_timeout)
+        except pg_errors._WaitTimeout:
+            self.pgconn.finish()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {self.wait_timeout:g} s; connection closed"
+            ) from None
+
+
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    **kwargs: Any,
+) -> Engine:
+    """Create an engine; for SQLite apply WAL, foreign keys, busy timeout and BEGIN IMMEDIATE;
+    for PostgreSQL the timeouts (seconds; None waits as long as it takes: migrations, backups)
+    and the pool's pre-ping, which replaces connections that died while idle."""
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        if connect_timeout is not None:  # also the wait for a free pooled connection
+            kwargs.setdefault("pool_timeout", connect_timeout)
+        engine = create_engine(url, **kwargs)
+        _apply_postgres_timeouts(engine, connect_timeout, statement_timeout)
+        return engine
     connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     _apply_sqlite_recipe(engine)
     return engine
+
+
+def _apply_postgres_timeouts(
+    engine: Engine, connect_timeout: float | None, statement_timeout: float | None
+) -> None:
+    if connect_timeout is None and statement_timeout is None:
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        if connect_timeout is not None:
+            cparams["connect_timeout"] = max(2, round(connect_timeout))  # libpq's minimum: 2
+        if statement_timeout is not None:
+            milliseconds = round(statement_timeout * 1000)
+            cparams["options"] = f"-c statement_timeout={milliseconds}"
+        connection = DeadlineConnection.connect(*cargs, **cparams)
+        if statement_timeout is not None:
+            connection.wait_timeout = statement_timeout + CLIENT_GRACE_SECONDS
+        return connection
 
 
 def _apply_sqlite_recipe(engine: Engine) -> None:

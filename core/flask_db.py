@@ -27,8 +27,17 @@ class DatabaseState:
         return cls(engine, make_sessionmaker(engine), make_sessionmaker(readonly_bind(engine)))
 
 
-def init_database(app: Flask, database_url: str) -> DatabaseState:
-    state = DatabaseState.for_engine(make_engine(database_url))
+def init_database(
+    app: Flask,
+    database_url: str,
+    *,
+    connect_timeout: float | None = None,
+    statement_timeout: float | None = None,
+) -> DatabaseState:
+    engine = make_engine(
+        database_url, connect_timeout=connect_timeout, statement_timeout=statement_timeout
+    )
+    state = DatabaseState.for_engine(engine)
     app.extensions[EXTENSION_KEY] = state
     app.teardown_appcontext(_close_session)
     return state

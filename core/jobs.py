@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask, current_app
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from core.settings import Settings
 
@@ -32,6 +33,23 @@ class FlaskTask(Task):  # type: ignore[misc]
 _bound_app: dict[str, Flask] = {}
 
 
+log = logging.getLogger("cunzhan.jobs")
+# Publishing a task tries the broker three times within about a second, then gives up.
+BROKER_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+
+
+def enqueue(task: Task, *args: Any) -> bool:
+    """Send ``task`` to the workers. False when the broker cannot be reached, so that the
+    caller runs the work here instead (``.delay()`` would raise and lose the request)."""
+    try:
+        # The outcome is recorded by the task itself (e.g. its PlanRun), not in a result store.
+        task.apply_async(args, retry=True, retry_policy=BROKER_RETRY_POLICY, ignore_result=True)
+    except (BrokerUnreachable, OSError) as error:
+        log.error("TASK BROKER UNREACHABLE (%s): %s runs in this process", error, task.name)
+        return False
+    return True
+
+
 def make_celery(broker_url: str | None) -> Celery:
     app = Celery("cunzhan", task_cls=FlaskTask)
     app.conf.update(
@@ -46,7 +64,11 @@ def make_celery(broker_url: str | None) -> Celery:
         broker_connection_retry_on_startup=True,
     )
     if broker_url:
-        app.conf.update(broker_url=broker_url, result_backend=broker_url)
+        app.conf.update(
+            broker_url=broker_url,
+            result_backend=broker_url,
+            broker_transport_options={"socket_connect_timeout": 2},
+        )
     else:
         app.conf.update(
             task_always_eager=True,
@@ -74,7 +96,6 @@ def has_workers(celery: Celery = celery_app) -> bool:
 
 
 _threads: dict[str, ThreadPoolExecutor] = {}
-log = logging.getLogger(__name__)
 
 
 def in_background(job: Callable[..., Any], *args: Any) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, Response, request
-from limits import RateLimitItem, RateLimitItemPerMinute, storage, strategies
+from limits import RateLimitItem, RateLimitItemPerMinute
 
 from core.errors import TooManyAttempts
+from core.throttle_store import FallbackLimiter
 
 FAILED_LOGINS_PER_MINUTE = 10
 # Pages that load third-party code need a wider policy; everything else is 'self' only.
@@ -54,14 +55,13 @@ class FailureThrottle:
     pickup codes). ``check`` raises ``TooManyAttempts`` with ``message`` once any of the keys
     has used them up; only ``record_failure`` counts."""
 
-    limiter: strategies.RateLimiter
+    limiter: FallbackLimiter
     item: RateLimitItem
     message: str
 
     @classmethod
     def from_url(cls, storage_url: str, item: RateLimitItem, message: str) -> FailureThrottle:
-        backend = storage.storage_from_string(storage_url)
-        return cls(strategies.MovingWindowRateLimiter(backend), item, message)
+        return cls(FallbackLimiter(storage_url), item, message)
 
     def check(self, *keys: str) -> None:
         if not all(self.limiter.test(self.item, key) for key in keys):

@@ -23,6 +23,17 @@ def default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'cunzhan.sqlite3'}"
 
 
+def _seconds(raw: str | None, default: float) -> float | None:
+    """A timeout in seconds from the environment; ``0`` turns it off."""
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"not a number of seconds: {raw!r}") from None
+    return value if value > 0 else None
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -38,6 +49,9 @@ class Settings:
     # What the Stripe account allows for immediate payments, e.g. "card,alipay,wechat_pay".
     stripe_payment_methods: tuple[str, ...] = ("card",)
     osrm_url: str | None = None
+    # Seconds; see core.db (None: wait as long as it takes).
+    database_connect_timeout: float | None = 3.0
+    database_statement_timeout: float | None = 5.0
 
     @property
     def is_production(self) -> bool:
@@ -61,6 +75,8 @@ class Settings:
                 m.strip() for m in env.get("STRIPE_PAYMENT_METHODS", "card").split(",") if m.strip()
             ),
             osrm_url=env.get("OSRM_URL") or None,
+            database_connect_timeout=_seconds(env.get("DATABASE_CONNECT_TIMEOUT"), 3.0),
+            database_statement_timeout=_seconds(env.get("DATABASE_STATEMENT_TIMEOUT"), 5.0),
         )
 
     def check_production(self) -> None:

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from core.access import require_account, roles
 from core.flask_db import get_session, unit_of_work
+from core.idempotency import KeyReused, RequiredIdempotencyKeyHeader
 from core.models import Role
 from core.schemas import ErrorSchema
 from core.timeutil import local_today
@@ -24,10 +25,9 @@ from logistics import intake, rounds, tracking
 from logistics.access import dispatcher_township
 from logistics.compression import gzip_response
 from logistics.intake import ManifestRejected, ParcelInput
-from logistics.rounds import EventInput, KeyReused, StopConflict
+from logistics.rounds import EventInput, StopConflict
 from logistics.schemas import (
     BoardOut,
-    IdempotencyHeader,
     ImportOut,
     ManifestIn,
     MyParcelsOut,
@@ -58,7 +58,7 @@ def rounds_today() -> dict[str, Any]:
 
 
 @blueprint.route("/stops/<int:stop_id>/events", methods=["POST"])
-@blueprint.arguments(IdempotencyHeader, location="headers", as_kwargs=True)
+@blueprint.arguments(RequiredIdempotencyKeyHeader, location="headers", as_kwargs=True)
 @blueprint.arguments(StopEventIn)
 @blueprint.response(201, StopEventOut)
 @blueprint.alt_response(403, schema=ErrorSchema, description="another cadre's stop")

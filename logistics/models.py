@@ -338,23 +338,16 @@ class Uplink(Base):
 
 
 class StopEvent(Base):
-    """A cadre's confirmation, stored once per Idempotency-Key with the answer it got.
-
-    The key is unique per user; a repeat with the same body gets ``response`` again, a repeat
-    with another body (``fingerprint`` differs) is refused.
-    """
+    """A cadre's confirmation, once per Idempotency-Key: the key and the answer it got are
+    kept by ``core.idempotency`` in the same transaction."""
 
     __tablename__ = "stop_event"
-    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    idempotency_key: Mapped[str] = mapped_column(String(64))
-    fingerprint: Mapped[str] = mapped_column(String(64))
     stop_id: Mapped[int] = mapped_column(ForeignKey("delivery_stop.id"), index=True)
     type: Mapped[str] = mapped_column(String(20))
     occurred_at: Mapped[dt.datetime]
-    response: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

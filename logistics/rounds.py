@@ -1,22 +1,21 @@
 """A cadre's rounds and the confirmations sent from the phone, each applied exactly once.
 
 Confirmations may arrive late, twice or out of order (an offline outbox replaying). Each one
-carries the client's Idempotency-Key: a repeat with the same body gets the first answer again;
-the same key with another body is refused; a stop that is no longer pending (re-planned,
-already delivered) answers 409 with its state — a delivered stop never reverts.
+carries the client's Idempotency-Key (``core.idempotency``): a repeat with the same body gets
+the first answer again; the same key with another body is refused; a stop that is no longer
+pending (re-planned, already delivered) answers 409 with its state — a delivered stop never reverts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from core import idempotency
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import User
 from core.timeutil import utcnow
@@ -45,14 +44,9 @@ class EventInput:
     weight_g: int | None = None
 
     def fingerprint(self, stop_id: int) -> str:
-        body = asdict(self) | {"at": self.at.isoformat(), "stop_id": stop_id}
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class EventAnswer:
-    body: dict[str, Any]
-    replayed: bool
+        return idempotency.fingerprint(
+            asdict(self) | {"at": self.at.isoformat(), "stop_id": stop_id}
+        )
 
 
 class StopConflict(Conflict):
@@ -63,10 +57,6 @@ class StopConflict(Conflict):
     def __init__(self, message: str, stop: Stop) -> None:
         super().__init__(message)
         self.stop = dict(StopOut().dump(stop))
-
-
-class KeyReused(Conflict):
-    code = "idempotency_key_reused"
 
 
 #: A round's stops with their household, parcels and produce, loaded in one query each.
@@ -136,34 +126,21 @@ def _locked_stop(session: Session, stop_id: int) -> Stop:
 
 def record_event(
     session: Session, *, cadre: User, stop_id: int, key: str, event: EventInput
-) -> EventAnswer:
+) -> idempotency.Answer:
     """Apply a confirmation once per key (see the module's docstring)."""
     stop = _locked_stop(session, stop_id)  # serialises confirmations of one stop
     if stop.round.cadre_id != cadre.id:
         raise Forbidden("这一站不在您的路线上 (this stop is not on your round)")
-    fingerprint = event.fingerprint(stop_id)
-    previous = session.scalar(
-        select(StopEvent).where(StopEvent.user_id == cadre.id, StopEvent.idempotency_key == key)
-    )
+    digest = event.fingerprint(stop_id)
+    previous = idempotency.previous_answer(session, user_id=cadre.id, key=key, digest=digest)
     if previous is not None:
-        if previous.fingerprint != fingerprint:
-            raise KeyReused("这个 Idempotency-Key 已用于另一条确认 (key already used, other body)")
-        return EventAnswer(json.loads(previous.response), replayed=True)
+        return previous
     _apply(session, stop, event)
     body = {"key": key, "type": event.type, "stop": StopOut().dump(stop)}
-    session.add(
-        StopEvent(
-            user_id=cadre.id,
-            idempotency_key=key,
-            fingerprint=fingerprint,
-            stop_id=stop.id,
-            type=event.type,
-            occurred_at=event.at,
-            response=json.dumps(body, ensure_ascii=False),
-        )
+    session.add(StopEvent(user_id=cadre.id, stop_id=stop.id, type=event.type, occurred_at=event.at))
+    return idempotency.remember(
+        session, user_id=cadre.id, key=key, digest=digest, body=body, status=201
     )
-    session.flush()
-    return EventAnswer(body, replayed=False)
 
 
 def _apply(session: Session, stop: Stop, event: EventInput) -> None:

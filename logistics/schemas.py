@@ -5,12 +5,10 @@ Pickup codes never appear in a cadre's or an agent's output: only the recipient 
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from core.schemas import StrictSchema
 from logistics.models import Courier, FailureReason, Priority
-
-UUIDISH = validate.Regexp(r"^[A-Za-z0-9\-_]{8,64}$", error="8-64 letters, digits, - or _")
 
 
 class HouseholdOut(Schema):
@@ -80,13 +78,6 @@ class StopEventIn(StrictSchema):
     signature = fields.String(validate=validate.Length(min=1, max=20_000))
     reason = fields.String(validate=validate.OneOf([r.value for r in FailureReason]))
     weight_g = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000))
-
-
-class IdempotencyHeader(Schema):
-    class Meta:
-        unknown = EXCLUDE  # every other request header
-
-    key = fields.String(required=True, data_key="Idempotency-Key", validate=UUIDISH)
 
 
 class StopEventOut(Schema):

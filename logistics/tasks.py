@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from core.errors import CunzhanError
 from core.flask_db import unit_of_work
-from core.jobs import celery_app, has_workers, in_background
+from core.jobs import celery_app, enqueue, has_workers, in_background
 from logistics import planning
 from logistics.models import PlanRun
 
@@ -49,10 +49,9 @@ def plan_village_task(run_id: int, now_iso: str | None = None) -> int:
 
 def plan_in_background(run_ids: list[int], now: dt.datetime | None = None) -> None:
     """Hand queued runs (already committed) to Celery workers, or to this server's
-    background thread; returns at once either way."""
+    background thread; returns at once either way. A run the broker does not take (it is
+    unreachable) goes to the background thread too: never left queued for ever."""
     now_iso = now.isoformat() if now else None
     for run_id in run_ids:
-        if has_workers():
-            plan_village_task.delay(run_id, now_iso)
-        else:
+        if not (has_workers() and enqueue(plan_village_task, run_id, now_iso)):
             in_background(plan_village, run_id, now_iso)

@@ -12,9 +12,11 @@ from flask_wtf.csrf import CSRFProtect
 
 from core import account_views as core_account_views
 from core import api as core_api
+from core import idempotency
 from core import views as core_views
 from core.access import install_access
 from core.auth import THROTTLE_KEY, load_user
+from core.db_faults import install_database_faults
 from core.error_pages import install_error_handlers
 from core.flask_db import init_database
 from core.header import install_header, register_header_count
@@ -23,6 +25,7 @@ from core.jobs import bind_flask
 from core.openapi import make_api
 from core.security import install_security_headers, login_throttle
 from core.settings import Settings
+from core.throttle_store import report_throttle_stores
 from logistics import web as logistics_web
 from payments import cli as payments_cli
 from payments import views as payments_views
@@ -53,6 +56,8 @@ def _settings(config: Mapping[str, Any]) -> Settings:
         "secret_key": config.get("SECRET_KEY"),
         "environment": config.get("CUNZHAN_ENV"),
         "ratelimit_storage_url": config.get("RATELIMIT_STORAGE_URL"),
+        "database_connect_timeout": config.get("DATABASE_CONNECT_TIMEOUT"),
+        "database_statement_timeout": config.get("DATABASE_STATEMENT_TIMEOUT"),
     }
     return Settings(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v}})
 
@@ -110,11 +115,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not settings.is_production:
         app.logger.setLevel(logging.INFO)
 
-    init_database(app, settings.database_url)
+    database = init_database(
+        app,
+        settings.database_url,
+        connect_timeout=settings.database_connect_timeout,
+        statement_timeout=settings.database_statement_timeout,
+    )
     app.extensions[THROTTLE_KEY] = login_throttle(settings.ratelimit_storage_url)
     install_i18n(app, [TRANSLATIONS])
     install_header(app)
     register_header_count(app, "cart", home_views.cart_count)
+    idempotency.install(app)
     # Access first: an anonymous write is a 401, not a CSRF complaint.
     install_access(app, load_user)
     csrf.init_app(app)
@@ -139,4 +150,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(groupbuys_tasks.groupbuys_group)
     bind_flask(app)
     install_error_handlers(app)
+    install_database_faults(app, database.engine)
+    report_throttle_stores(app)
     return app

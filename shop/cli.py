@@ -1,12 +1,18 @@
-"""Command-line tasks: ``flask --app shop.app demo load`` and friends."""
+"""Command-line tasks: ``flask --app shop.app demo load``, ``backup``, ``restore``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
 
+from core import backup
 from core.db import transaction
 from core.flask_db import database
+from core.settings import INSTANCE_DIR
 from shop.demo import DEMO_ACCOUNTS_TEXT, database_is_empty, load_demo
 
 
@@ -31,5 +37,44 @@ def load_command(seed: int) -> None:
     click.echo(DEMO_ACCOUNTS_TEXT)
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("target", required=False, type=click.Path(path_type=Path))
+def backup_command(target: Path | None) -> None:
+    """Back up the database while the app runs (SQLite: online backup API; PostgreSQL:
+    pg_dump). TARGET defaults to instance/backups/cunzhan-<UTC time>.sqlite3|.dump."""
+    url = _database_url()
+    target = target or backup.default_backup_path(url, INSTANCE_DIR / "backups")
+    try:
+        written = backup.backup(url, target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"备份已写入 {written} (backup written)")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    "into_url",
+    required=True,
+    help="URL of a NEW, empty database (a new SQLite file; PostgreSQL: createdb it first)",
+)
+def restore_command(source: Path, into_url: str) -> None:
+    """Restore a backup into a new database; point DATABASE_URL at it once checked."""
+    try:
+        backup.restore(source, into_url)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"已恢复到 {make_url(into_url).render_as_string()} (restored)")
+
+
+def _database_url() -> str:
+    return database().engine.url.render_as_string(hide_password=False)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(demo_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import core.idempotency
 import core.models  # noqa: F401 - registers the tables
 import inventory.models  # noqa: F401
 import logistics.models  # noqa: F401

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from core.access import current_account, public
 from core.flask_db import get_session
 from core.models import Role
+from core.throttle_store import throttle_store_status
 from shop.groupbuys.services import open_campaigns
 from shop.orders.models import CartItem
 
@@ -99,5 +100,9 @@ def cart_count() -> int:
 @blueprint.route("/healthz")
 @public
 def healthz() -> Response:
+    """200 while the app serves: ``degraded`` when the throttles count per process because
+    their shared store is unreachable; 503 (from core.db_faults) without a database."""
     get_session().execute(text("SELECT 1"))
-    return jsonify(status="ok")
+    throttles = throttle_store_status(current_app.extensions)
+    status = "ok" if throttles == "ok" else "degraded"
+    return jsonify(status=status, database="ok", throttle_store=throttles)

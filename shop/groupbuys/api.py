@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
 
 from core.access import require_account, signed_in
-from core.flask_db import get_session, unit_of_work
+from core.flask_db import get_session
+from core.idempotency import IdempotencyKeyHeader, apply_once, replayed_header
 from core.schemas import ErrorSchema
 from payments.models import PaymentMethod
 from payments.services import payment_for
@@ -82,23 +84,35 @@ def get_campaign(campaign_id: int) -> dict[str, Any]:
 
 
 @blueprint.route("/<int:campaign_id>/pledges", methods=["POST"])
+@blueprint.arguments(IdempotencyKeyHeader, location="headers", as_kwargs=True)
 @blueprint.arguments(PledgeIn)
 @blueprint.response(201, PledgeOut)
 @blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
 @blueprint.alt_response(403, schema=ErrorSchema, description="not a household of this village")
 @blueprint.alt_response(404, schema=ErrorSchema, description="no such campaign for the caller")
-@blueprint.alt_response(409, schema=ErrorSchema, description="closed, over the maximum, or pledged")
+@blueprint.alt_response(
+    409, schema=ErrorSchema, description="closed, over the maximum, pledged, or key reused"
+)
 @signed_in
-def create_pledge(body: dict[str, Any], campaign_id: int) -> dict[str, Any]:
-    """Pledge for the caller's household; online pledges hold the top tier price."""
-    with unit_of_work() as session:
-        pledge = services.pledge(
+def create_pledge(body: dict[str, Any], campaign_id: int, key: str | None = None) -> Any:
+    """Pledge for the caller's household; online pledges hold the top tier price.
+
+    Send ``Idempotency-Key`` so that a retry after a lost answer makes no second pledge: it
+    answers the pledge the first call made, as it is now."""
+    user = require_account()
+
+    def pledge(session: Session) -> dict[str, Any]:
+        made = services.pledge(
             session,
             campaign_id=campaign_id,
-            user=require_account(),
+            user=user,
             quantity=body["quantity"],
             payment=body["payment"],
         )
-    if pledge.payment_method is PaymentMethod.ONLINE:
-        request_online_intents([pledge.subject_ref])
-    return pledge_payload(pledge)
+        return {"pledge_id": made.id}
+
+    answer = apply_once(pledge, user_id=user.id)
+    made = get_session().get_one(Pledge, answer.body["pledge_id"])
+    if made.payment_method is PaymentMethod.ONLINE:
+        request_online_intents([made.subject_ref])
+    return pledge_payload(made), answer.status, replayed_header(answer)

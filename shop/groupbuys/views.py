@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles, signed_in
 from core.errors import CunzhanError, Forbidden, NotFound
 from core.flask_db import database, get_session, unit_of_work
+from core.idempotency import apply_once
 from core.models import Household, Role, User
 from core.money import format_fen, yuan_to_fen
 from core.services import normalise_phone
@@ -103,18 +106,23 @@ def pledge(campaign_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         campaign = services.get_campaign(get_session(), campaign_id=campaign_id, user=user)
         return _detail(campaign, form, 422)
+
+    def pledge_once(session: Session) -> dict[str, Any]:  # the form carries an idempotency key
+        made = services.pledge(
+            session,
+            campaign_id=campaign_id,
+            user=user,
+            quantity=form.quantity.data or 0,
+            payment=PaymentMethod(form.payment.data),
+        )
+        return {"pledge_id": made.id}
+
     try:
-        with unit_of_work() as session:
-            record = services.pledge(
-                session,
-                campaign_id=campaign_id,
-                user=user,
-                quantity=form.quantity.data or 0,
-                payment=PaymentMethod(form.payment.data),
-            )
+        answer = apply_once(pledge_once, user_id=user.id)
     except CunzhanError as error:
         flash(error.message, "error")
         return redirect(url_for(".detail", campaign_id=campaign_id))
+    record = get_session().get_one(Pledge, answer.body["pledge_id"])
     if record.payment_method is PaymentMethod.ONLINE:
         request_online_intents([record.subject_ref])
         return redirect(url_for(".pay", pledge_id=record.id))

@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
 
 from core.access import require_account, signed_in
 from core.flask_db import get_session, unit_of_work
+from core.idempotency import IdempotencyKeyHeader, apply_once, replayed_header
 from core.schemas import ErrorSchema
 from payments.models import PaymentMethod
 from payments.views import request_online_intents
 from shop.orders import services
-from shop.orders.models import Delivery, Order
+from shop.orders.models import Delivery, Order, order_reference
 from shop.orders.schemas import CartOut, CartQuantityIn, OrderIn, OrderOut
 
 orders_api = Blueprint(
@@ -63,18 +65,25 @@ def _cart_payload() -> dict[str, Any]:
 
 
 @orders_api.route("", methods=["POST"])
+@orders_api.arguments(IdempotencyKeyHeader, location="headers", as_kwargs=True)
 @orders_api.arguments(OrderIn)
 @orders_api.response(201, OrderOut)
 @orders_api.alt_response(401, schema=ErrorSchema, description="not signed in")
 @orders_api.alt_response(404, schema=ErrorSchema, description="a product is not for sale")
-@orders_api.alt_response(409, schema=ErrorSchema, description="stock ran out, or several sellers")
+@orders_api.alt_response(
+    409, schema=ErrorSchema, description="stock ran out, several sellers, or key reused"
+)
 @orders_api.alt_response(422, schema=ErrorSchema, description="invalid order")
 @signed_in
-def place_order(data: dict[str, Any]) -> dict[str, Any]:
-    """Place an order of one seller's products; takes the stock (the caller's cart hold first)."""
+def place_order(data: dict[str, Any], key: str | None = None) -> Any:
+    """Place an order of one seller's products; takes the stock (the caller's cart hold first).
+
+    Send ``Idempotency-Key`` so that a retry after a lost answer makes no second order: it
+    answers the order the first call made, as it is now."""
     user = require_account()
     lines = [services.LineInput(line["product_id"], line["quantity"]) for line in data["lines"]]
-    with unit_of_work() as session:
+
+    def place(session: Session) -> dict[str, Any]:
         orders = services.place_orders(
             session,
             buyer=user,
@@ -84,8 +93,13 @@ def place_order(data: dict[str, Any]) -> dict[str, Any]:
             payment=PaymentMethod(data["payment"]),
             single_seller=True,
         )
-    request_online_intents([orders[0].reference])
-    return order_payload(orders[0])
+        return {"order_id": orders[0].id}
+
+    answer = apply_once(place, user_id=user.id)
+    order_id = answer.body["order_id"]
+    request_online_intents([order_reference(order_id)])  # again on a repeat, if it failed
+    order = services.own_order(get_session(), user=user, order_id=order_id)
+    return order_payload(order), answer.status, replayed_header(answer)
 
 
 @orders_api.route("/<int:order_id>")

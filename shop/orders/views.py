@@ -9,11 +9,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles, signed_in
 from core.errors import CunzhanError, InvalidInput, NotFound
 from core.flask_db import get_session, unit_of_work
+from core.idempotency import apply_once
 from core.models import Role, User
 from payments.models import Payment, PaymentMethod
 from payments.services import (
@@ -117,24 +119,33 @@ def checkout() -> str | Response | tuple[str, int]:
     user = require_account()
     if request.method == "POST":
         try:
-            with unit_of_work() as session:
-                items = services.cart_items(session, user=user)
-                orders = services.place_orders(
-                    session,
-                    buyer=user,
-                    placed_by=user,
-                    lines=[services.LineInput(i.product_id, i.quantity) for i in items],
-                    delivery=Delivery(_choice("delivery", Delivery)),
-                    payment=PaymentMethod(_choice("payment", PaymentMethod)),
-                )
+            answer = apply_once(_place_cart, user_id=user.id)
         except CunzhanError as error:
             return _checkout_page(user, error.message), error.status
-        request_online_intents([order.reference for order in orders])
-        flash(_("下单成功！共 %(n)s 个订单", n=len(orders)), "success")
-        if orders[0].payment_method is PaymentMethod.ONLINE:
-            return redirect(url_for("orders.pay", order_id=orders[0].id))
+        order_ids: list[int] = answer.body["order_ids"]
+        request_online_intents([order_reference(order_id) for order_id in order_ids])
+        if not answer.replayed:  # a form sent twice says it once
+            flash(_("下单成功！共 %(n)s 个订单", n=len(order_ids)), "success")
+        if answer.body["online"]:
+            return redirect(url_for("orders.pay", order_id=order_ids[0]))
         return redirect(url_for("orders.my_orders"))
     return _checkout_page(user)
+
+
+def _place_cart(session: Session) -> dict[str, Any]:
+    """Order the cart (the form carries an idempotency key: sent twice, it orders once)."""
+    user = require_account()
+    items = services.cart_items(session, user=user)
+    orders = services.place_orders(
+        session,
+        buyer=user,
+        placed_by=user,
+        lines=[services.LineInput(i.product_id, i.quantity) for i in items],
+        delivery=Delivery(_choice("delivery", Delivery)),
+        payment=PaymentMethod(_choice("payment", PaymentMethod)),
+    )
+    online = orders[0].payment_method is PaymentMethod.ONLINE
+    return {"order_ids": [order.id for order in orders], "online": online}
 
 
 def _checkout_page(user: User, error: str | None = None) -> str:

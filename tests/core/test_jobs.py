@@ -59,7 +59,8 @@ def test_the_worker_knows_every_task_and_the_beat_schedule() -> None:
         "groupbuys.close_due",
         "logistics.plan_village",
     } <= names
-    assert {"reconcile-payments", "close-due-group-buys"} <= set(shop.worker.app.conf.beat_schedule)
+    expected = {"reconcile-payments", "close-due-group-buys", "purge-idempotency-keys"}
+    assert expected <= set(shop.worker.app.conf.beat_schedule)
 
 
 def test_a_background_job_runs_after_the_request_in_an_app_context_of_its_own(

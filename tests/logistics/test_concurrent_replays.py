@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from core.db import transaction
 from core.demo import DEMO_PASSWORD, demo_phone
 from core.flask_db import EXTENSION_KEY, DatabaseState
+from core.idempotency import IdempotentRequest
 from core.models import User
 from core.timeutil import local_today
 from logistics.models import Round, StopEvent, StopStatus
@@ -78,5 +79,6 @@ def test_racing_replays_apply_once_and_racing_conflicts_get_409(live_server: Liv
     assert loser[1]["error"]["stop"]["status"] in ("delivered", "failed")
 
     with transaction(state.write_sessions) as session:
-        keys = select(func.count(StopEvent.id)).where(StopEvent.idempotency_key.like("race-%"))
+        keys = select(func.count(IdempotentRequest.id)).where(IdempotentRequest.key.like("race-%"))
         assert session.scalar(keys) == 2
+        assert session.scalar(select(func.count(StopEvent.id))) == 2

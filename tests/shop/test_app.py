@@ -82,7 +82,11 @@ def test_api_errors_are_json_and_405_keeps_allow(client: FlaskClient) -> None:
 
 
 def test_health_check(client: FlaskClient) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "throttle_store": "ok",
+    }
 
 
 def test_openapi_document_describes_the_auth_calls(client: FlaskClient) -> None:
