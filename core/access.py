@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
@@ -77,7 +78,7 @@ def current_account() -> User | None:
 def require_account() -> User:
     user = current_account()
     if user is None:
-        raise Unauthorized("请先登录 (please sign in)")
+        raise Unauthorized(_("请先登录"))
     return user
 
 
@@ -92,15 +93,15 @@ def enforce_access() -> Response | None:
     policy = policy_of(request.endpoint)
     if policy is None:
         current_app.logger.error("route %s declares no access policy", request.endpoint)
-        raise Forbidden("此页面未开放 (this page is not open)")
+        raise Forbidden(_("此页面未开放"))
     user = current_account()
     if policy.allows(user):
         return None
     if user is None:
         if wants_json():
-            raise Unauthorized("请先登录 (please sign in)")
+            raise Unauthorized(_("请先登录"))
         return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
-    raise Forbidden("您的账号没有权限 (your account may not open this)")
+    raise Forbidden(_("您的账号没有权限"))
 
 
 def install_access(app: Flask, load_user: Callable[[str], User | None]) -> None:

@@ -14,14 +14,20 @@ a translated message (gettext, rendered in the caller's language when it is show
     raise ShopError("out_of_stock", left=2)
 
 ``code`` is stable for API clients and tests; ``message`` is for people and never carries an
-English tail, an enum value or an internal reference. The older kinds below (``Conflict``,
-``NotFound``...) take a ready message and are being replaced by the packages' own types.
+English tail, an enum value or an internal reference. Params may be lazy strings (a status's
+label): they are formatted, and so translated, when the message is read.
+
+The older kinds below (``Conflict``, ``NotFound``...) take a ready message. They remain only so
+that code written against them still imports; raising them is refused by
+``tests/core/test_error_codes.py``: declare a code in the package's error type instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
+
+from flask_babel import lazy_gettext as _l
 
 
 class CunzhanError(Exception):
@@ -51,6 +57,23 @@ class CunzhanError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class CoreError(CunzhanError):
+    """Errors of accounts, sign-in and the state machines."""
+
+    catalog: ClassVar[Mapping[str, tuple[int, Any]]] = {
+        "invalid_phone": (422, _l("请输入 11 位手机号")),
+        "name_required": (422, _l("请填写姓名")),
+        "phone_taken": (409, _l("该手机号已注册")),
+        "password_required": (422, _l("请设置密码")),
+        "password_too_short": (422, _l("密码至少 %(length)s 位")),
+        "password_too_long": (422, _l("密码最多 %(length)s 位")),
+        "password_too_common": (422, _l("密码太常见，请换一个")),
+        "bad_credentials": (401, _l("手机号或密码不对")),
+        "too_many_attempts": (429, _l("登录失败次数太多，请一分钟后再试")),
+        "invalid_transition": (409, _l("%(subject)s现在是“%(current)s”，不能改为“%(target)s”")),
+    }
 
 
 class NotFound(CunzhanError):

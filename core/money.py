@@ -29,5 +29,3 @@ def format_fen(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     yuan, rest = divmod(abs(fen), FEN_PER_YUAN)
     return f"{sign}¥{yuan:,}.{rest:02d}"
-
-

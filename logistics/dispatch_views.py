@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -13,15 +12,16 @@ from werkzeug.wrappers import Response
 
 import routing
 from core.access import require_account, roles
-from core.errors import CunzhanError, InvalidInput, NotFound
+from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.jobs import celery_app
 from core.models import Role, Village
 from core.timeutil import local_today, utcnow
 from logistics import depot, intake, planning, tracking
 from logistics.access import dispatcher_township
+from logistics.errors import LogisticsError
 from logistics.intake import ManifestRejected, ParcelInput
-from logistics.models import DepotBatch, PlanRun, PlanStatus, Round, RoundStatus
+from logistics.models import Courier, DepotBatch, PlanRun, PlanStatus, Round, RoundStatus
 from logistics.tasks import plan_village_task
 
 dispatch = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
@@ -50,7 +50,8 @@ def board() -> str:
         today=today,
         progress=progress,
         runs=runs,
-        left_out={vid: json.loads(run.left_out) for vid, run in runs.items()},
+        left_out={vid: planning.left_out(run) for vid, run in runs.items()},
+        couriers=[c for c in Courier if c is not Courier.STATION],
         busy=any(r.status in (PlanStatus.QUEUED, PlanStatus.RUNNING) for r in runs.values()),
         downlink=tracking.downlink_count(session, township_id=township_id, day=today),
         uplink=tracking.uplink_count(session, township_id=township_id, day=today),
@@ -92,7 +93,7 @@ def _act(action: Callable[[Session, int], str]) -> Response:
 def _form_int(name: str) -> int:
     value = request.form.get(name, "").strip()
     if not value.isdigit() or len(value) > 9:
-        raise InvalidInput(_("请填写整数：%(field)s", field=name))
+        raise LogisticsError("integer_required", field=name)
     return int(value)
 
 
@@ -201,7 +202,7 @@ def _plan(*, village_ids: list[int] | None, replanning: bool) -> Response:
         )
         villages = [session.get(Village, vid) for vid in ids]
         if any(v is None or v.township_id != township_id for v in villages):
-            raise NotFound(_("本镇没有这个村"))
+            raise LogisticsError("village_not_in_township")
         run_ids = [r.id for r in planning.start_runs(session, village_ids=ids, day=today)]
     now = utcnow() if replanning else None
     if not celery_app.conf.task_always_eager:

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import routing
-from core.errors import InvalidInput, NotFound
 from core.models import Household, Role, RoleGrant, Village
 from core.timeutil import utcnow
+from logistics.errors import LogisticsError
 from logistics.models import (
     DeliveryWindow,
     Parcel,
@@ -60,14 +62,39 @@ SERVICE_PER_PARCEL_S = 20
 SERVICE_UPLINK_S = 60
 MAX_TRIPS = 3
 RELOAD_S = 300
-REPLANNED = "已重新规划 (re-planned)"
-NOTHING_TO_DELIVER = "没有待配送的包裹 (nothing to deliver)"
-REASONS = {
-    routing.DropReason.TOO_HEAVY: "太重，电动车装不下 (too heavy for the e-bike)",
-    routing.DropReason.OUTSIDE_SHIFTS: "希望送达时间不在干部出车时段 (window outside the shifts)",
-    routing.DropReason.WINDOW_UNREACHABLE: "在希望的时间内到不了 (cannot be reached in time)",
-    routing.DropReason.LEFT_OUT: "今天装不下，请到村站自取 (no room today: pick up at the station)",
+_log = logging.getLogger(__name__)
+REPLANNED = "已重新规划"
+NOTHING_TO_DELIVER = "没有待配送的包裹"
+#: Why routing left a household out, as people read it; ``PlanRun.left_out`` stores the key.
+LEFT_OUT_REASONS = {
+    routing.DropReason.TOO_HEAVY.name.lower(): _l("太重，电动车装不下"),
+    routing.DropReason.OUTSIDE_SHIFTS.name.lower(): _l("希望送达时间不在干部出车时段"),
+    routing.DropReason.WINDOW_UNREACHABLE.name.lower(): _l("在希望的时间内到不了"),
+    routing.DropReason.LEFT_OUT.name.lower(): _l("今天装不下，请到村站自取"),
 }
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A household the plan leaves at the station, and why (in the reader's language)."""
+
+    household_id: int
+    name: str
+    reason: str
+
+
+def left_out(run: PlanRun | None) -> list[LeftOut]:
+    """The households ``run`` left out; a reason stored before the keys shows as it was."""
+    if run is None:
+        return []
+    return [
+        LeftOut(
+            item["household_id"],
+            item["name"],
+            str(LEFT_OUT_REASONS.get(item["reason"], item["reason"])),
+        )
+        for item in json.loads(run.left_out)
+    ]
 
 
 @dataclass
@@ -243,10 +270,10 @@ def prepare(
     """
     village = session.get(Village, village_id)
     if village is None:
-        raise NotFound("没有这个村 (no such village)")
+        raise LogisticsError("village_not_found")
     vehicles = village_vehicles(session, village_id)
     if not vehicles:
-        raise InvalidInput(f"{village.name}没有干部的车辆 (no cadre vehicle for this village)")
+        raise LogisticsError("no_cadre_vehicle", village=village.name)
     rounds = _rounds_of_day(session, village_id, day)
     positions = _positions(rounds)
     _retire_pending(rounds, now or utcnow())
@@ -323,7 +350,7 @@ def _record(run: PlanRun, plan: VillageWork, solution: routing.Solution, rounds:
         {
             "household_id": plan.work[d.stop_id].household.id,
             "name": plan.work[d.stop_id].household.head_name,
-            "reason": REASONS[d.reason],
+            "reason": d.reason.name.lower(),
         }
         for d in solution.dropped
     ]
@@ -332,7 +359,11 @@ def _record(run: PlanRun, plan: VillageWork, solution: routing.Solution, rounds:
     run.rounds = rounds
     run.left_out = json.dumps(left_out, ensure_ascii=False)
     run.seconds = round(solution.seconds, 2)
-    run.message = "; ".join(solution.violations)[:300]
+    if solution.violations:  # the validator's findings are for developers: logged in full
+        _log.warning("plan run %s: %s", run.id, "; ".join(solution.violations))
+        run.message = f"规划未通过校验：{len(solution.violations)} 处问题，详见日志"
+    else:
+        run.message = ""
 
 
 def fail_runs(session: Session, *, run_ids: list[int], message: str) -> None:

@@ -65,7 +65,7 @@ def test_a_household_whose_window_misses_every_shift_is_left_out_with_the_reason
     assert [s.household_id for s in round_.stops] == [homes[0].id]
     run = world.db.scalars(select(PlanRun)).one()
     [left] = json.loads(run.left_out)
-    assert left["household_id"] == homes[1].id and "window" in left["reason"]
+    assert left["household_id"] == homes[1].id and left["reason"] == "outside_shifts"
     assert homes[1].id not in {s.household_id for s in round_.stops}
 
 
