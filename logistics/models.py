@@ -35,7 +35,7 @@ name_members(
     Courier,
     {
         Courier.SF: _l("顺丰"),
-        Courier.EMS: _l("邮政EMS"),
+        Courier.EMS: _l("中国邮政"),
         Courier.ZTO: _l("中通"),
         Courier.YTO: _l("圆通"),
         Courier.STO: _l("申通"),
