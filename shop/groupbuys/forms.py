@@ -68,7 +68,8 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     )
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     unit = SelectField(
-        _l("单位"), choices=[("袋", "袋"), ("箱", "箱"), ("公斤", "公斤"), ("个", "个")]
+        _l("单位"),
+        choices=[("袋", _l("袋")), ("箱", _l("箱")), ("公斤", _l("公斤")), ("个", _l("个"))],
     )
     unit_weight_kg = IntegerField(
         _l("每单位重量（公斤）"),

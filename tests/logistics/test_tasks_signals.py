@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from logistics.errors import LogisticsError
 from core.models import User
 from logistics import planning, signals
+from logistics.errors import LogisticsError
 from logistics.models import PlanStatus, Round
 from logistics.services import announce_uplink
 from logistics.tasks import plan_village_task
