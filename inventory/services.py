@@ -218,7 +218,7 @@ def receive(
     location_id: int,
     quantity: int,
     actor_id: int | None,
-    reason: str = "入库 (goods received)",
+    reason: str = "入库",
     reference: str = "",
 ) -> StockLevel:
     """Goods arrive at a location (a farmer brings produce to the station)."""
@@ -285,7 +285,7 @@ def reserve(
     _lock_levels(session, level_ids + [r.stock_level_id for r in previous])
     _release_expired_on(session, level_ids)
     for held in previous:
-        _release_one(session, held, reason="转为订单 (hold replaced by the order)")
+        _release_one(session, held, reason="转为订单")
     reservations = []
     for (sku, location_id, held_for), quantity in sorted(
         wanted.items(), key=lambda item: _sort_key(levels[item[0][:2]])
@@ -311,7 +311,7 @@ def commit(session: Session, *, reference: str, actor_id: int | None = None) -> 
     _lock_levels(session, [r.stock_level_id for r in held])
     sold = 0
     for reservation in held:
-        change = _Change(MovementKind.SALE, reference, "售出 (sold)", actor_id)
+        change = _Change(MovementKind.SALE, reference, "售出", actor_id)
         moved = _apply(
             session,
             reservation.stock_level_id,
@@ -419,7 +419,7 @@ def _release_expired_on(
         .order_by(Reservation.stock_level_id, Reservation.id)
     ).all()
     for reservation in expired:
-        _release_one(session, reservation, reason="保留超时 (hold expired)")
+        _release_one(session, reservation, reason="保留超时")
     return len(expired)
 
 

@@ -207,7 +207,7 @@ def hand_over(session: Session, *, village_id: int, parcel_id: int, pickup_code:
     parcel.finished_at = utcnow()
     stop, parcel.stop = parcel.stop, None
     if stop is not None and stop.status is StopStatus.PENDING and not stop.parcels + stop.uplinks:
-        stop.move_to(StopStatus.SKIPPED, note="已在村站自取 (collected at the station)")
+        stop.move_to(StopStatus.SKIPPED, note="已在村站自取")
     session.flush()
     signals.parcel_picked_up.send(parcel, session=session)
     return parcel

@@ -76,6 +76,8 @@ UNIT_BY_CHINESE = {
     "箱": Unit.BOX,
     "个": Unit.PIECE,
 }
+#: The unit's Chinese name whatever the reader's language (the API's ``unit`` field).
+CHINESE_UNIT = {unit: chinese for chinese, unit in UNIT_BY_CHINESE.items()}
 
 
 def unit_label(chinese: str) -> str:

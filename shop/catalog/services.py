@@ -194,7 +194,7 @@ def add_stock(session: Session, *, seller: User, product_id: int, quantity: int)
         location_id=product.location_id,
         quantity=quantity,
         actor_id=seller.id,
-        reason="农户送货到村站 (seller brought goods)",
+        reason="农户送货到村站",
     )
     return inventory.available(session, sku=product.sku, location_id=product.location_id)
 

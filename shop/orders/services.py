@@ -480,7 +480,7 @@ def cancel(session: Session, *, user: User, order_id: int) -> Order:
         _move(order, OrderStatus.CANCELLED)
         payments.cancel_payment(session, subject_ref=order.reference)
     inventory.return_sold(
-        session, reference=order.reference, reason="订单取消 (order cancelled)", actor_id=user.id
+        session, reference=order.reference, reason="订单取消", actor_id=user.id
     )
     session.flush()
     return order
