@@ -90,10 +90,10 @@ def _act(action: Callable[[Session, int], str]) -> Response:
     return redirect(url_for("dispatch.board"))
 
 
-def _form_int(name: str) -> int:
-    value = request.form.get(name, "").strip()
+def _weight_g() -> int:
+    value = request.form.get("weight_g", "").strip()
     if not value.isdigit() or len(value) > 9:
-        raise LogisticsError("integer_required", field=name)
+        raise LogisticsError("weight_not_whole")
     return int(value)
 
 
@@ -106,7 +106,7 @@ def register() -> Response:
             tracking_no=request.form.get("tracking_no", ""),
             recipient_name=request.form.get("recipient_name", ""),
             recipient_phone=request.form.get("recipient_phone", ""),
-            weight_g=_form_int("weight_g"),
+            weight_g=_weight_g(),
             description=request.form.get("description", ""),
             priority=request.form.get("priority", "normal"),
         )

@@ -60,7 +60,6 @@ class LogisticsError(CunzhanError):
         "village_not_found": (404, _l("没有这个村")),
         "village_not_in_township": (404, _l("本镇没有这个村")),
         "no_cadre_vehicle": (422, _l("%(village)s没有干部的车辆")),
-        "integer_required": (422, _l("请填写整数：%(field)s")),
         "round_not_found": (404, _l("没有这条路线")),
         "stop_not_found": (404, _l("没有这一站")),
         "idempotency_key_reused": (409, _l("这个确认编号已用于另一条确认")),

@@ -55,6 +55,7 @@ class ShopError(CunzhanError):
         "choose_delivery_and_payment": (422, _l("请选择配送和付款方式")),
         "order_not_online": (404, _l("这个订单不是在线支付")),
         # group-buys
+        "bad_tier_line": (422, _l("第 %(line)s 行格式应为「数量 价格」，如 50 140")),
         "first_tier_from_one": (422, _l("第一档必须从 1 开始")),
         "tiers_out_of_order": (422, _l("档位数量须递增、价格须递减")),
         "price_not_positive": (422, _l("价格必须大于 0")),

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from core.money import MoneyError, yuan_to_fen
 from core.timeutil import LOCAL_ZONE
+from shop.errors import ShopError
 from shop.groupbuys.services import MAX_QUANTITY, TierSpec
 
 _TIER_LINE = re.compile(r"^\s*(\d{1,6})\s*[\s:：]\s*[¥￥]?\s*(\d{1,7}(?:\.\d{1,2})?)\s*$")
@@ -31,7 +32,7 @@ def parse_tiers(text: str) -> list[TierSpec]:
     for number, line in enumerate(filter(str.strip, text.splitlines()), 1):
         match = _TIER_LINE.match(line)
         if not match:
-            raise ValueError(f"第 {number} 行格式应为「数量 价格」，如 50 140")
+            raise ShopError("bad_tier_line", line=number)
         tiers.append(TierSpec(int(match.group(1)), yuan_to_fen(match.group(2))))
     return tiers
 
@@ -114,8 +115,8 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     def validate_tiers(self, field: TextAreaField) -> None:
         try:
             parse_tiers(field.data or "")
-        except (ValueError, MoneyError) as error:
-            raise ValidationError(str(error)) from error
+        except ShopError as error:
+            raise ValidationError(error.message) from error
 
     def deadline_utc(self) -> dt.datetime:
         """The form's local (Asia/Shanghai) deadline as a UTC time."""

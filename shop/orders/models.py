@@ -14,7 +14,7 @@ from core.models import Household, User, Village
 from core.statemachine import TransitionTable
 from core.timeutil import utcnow
 from payments.models import PaymentMethod
-from shop.catalog.models import Product
+from shop.catalog.models import Product, unit_label
 
 
 class Delivery(Labelled):
@@ -147,11 +147,15 @@ class OrderLine(Base):
     )
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     title: Mapped[str] = mapped_column(String(60))
-    unit: Mapped[str] = mapped_column(String(10))
+    unit: Mapped[str] = mapped_column(String(10))  # its Chinese name, shown by ``unit_name``
     unit_price_fen: Mapped[int]
     quantity: Mapped[int]
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def unit_name(self) -> str:
+        return unit_label(self.unit)
 
     @property
     def total_fen(self) -> int:

@@ -24,7 +24,7 @@ from inventory.errors import OutOfStock
 from inventory.models import Reservation, ReservationStatus
 from payments import services as payments
 from payments.models import PaymentMethod, PaymentStatus
-from shop.catalog.models import ListingStatus, Product
+from shop.catalog.models import CHINESE_UNIT, ListingStatus, Product
 from shop.errors import ShopError
 from shop.orders.models import (
     ORDER_TRANSITIONS,
@@ -265,7 +265,7 @@ def _new_order(
             OrderLine(
                 product_id=product.id,
                 title=product.title,
-                unit=product.unit_name,
+                unit=CHINESE_UNIT[product.unit],  # as it was sold; shown translated
                 unit_price_fen=product.price_fen,
                 quantity=quantity,
             )
