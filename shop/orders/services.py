@@ -479,9 +479,7 @@ def cancel(session: Session, *, user: User, order_id: int) -> Order:
     else:
         _move(order, OrderStatus.CANCELLED)
         payments.cancel_payment(session, subject_ref=order.reference)
-    inventory.return_sold(
-        session, reference=order.reference, reason="订单取消", actor_id=user.id
-    )
+    inventory.return_sold(session, reference=order.reference, reason="订单取消", actor_id=user.id)
     session.flush()
     return order
 
