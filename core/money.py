@@ -29,3 +29,5 @@ def format_fen(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     yuan, rest = divmod(abs(fen), FEN_PER_YUAN)
     return f"{sign}¥{yuan:,}.{rest:02d}"
+
+
