@@ -20,7 +20,9 @@ _MESSAGES = {
     403: _l("您的账号没有权限"),
     404: _l("找不到这个页面"),
     405: _l("不支持这个操作"),
+    409: _l("操作与当前状态冲突，请刷新后再试"),
     413: _l("文件太大"),
+    415: _l("不支持这种内容格式"),
     422: _l("填写的内容有误"),
     429: _l("操作太频繁，请稍后再试"),
     500: _l("服务器出错了，请稍后再试"),
@@ -36,6 +38,7 @@ def _http_code_name(status: int) -> str:
         405: "method_not_allowed",
         409: "conflict",
         413: "too_large",
+        415: "unsupported_media_type",
         422: "invalid",
         429: "too_many_requests",
     }.get(status, "error")
