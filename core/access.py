@@ -82,7 +82,7 @@ def current_account() -> User | None:
 def require_account() -> User:
     user = current_account()
     if user is None:
-        raise Unauthorized("请先登录 (please sign in)")
+        raise Unauthorized(_("请先登录"))
     return user
 
 
@@ -97,7 +97,7 @@ def enforce_access() -> Response | None:
     policy = policy_of(request.endpoint)
     if policy is None:
         current_app.logger.error("route %s declares no access policy", request.endpoint)
-        raise Forbidden("此页面未开放 (this page is not open)")
+        raise Forbidden(_("此页面未开放"))
     user = current_account()
     if user is not None and user.must_change_password and _needs_new_password(request.endpoint):
         if wants_json():
@@ -107,9 +107,9 @@ def enforce_access() -> Response | None:
         return None
     if user is None:
         if wants_json():
-            raise Unauthorized("请先登录 (please sign in)")
+            raise Unauthorized(_("请先登录"))
         return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
-    raise Forbidden("您的账号没有权限 (your account may not open this)")
+    raise Forbidden(_("您的账号没有权限"))
 
 
 def _needs_new_password(endpoint: str) -> bool:

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from core import accounts
 from core.access import require_account, roles, signed_in
 from core.accounts import HouseholdInput, NewAccount, RegisterRejected
-from core.errors import CunzhanError, InvalidInput, NotFound
+from core.errors import CoreError, CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, RoleGrant, Township, User, Village
 
@@ -35,7 +35,7 @@ def _form(name: str) -> str:
 def _village_ids() -> list[int]:
     values = request.form.getlist("village_id")
     if not all(v.isdigit() and len(v) < 10 for v in values):
-        raise InvalidInput(_("请选择村"))
+        raise CoreError("village_required")
     return [int(v) for v in values]
 
 
@@ -197,7 +197,7 @@ def add_staff() -> Page:
         try:
             role = Role(_form("role"))
         except ValueError:
-            raise InvalidInput(_("请选择代办员或村干部")) from None
+            raise CoreError("staff_role_required") from None
         made = accounts.add_staff(
             session,
             name=_form("name"),
@@ -241,5 +241,5 @@ def set_active(user_id: int) -> Page:
 def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(_("没有这个账号"))
+        raise CoreError("no_such_account")
     return user

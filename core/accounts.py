@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, CunzhanError, Forbidden, InvalidInput, NotFound
+from core.errors import CoreError, CunzhanError
 from core.models import Household, Role, RoleGrant, User, Village
 from core.passwords import check_password_rules, hash_password
 from core.services import create_user, end_sessions, grant_role, normalise_phone, set_active
@@ -88,11 +88,11 @@ class NewAccount:
 def _checked(data: HouseholdInput) -> HouseholdInput:
     name, lane, directions = data.name.strip(), data.lane.strip(), data.directions.strip()
     if not name or len(name) > NAME_MAX:
-        raise InvalidInput(_l("请填写姓名（最多 %(n)d 个字）", n=NAME_MAX))
+        raise CoreError("name_too_long", n=NAME_MAX)
     if not lane or len(lane) > LANE_MAX:
-        raise InvalidInput(_l("请填写巷/组（最多 %(n)d 个字）", n=LANE_MAX))
+        raise CoreError("lane_too_long", n=LANE_MAX)
     if len(directions) > DIRECTIONS_MAX:
-        raise InvalidInput(_l("“怎么找到家”最多 %(n)d 个字", n=DIRECTIONS_MAX))
+        raise CoreError("directions_too_long", n=DIRECTIONS_MAX)
     return HouseholdInput(name, normalise_phone(data.phone), lane, directions)
 
 
@@ -130,7 +130,7 @@ def agent_station(session: Session, agent: User) -> Village:
     """The village whose station the agent keeps (the first if several)."""
     villages = sorted(agent.villages_for(Role.AGENT))
     if not villages:
-        raise Forbidden(_l("您没有负责的村站"))
+        raise CoreError("no_station")
     return session.get_one(Village, villages[0])
 
 
@@ -139,7 +139,7 @@ def register_household(session: Session, *, agent: User, data: HouseholdInput) -
     village = agent_station(session, agent)
     checked = _checked(data)
     if _phone_taken(session, checked.phone):
-        raise Conflict(_l("这个手机号已经有账号了"))
+        raise CoreError("phone_has_account")
     return _new_household(session, village, checked)
 
 
@@ -156,14 +156,14 @@ def _may_manage(actor: User, user: User) -> bool:
 def user_by_phone(session: Session, *, phone: str) -> User:
     user = session.scalar(select(User).where(User.phone == normalise_phone(phone)))
     if user is None:
-        raise NotFound(_l("没有这个手机号的账号"))
+        raise CoreError("no_account_for_phone")
     return user
 
 
 def reset_password(session: Session, *, actor: User, user: User) -> NewAccount:
     """A forgotten password: a new temporary one, every session of the user ended."""
     if not _may_manage(actor, user):
-        raise Forbidden(_l("您不能重置这个账号的密码"))
+        raise CoreError("may_not_reset_password")
     password = _issue_temporary(user)
     end_sessions(session, user=user)
     return NewAccount(user, password)
@@ -172,7 +172,7 @@ def reset_password(session: Session, *, actor: User, user: User) -> NewAccount:
 def set_own_password(session: Session, *, user: User, new_password: str, repeated: str) -> None:
     """The user replaces their (temporary) password; their other sessions end."""
     if new_password != repeated:
-        raise InvalidInput(_l("两次输入的新密码不一样"))
+        raise CoreError("passwords_differ")
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
@@ -184,15 +184,15 @@ def add_staff(
 ) -> NewAccount:
     """The admin adds an agent (one station) or a cadre (the villages they serve)."""
     if role not in STAFF_ROLES:
-        raise InvalidInput(_l("只能添加代办员或村干部"))
+        raise CoreError("staff_role_only")
     villages = _villages(session, village_ids)
     if role is Role.AGENT and len(villages) != 1:
-        raise InvalidInput(_l("代办员只负责一个村站"))
+        raise CoreError("agent_one_station")
     if not villages:
-        raise InvalidInput(_l("请至少选一个村"))
+        raise CoreError("choose_a_village")
     checked_phone = normalise_phone(phone)
     if _phone_taken(session, checked_phone):
-        raise Conflict(_l("这个手机号已经有账号了"))
+        raise CoreError("phone_has_account")
     password = temporary_password()
     user = create_user(
         session, phone=checked_phone, name=name, password_hash=hash_password(password)
@@ -208,7 +208,7 @@ def _villages(session: Session, village_ids: list[int]) -> list[Village]:
         session.scalars(select(Village).where(Village.id.in_(village_ids)).order_by(Village.id))
     )
     if len(villages) != len(set(village_ids)):
-        raise NotFound(_l("没有这个村"))
+        raise CoreError("no_such_village")
     return villages
 
 
@@ -216,9 +216,9 @@ def assign_cadre(session: Session, *, cadre: User, village_ids: list[int]) -> No
     """The villages a cadre serves from now on (the first in the morning, the second in the
     afternoon: see ``logistics.planning.cadre_shift``)."""
     if not cadre.has_role(Role.CADRE):
-        raise InvalidInput(_l("这个账号不是村干部"))
+        raise CoreError("not_a_cadre")
     if not village_ids:
-        raise InvalidInput(_l("请至少选一个村"))
+        raise CoreError("choose_a_village")
     wanted = {v.id: v for v in _villages(session, village_ids)}
     for grant in list(cadre.grants):
         if grant.role == Role.CADRE and grant.village_id not in wanted:
@@ -233,7 +233,7 @@ def assign_cadre(session: Session, *, cadre: User, village_ids: list[int]) -> No
 def disable_account(session: Session, *, actor: User, user: User) -> None:
     """Disable an account: its sessions end at once. The admin cannot lock themself out."""
     if user.id == actor.id:
-        raise Conflict(_l("不能停用自己的账号"))
+        raise CoreError("cannot_disable_self")
     set_active(session, user=user, active=False)
 
 
@@ -261,11 +261,11 @@ class LineError:
     message: str
 
 
-class RegisterRejected(InvalidInput):
+class RegisterRejected(CoreError):
     """A register with bad lines: nothing was imported; ``lines`` says what is wrong where."""
 
     def __init__(self, lines: list[LineError]) -> None:
-        super().__init__(_l("有 %(n)d 行有误，一户也没有导入", n=len(lines)))
+        super().__init__("register_rejected", n=len(lines))
         self.lines = lines
 
 
@@ -303,7 +303,7 @@ def parse_register(
             village_name = (row.get(columns["village"]) or "").strip()
             village = villages.get(village_name)
             if village is None:
-                raise InvalidInput(_l("不能导入到这个村：%(name)s", name=village_name or "（空）"))
+                raise CoreError("cannot_import_to_village", name=village_name or "（空）")
             data = HouseholdInput(
                 name=row.get(columns["name"]) or "",
                 phone=row.get(columns["phone"]) or "",

@@ -6,7 +6,7 @@ from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
-from core.errors import AuthenticationFailed
+from core.errors import CoreError
 from core.flask_db import get_session, unit_of_work
 from core.models import User
 from core.security import FailureThrottle
@@ -43,8 +43,9 @@ def sign_in(phone: str, password: str) -> User:
     try:
         with unit_of_work() as db:
             user = authenticate(db, phone=phone, password=password)
-    except AuthenticationFailed:
-        _throttle().record_failure(*keys)
+    except CoreError as error:
+        if error.code == "bad_credentials":
+            _throttle().record_failure(*keys)
         raise
     language = session.get("lang")
     session.clear()  # a new session at login: nothing from before survives (fixation)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -13,15 +15,17 @@ from core.access import wants_json
 from core.errors import CunzhanError
 
 _MESSAGES = {
-    400: "请求有误 (bad request)",
-    401: "请先登录 (please sign in)",
-    403: "您的账号没有权限 (your account may not open this)",
-    404: "找不到这个页面 (not found)",
-    405: "不支持这个操作 (method not allowed)",
-    413: "文件太大 (upload too large)",
-    422: "填写的内容有误 (some fields are not valid)",
-    429: "操作太频繁，请稍后再试 (too many requests)",
-    500: "服务器出错了，请稍后再试 (something went wrong on our side)",
+    400: _l("请求有误"),
+    401: _l("请先登录"),
+    403: _l("您的账号没有权限"),
+    404: _l("找不到这个页面"),
+    405: _l("不支持这个操作"),
+    409: _l("操作与当前状态冲突，请刷新后再试"),
+    413: _l("文件太大"),
+    415: _l("不支持这种内容格式"),
+    422: _l("填写的内容有误"),
+    429: _l("操作太频繁，请稍后再试"),
+    500: _l("服务器出错了，请稍后再试"),
 }
 
 
@@ -34,6 +38,7 @@ def _http_code_name(status: int) -> str:
         405: "method_not_allowed",
         409: "conflict",
         413: "too_large",
+        415: "unsupported_media_type",
         422: "invalid",
         429: "too_many_requests",
     }.get(status, "error")
@@ -51,22 +56,25 @@ def error_response(
     return page, status, headers or {}
 
 
+def _described_by_us(error: HTTPException) -> bool:
+    """Our own aborts carry a translated description; werkzeug's stock English ones do not."""
+    return bool(error.description) and error.description != type(error).description
+
+
 def handle_http_exception(error: HTTPException) -> tuple[Response | str, int, Any]:
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     fields = data.get("messages")  # webargs/flask-smorest validation details
-    message = _MESSAGES.get(status, error.name)
-    if error.description and status not in (404, 405, 500) and not fields:
-        message = error.description
+    message = str(_MESSAGES.get(status, error.name))
+    if _described_by_us(error) and status not in (404, 405, 500) and not fields:
+        message = str(error.description)
     # Keep Allow on 405 and Retry-After on 429 (flask-smorest's own handler drops them).
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     return error_response(status, _http_code_name(status), message, fields=fields, headers=headers)
 
 
 def handle_csrf_error(_error: CSRFError) -> tuple[Response | str, int, Any]:
-    return error_response(
-        400, "csrf", "页面已过期或缺少安全令牌，请刷新后重试 (missing or stale CSRF token; reload)"
-    )
+    return error_response(400, "csrf", _("页面已过期或缺少安全令牌，请刷新后重试"))
 
 
 def handle_domain_error(error: CunzhanError) -> tuple[Response | str, int, Any]:

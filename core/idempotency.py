@@ -33,14 +33,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base
-from core.errors import Conflict, InvalidInput
+from core.errors import CoreError
 from core.flask_db import unit_of_work
 from core.timeutil import utcnow
 
@@ -79,8 +78,11 @@ class IdempotentRequest(Base):
         self.status_code = status
 
 
-class KeyReused(Conflict):
-    code = "idempotency_key_reused"
+class KeyReused(CoreError):
+    """The key was used before for another request (its body differs)."""
+
+    def __init__(self) -> None:
+        super().__init__("idempotency_key_reused")
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def previous_answer(session: Session, *, user_id: int, key: str, digest: str) ->
         session.flush()
         return None
     if stored.fingerprint != digest:
-        raise KeyReused(_l("这个请求编号已用于另一个请求，请刷新页面后重试"))
+        raise KeyReused()
     return Answer(json.loads(stored.response), stored.status_code, replayed=True)
 
 
@@ -170,7 +172,7 @@ def request_key() -> str | None:
     """The request's key: the header, else the hidden form field; None when it sends none."""
     key = request.headers.get(HEADER) or request.form.get(FORM_FIELD) or None
     if key is not None and _KEY_PATTERN.match(key) is None:
-        raise InvalidInput(_l("请求编号的格式不对"))
+        raise CoreError("bad_idempotency_key")
     return key
 
 

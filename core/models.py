@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
 from core.geo import Point
+from core.labels import Labelled, name_members
 from core.timeutil import utcnow
 
 
-class Role(StrEnum):
+class Role(Labelled):
     VILLAGER = "villager"
     FARMER = "farmer"
     AGENT = "agent"
@@ -21,6 +22,20 @@ class Role(StrEnum):
     DISPATCHER = "dispatcher"
     ADMIN = "admin"
     SUPPLIER = "supplier"  # a member merchant listing seeds, fertiliser, daily goods
+
+
+ROLE_NAMES = name_members(
+    Role,
+    {
+        Role.VILLAGER: _l("村民"),
+        Role.FARMER: _l("农户"),
+        Role.AGENT: _l("代办员"),
+        Role.CADRE: _l("村干部"),
+        Role.DISPATCHER: _l("乡镇调度"),
+        Role.ADMIN: _l("管理员"),
+        Role.SUPPLIER: _l("供货商"),
+    },
+)
 
 
 class _Located:

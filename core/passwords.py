@@ -8,7 +8,7 @@ from importlib.resources import files
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from core.errors import InvalidInput
+from core.errors import CoreError
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -23,13 +23,11 @@ def _common_passwords() -> frozenset[str]:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(
-            f"密码至少 {MIN_LENGTH} 位 (password must have {MIN_LENGTH}+ characters)"
-        )
+        raise CoreError("password_too_short", length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"密码最多 {MAX_LENGTH} 位 (password too long)")
+        raise CoreError("password_too_long", length=MAX_LENGTH)
     if password.lower() in _common_passwords() or len(set(password)) < 3:
-        raise InvalidInput("密码太常见，请换一个 (this password is too common)")
+        raise CoreError("password_too_common")
 
 
 def hash_password(password: str) -> str:

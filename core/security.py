@@ -6,12 +6,13 @@ RATELIMIT_STORAGE_URL (memory for one process, redis:// shared by every worker).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, Response, request
 from limits import RateLimitItem, RateLimitItemPerMinute
 
-from core.errors import TooManyAttempts
+from core.errors import CoreError, CunzhanError
 from core.throttle_store import FallbackLimiter
 
 FAILED_LOGINS_PER_MINUTE = 10
@@ -52,20 +53,22 @@ def install_security_headers(app: Flask, *, production: bool) -> None:
 @dataclass
 class FailureThrottle:
     """At most ``item`` failures per key within its window (the failed-login throttle, wrong
-    pickup codes). ``check`` raises ``TooManyAttempts`` with ``message`` once any of the keys
-    has used them up; only ``record_failure`` counts."""
+    pickup codes). ``check`` raises the error ``refusal`` makes (a 429 with code
+    ``too_many_attempts``) once any of the keys has used them up; only ``record_failure`` counts."""
 
     limiter: FallbackLimiter
     item: RateLimitItem
-    message: str
+    refusal: Callable[[], CunzhanError]
 
     @classmethod
-    def from_url(cls, storage_url: str, item: RateLimitItem, message: str) -> FailureThrottle:
-        return cls(FallbackLimiter(storage_url), item, message)
+    def from_url(
+        cls, storage_url: str, item: RateLimitItem, refusal: Callable[[], CunzhanError]
+    ) -> FailureThrottle:
+        return cls(FallbackLimiter(storage_url), item, refusal)
 
     def check(self, *keys: str) -> None:
         if not all(self.limiter.test(self.item, key) for key in keys):
-            raise TooManyAttempts(self.message)
+            raise self.refusal()
 
     def record_failure(self, *keys: str) -> None:
         for key in keys:
@@ -76,5 +79,5 @@ def login_throttle(storage_url: str) -> FailureThrottle:
     return FailureThrottle.from_url(
         storage_url,
         RateLimitItemPerMinute(FAILED_LOGINS_PER_MINUTE),
-        "登录失败次数太多，请一分钟后再试 (too many failed logins)",
+        lambda: CoreError("too_many_attempts"),
     )

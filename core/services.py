@@ -11,7 +11,7 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import AuthenticationFailed, Conflict, InvalidInput
+from core.errors import CoreError
 from core.models import Household, Role, RoleGrant, User, Village
 from core.passwords import check_password_rules, hash_password, needs_rehash, verify_password
 
@@ -30,7 +30,7 @@ def normalise_phone(raw: str) -> str:
     digits = re.sub(r"[\s\-()]", "", raw or "")
     digits = digits.removeprefix("+86").removeprefix("0086")
     if not PHONE_PATTERN.match(digits):
-        raise InvalidInput("请输入 11 位手机号 (enter an 11-digit mainland mobile number)")
+        raise CoreError("invalid_phone")
     return digits
 
 
@@ -46,12 +46,12 @@ def create_user(
     """Create an account. Pass ``password`` (checked and hashed) or a ready ``password_hash``."""
     phone = normalise_phone(phone)
     if not name.strip():
-        raise InvalidInput("请填写姓名 (name is required)")
+        raise CoreError("name_required")
     if session.scalar(select(User.id).where(User.phone == phone)) is not None:
-        raise Conflict("该手机号已注册 (this phone already has an account)")
+        raise CoreError("phone_taken")
     if password_hash is None:
         if password is None:
-            raise InvalidInput("请设置密码 (a password is required)")
+            raise CoreError("password_required")
         check_password_rules(password)
         password_hash = hash_password(password)
     user = User(phone=phone, name=name.strip(), password_hash=password_hash, household=household)
@@ -77,18 +77,18 @@ def grant_role(
 
 
 def authenticate(session: Session, *, phone: str, password: str) -> User:
-    """The active user with this phone and password, or ``AuthenticationFailed``."""
+    """The active user with this phone and password, or ``CoreError("bad_credentials")``."""
     try:
         phone = normalise_phone(phone)
-    except InvalidInput:
+    except CoreError:
         user = None
     else:
         user = session.scalar(select(User).where(User.phone == phone))
     if user is None:
         verify_password(_dummy_hash(), password)
-        raise AuthenticationFailed("手机号或密码不对 (wrong phone number or password)")
+        raise CoreError("bad_credentials")
     if not verify_password(user.password_hash, password) or not user.is_active:
-        raise AuthenticationFailed("手机号或密码不对 (wrong phone number or password)")
+        raise CoreError("bad_credentials")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.flush()

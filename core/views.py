@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from core.access import current_account, public, require_account, signed_in
 from core.auth import sign_in, sign_out
-from core.errors import AuthenticationFailed, InvalidInput, TooManyAttempts
+from core.errors import CoreError
 from core.forms import LoginForm
 
 blueprint = Blueprint(
@@ -42,7 +42,7 @@ def login_page() -> str | Response | tuple[str, int]:
         return render_template("core/login.html", form=form), status
     try:
         sign_in(form.phone.data or "", form.password.data or "")
-    except (AuthenticationFailed, TooManyAttempts, InvalidInput) as error:
+    except CoreError as error:
         return render_template("core/login.html", form=form, error=error.message), error.status
     flash(_("登录成功"), "success")
     return redirect(_safe_next(request.args.get("next")))

@@ -10,21 +10,25 @@ counters only ever change through the services, each change written to the ledge
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
+from core.labels import Labelled, name_members
 from core.timeutil import utcnow
 
 
-class LocationKind(StrEnum):
+class LocationKind(Labelled):
     HUB = "hub"  # the township hub (乡镇共配中心)
     STATION = "station"  # a village station (村站)
 
 
-class MovementKind(StrEnum):
+name_members(LocationKind, {LocationKind.HUB: _l("镇中心仓"), LocationKind.STATION: _l("村站")})
+
+
+class MovementKind(Labelled):
     RECEIPT = "receipt"  # goods arrive: on_hand +
     RESERVATION = "reservation"  # held for a checkout: reserved +
     SALE = "sale"  # a held unit leaves with an order: on_hand -, reserved -
@@ -33,10 +37,33 @@ class MovementKind(StrEnum):
     ADJUSTMENT = "adjustment"  # stock-take correction, breakage: on_hand +/-
 
 
-class ReservationStatus(StrEnum):
+name_members(
+    MovementKind,
+    {
+        MovementKind.RECEIPT: _l("入库"),
+        MovementKind.RESERVATION: _l("预留"),
+        MovementKind.SALE: _l("售出"),
+        MovementKind.RELEASE: _l("释放预留"),
+        MovementKind.RETURN: _l("退回"),
+        MovementKind.ADJUSTMENT: _l("盘点调整"),
+    },
+)
+
+
+class ReservationStatus(Labelled):
     ACTIVE = "active"
     COMMITTED = "committed"
     RELEASED = "released"
+
+
+name_members(
+    ReservationStatus,
+    {
+        ReservationStatus.ACTIVE: _l("预留中"),
+        ReservationStatus.COMMITTED: _l("已成交"),
+        ReservationStatus.RELEASED: _l("已释放"),
+    },
+)
 
 
 class StockLocation(Base):

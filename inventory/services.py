@@ -28,10 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from core.errors import InvalidInput, NotFound
 from core.models import Village
 from core.timeutil import utcnow
-from inventory.errors import OutOfStock
+from inventory.errors import InventoryError, OutOfStock
 from inventory.models import (
     LocationKind,
     MovementKind,
@@ -66,7 +65,7 @@ def station_location(session: Session, *, village_id: int) -> StockLocation:
         return location
     village = session.get(Village, village_id)
     if village is None:
-        raise NotFound("村子不存在 (no such village)")
+        raise InventoryError("village_not_found")
     location = StockLocation(
         kind=LocationKind.STATION,
         name=f"{village.name}村站",
@@ -191,9 +190,7 @@ def _check_quantity(quantity: int) -> None:
         or not isinstance(quantity, int)
         or not 0 < quantity <= MAX_QUANTITY
     ):
-        raise InvalidInput(
-            f"数量必须是 1 到 {MAX_QUANTITY} 的整数 (quantity must be a positive integer)"
-        )
+        raise InventoryError("bad_quantity", most=MAX_QUANTITY)
 
 
 def _level(session: Session, *, sku: str, location_id: int, create: bool) -> StockLevel | None:
@@ -221,7 +218,7 @@ def receive(
     location_id: int,
     quantity: int,
     actor_id: int | None,
-    reason: str = "入库 (goods received)",
+    reason: str = "入库",
     reference: str = "",
 ) -> StockLevel:
     """Goods arrive at a location (a farmer brings produce to the station)."""
@@ -246,7 +243,7 @@ def adjust(
 ) -> StockLevel:
     """Correct the count (stock-take, breakage); never below what is reserved."""
     if not reason.strip():
-        raise InvalidInput("请说明调整原因 (say why the stock is adjusted)")
+        raise InventoryError("reason_required")
     _check_quantity(abs(delta))
     level = _level(session, sku=sku, location_id=location_id, create=delta > 0)
     if level is None:
@@ -279,7 +276,7 @@ def reserve(
         _check_quantity(line.quantity)
         held_for = line.reference or reference
         if not held_for:  # a hold nobody could name could never be committed or released
-            raise InvalidInput(f"{line.sku}: a hold needs a reference")
+            raise InventoryError("reference_required")
         wanted[(line.sku, line.location_id, held_for)] += line.quantity
     keys = {(sku, location) for sku, location, _ in wanted}
     levels = {key: _level(session, sku=key[0], location_id=key[1], create=False) for key in keys}
@@ -288,7 +285,7 @@ def reserve(
     _lock_levels(session, level_ids + [r.stock_level_id for r in previous])
     _release_expired_on(session, level_ids)
     for held in previous:
-        _release_one(session, held, reason="转为订单 (hold replaced by the order)")
+        _release_one(session, held, reason="转为订单")
     reservations = []
     for (sku, location_id, held_for), quantity in sorted(
         wanted.items(), key=lambda item: _sort_key(levels[item[0][:2]])
@@ -314,7 +311,7 @@ def commit(session: Session, *, reference: str, actor_id: int | None = None) -> 
     _lock_levels(session, [r.stock_level_id for r in held])
     sold = 0
     for reservation in held:
-        change = _Change(MovementKind.SALE, reference, "售出 (sold)", actor_id)
+        change = _Change(MovementKind.SALE, reference, "售出", actor_id)
         moved = _apply(
             session,
             reservation.stock_level_id,
@@ -422,7 +419,7 @@ def _release_expired_on(
         .order_by(Reservation.stock_level_id, Reservation.id)
     ).all()
     for reservation in expired:
-        _release_one(session, reservation, reason="保留超时 (hold expired)")
+        _release_one(session, reservation, reason="保留超时")
     return len(expired)
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
-from core.errors import Forbidden
 from core.models import Role, User
+from logistics.errors import LogisticsError
 
 
 def dispatcher_township(user: User) -> int:
@@ -13,12 +11,12 @@ def dispatcher_township(user: User) -> int:
     for grant in user.grants:
         if grant.role == Role.DISPATCHER and grant.township_id is not None:
             return grant.township_id
-    raise Forbidden(_("您没有负责的乡镇"))
+    raise LogisticsError("no_township")
 
 
 def agent_village(user: User) -> int:
     """The station (village) of an agent; the first one if they keep several."""
     villages = sorted(user.villages_for(Role.AGENT))
     if not villages:
-        raise Forbidden(_("您没有负责的村站"))
+        raise LogisticsError("no_station")
     return villages[0]

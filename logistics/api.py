@@ -17,13 +17,14 @@ from werkzeug.wrappers import Response
 
 from core.access import require_account, roles
 from core.flask_db import get_session, unit_of_work
-from core.idempotency import KeyReused, RequiredIdempotencyKeyHeader
+from core.idempotency import RequiredIdempotencyKeyHeader
 from core.models import Role
 from core.schemas import ErrorSchema
 from core.timeutil import local_today
 from logistics import intake, rounds, tracking
 from logistics.access import dispatcher_township
 from logistics.compression import gzip_response
+from logistics.errors import LogisticsError
 from logistics.intake import ManifestRejected, ParcelInput
 from logistics.rounds import EventInput, StopConflict
 from logistics.schemas import (
@@ -86,7 +87,8 @@ def stop_event(payload: dict[str, Any], stop_id: int, key: str) -> Any:
     except StopConflict as conflict:
         return _error(409, conflict.code, conflict.message, stop=conflict.stop)
     except IntegrityError:  # the same key raced in for another stop
-        return _error(409, KeyReused.code, "这个 Idempotency-Key 正在使用 (key already in use)")
+        reused = LogisticsError("idempotency_key_reused")
+        return _error(reused.status, reused.code, reused.message)
     # The body is already serialised (and stored for repeats): send it as it is.
     response = jsonify(answer.body)
     response.status_code = 201

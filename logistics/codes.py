@@ -5,12 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
-from core.errors import InvalidInput
-
-
-class WrongPickupCode(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__("取件码不对 (wrong pickup code)")
+from logistics.errors import WrongPickupCode
 
 
 def check_code(given: str, expected: Iterable[str | None]) -> None:

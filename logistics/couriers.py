@@ -1,24 +1,10 @@
-"""Courier companies as people write them: Chinese names or codes in, Chinese names out."""
+"""Courier companies as people write them: Chinese names or codes in (the names people read
+are the enum's labels, ``logistics.models.Courier``)."""
 
 from __future__ import annotations
 
-from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
-
 from logistics.models import Courier
 
-#: What a person reads for each courier.
-NAMES: dict[Courier, LazyString] = {
-    Courier.SF: _l("顺丰"),
-    Courier.ZTO: _l("中通"),
-    Courier.YTO: _l("圆通"),
-    Courier.STO: _l("申通"),
-    Courier.YUNDA: _l("韵达"),
-    Courier.JT: _l("极兔"),
-    Courier.JD: _l("京东"),
-    Courier.EMS: _l("邮政"),
-    Courier.STATION: _l("村站"),
-}
 #: Other ways manifests and forms write them (compared without case and spaces).
 ALIASES: dict[str, Courier] = {
     "顺丰": Courier.SF,
@@ -42,7 +28,7 @@ ALIASES: dict[str, Courier] = {
     "邮政EMS": Courier.EMS,
 }
 #: The couriers a parcel from outside can come with (not the station's own deliveries).
-OUTSIDE = tuple(c for c in NAMES if c is not Courier.STATION)
+OUTSIDE = tuple(c for c in Courier if c is not Courier.STATION)
 
 
 def parse_courier(text: str) -> Courier | None:
@@ -54,9 +40,3 @@ def parse_courier(text: str) -> Courier | None:
         return Courier(key)
     except ValueError:
         return None
-
-
-def courier_name(courier: Courier | str) -> str:
-    """The Chinese name (English on request) of a courier or of its code."""
-    found = parse_courier(courier) if isinstance(courier, str) else courier
-    return str(NAMES[found]) if found is not None else str(courier)

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import routing
-from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Township, Village
 from core.timeutil import utcnow
 from logistics import signals
 from logistics.codes import check_code
+from logistics.errors import LogisticsError
 from logistics.models import (
     ON_SHELF,
     BatchStatus,
@@ -55,7 +55,7 @@ def put_on_shelf(session: Session, *, parcels: list[Parcel]) -> None:
     by_village: dict[int, list[Parcel]] = defaultdict(list)
     for parcel in parcels:
         if parcel.village_id is None:
-            raise Conflict("包裹还没有对应到户 (parcel not matched to a household)")
+            raise LogisticsError("parcel_not_matched")
         by_village[parcel.village_id].append(parcel)
     for village_id, arriving in by_village.items():
         resident = [p for p in _on_shelf(session, village_id) if p.shelf is not None]
@@ -115,10 +115,10 @@ def consolidate(session: Session, *, township_id: int, day: dt.date) -> list[Dep
     """Group the hub's matched parcels into one batch per village, in the van's visiting order."""
     township = session.get(Township, township_id)
     if township is None:
-        raise NotFound("没有这个乡镇 (no such township)")
+        raise LogisticsError("township_not_found")
     waiting = _waiting_at_hub(session, township_id)
     if not waiting:
-        raise InvalidInput("镇中心没有待分拨的包裹 (no parcels waiting at the hub)")
+        raise LogisticsError("hub_empty")
     villages = [session.get_one(Village, vid) for vid in sorted(waiting)]
     loads = [(sum(p.weight_g for p in waiting[v.id]), len(waiting[v.id])) for v in villages]
     plan = routing.solve(
@@ -150,13 +150,13 @@ def receive_batch(
     """
     batch = session.get(DepotBatch, batch_id)
     if batch is None or batch.village_id != village_id:
-        raise NotFound("没有这一批包裹 (no such batch at this station)")
+        raise LogisticsError("batch_not_found")
     if batch.status is BatchStatus.RECEIVED:
-        raise Conflict("这一批已经签收 (batch already received)")
+        raise LogisticsError("batch_received")
     wanted = set(parcel_ids)
     received = [p for p in batch.parcels if p.id in wanted]
     if len(received) != len(wanted):
-        raise InvalidInput("勾选的包裹不在这一批里 (some parcels are not in this batch)")
+        raise LogisticsError("parcels_not_in_batch")
     _shelve(session, received)
     for parcel in batch.parcels:
         if parcel.id not in wanted:
@@ -175,9 +175,9 @@ def receive_scanned(session: Session, *, village_id: int, tracking_no: str) -> P
         .where(Parcel.tracking_no == tracking_no.strip())
     )
     if parcel is None or parcel.batch is None:
-        raise NotFound("在途批次里没有这个运单号 (not in a batch on its way here)")
+        raise LogisticsError("not_in_transit_batch")
     if parcel.status is not ParcelStatus.AT_TOWNSHIP_HUB:
-        raise Conflict("这件已经签收 (already received)")
+        raise LogisticsError("parcel_received")
     _shelve(session, [parcel])
     if all(p.status is not ParcelStatus.AT_TOWNSHIP_HUB for p in parcel.batch.parcels):
         parcel.batch.move_to(BatchStatus.RECEIVED)
@@ -197,9 +197,9 @@ def hand_over(session: Session, *, village_id: int, parcel_id: int, pickup_code:
     """The recipient collects a parcel at the station by telling its pickup code."""
     parcel = session.get(Parcel, parcel_id)
     if parcel is None or parcel.village_id != village_id:
-        raise NotFound("本站没有这个包裹 (no such parcel at this station)")
+        raise LogisticsError("parcel_not_at_station")
     if parcel.stop is not None and parcel.status is ParcelStatus.OUT_FOR_DELIVERY:
-        raise Conflict("包裹已在配送途中 (parcel is out for delivery)")
+        raise LogisticsError("parcel_out_for_delivery")
     check_code(pickup_code, [parcel.pickup_code])
     if parcel.status is ParcelStatus.FAILED:
         parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
@@ -207,7 +207,7 @@ def hand_over(session: Session, *, village_id: int, parcel_id: int, pickup_code:
     parcel.finished_at = utcnow()
     stop, parcel.stop = parcel.stop, None
     if stop is not None and stop.status is StopStatus.PENDING and not stop.parcels + stop.uplinks:
-        stop.move_to(StopStatus.SKIPPED, note="已在村站自取 (collected at the station)")
+        stop.move_to(StopStatus.SKIPPED, note="已在村站自取")
     session.flush()
     signals.parcel_picked_up.send(parcel, session=session)
     return parcel

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles
-from core.errors import CunzhanError, InvalidInput
+from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, Village
 from core.timeutil import local_today, utcnow
 from logistics import depot, intake, planning, tracking
 from logistics.access import dispatcher_township
 from logistics.couriers import OUTSIDE
+from logistics.errors import LogisticsError
 from logistics.intake import ManifestRejected, ParcelInput
 from logistics.models import DepotBatch, Round, RoundStatus
 from logistics.tasks import plan_in_background
@@ -105,10 +106,10 @@ def _act(action: Callable[[Session, int], str]) -> Response:
     return redirect(url_for("dispatch.board"))
 
 
-def _form_int(name: str) -> int:
-    value = request.form.get(name, "").strip()
+def _weight_g() -> int:
+    value = request.form.get("weight_g", "").strip()
     if not value.isdigit() or len(value) > 9:
-        raise InvalidInput(_("请填写整数：%(field)s", field=name))
+        raise LogisticsError("weight_not_whole")
     return int(value)
 
 
@@ -121,7 +122,7 @@ def register() -> Response:
             tracking_no=request.form.get("tracking_no", ""),
             recipient_name=request.form.get("recipient_name", ""),
             recipient_phone=request.form.get("recipient_phone", ""),
-            weight_g=_form_int("weight_g"),
+            weight_g=_weight_g(),
             description=request.form.get("description", ""),
             priority=request.form.get("priority", "normal"),
         )

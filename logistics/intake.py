@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import CunzhanError
 from core.models import Household, Village
 from core.services import normalise_phone
 from core.timeutil import utcnow
 from logistics.couriers import parse_courier
 from logistics.depot import put_on_shelf
+from logistics.errors import LogisticsError
 from logistics.models import Courier, Parcel, ParcelStatus, Priority, Uplink
 
 TRACKING_PATTERN = re.compile(r"^[A-Za-z0-9\-]{6,40}$")
@@ -45,16 +46,18 @@ class ParcelInput:
 @dataclass(frozen=True)
 class LineError:
     line: int
-    message: str
+    error: CunzhanError
+
+    @property
+    def message(self) -> str:
+        return self.error.message
 
 
-class ManifestRejected(InvalidInput):
+class ManifestRejected(LogisticsError):
     """A manifest with bad lines: nothing was imported; ``lines`` says what is wrong where."""
 
-    code = "manifest_rejected"
-
     def __init__(self, lines: list[LineError]) -> None:
-        super().__init__(f"清单有 {len(lines)} 行有误，未导入任何包裹 (nothing imported)")
+        super().__init__("manifest_rejected", count=len(lines))
         self.lines = lines
 
 
@@ -68,24 +71,24 @@ class ImportResult:
 
 
 def _checked(data: ParcelInput) -> ParcelInput:
-    """The input with normalised fields, or InvalidInput naming the first problem."""
+    """The input with normalised fields, or an error naming the first problem."""
     courier = parse_courier(data.courier)
     if courier is None:
-        raise InvalidInput(f"未知快递公司 (unknown courier) {data.courier!r}")
+        raise LogisticsError("unknown_courier", courier=data.courier)
     if courier is Courier.STATION:
-        raise InvalidInput("快递公司不能是村站 (STATION is for the shop's deliveries)")
+        raise LogisticsError("station_courier")
     tracking = data.tracking_no.strip()
     if not TRACKING_PATTERN.match(tracking):
-        raise InvalidInput("运单号应为 6-40 位字母数字 (tracking number: 6-40 letters/digits)")
+        raise LogisticsError("bad_tracking_no")
     name = data.recipient_name.strip()
     if not name or len(name) > 60:
-        raise InvalidInput("收件人姓名为 1-60 个字 (recipient name: 1-60 characters)")
+        raise LogisticsError("bad_recipient_name")
     if not 0 < data.weight_g <= MAX_WEIGHT_G:
-        raise InvalidInput("重量应在 1 克到 100 公斤之间 (weight: 1 g to 100 kg)")
+        raise LogisticsError("bad_weight")
     try:
         priority = Priority(data.priority)
     except ValueError:
-        raise InvalidInput(f"未知优先级 (unknown priority) {data.priority!r}") from None
+        raise LogisticsError("unknown_priority", priority=data.priority) from None
     return ParcelInput(
         courier=courier.value,
         tracking_no=tracking,
@@ -138,7 +141,7 @@ def register_parcel(session: Session, *, township_id: int, data: ParcelInput) ->
     """One parcel entered or scanned at the hub: it is physically there."""
     checked = _checked(data)
     if _exists(session, checked.courier, checked.tracking_no):
-        raise Conflict("这个运单号已经登记过 (this tracking number is already registered)")
+        raise LogisticsError("tracking_no_taken")
     parcel = _new_parcel(session, township_id, checked, ParcelStatus.AT_TOWNSHIP_HUB)
     session.flush()
     return parcel
@@ -150,25 +153,25 @@ def parse_manifest(text: str) -> tuple[list[tuple[int, ParcelInput]], list[LineE
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        return [], [LineError(1, f"缺少列 (missing columns): {', '.join(missing)}")]
+        return [], [LineError(1, LogisticsError("missing_columns", columns=", ".join(missing)))]
     rows: list[tuple[int, ParcelInput]] = []
     errors: list[LineError] = []
     for row in reader:
         line = reader.line_num
         if len(rows) + len(errors) >= MAX_MANIFEST_ROWS:
-            errors.append(LineError(line, f"最多 {MAX_MANIFEST_ROWS} 行 (too many rows)"))
+            errors.append(LineError(line, LogisticsError("too_many_rows", rows=MAX_MANIFEST_ROWS)))
             break
         try:
             rows.append((line, _checked(_row_input(row))))
-        except InvalidInput as error:
-            errors.append(LineError(line, error.message))
+        except CunzhanError as error:
+            errors.append(LineError(line, error))
     return rows, errors
 
 
 def _row_input(row: dict[str, str | None]) -> ParcelInput:
     weight = (row.get("weight_g") or "").strip()
     if not weight.isdigit():
-        raise InvalidInput("重量应为整数克 (weight_g must be whole grams)")
+        raise LogisticsError("weight_not_whole")
     return ParcelInput(
         courier=row.get("courier") or "",
         tracking_no=row.get("tracking_no") or "",
@@ -186,10 +189,12 @@ def import_manifest(session: Session, *, township_id: int, text: str) -> ImportR
     for number, row in rows:
         key = (row.courier, row.tracking_no)
         if key in seen or _exists(session, *key):
-            errors.append(LineError(number, f"运单号重复 (duplicate tracking number) {key[1]}"))
+            errors.append(
+                LineError(number, LogisticsError("duplicate_tracking_no", tracking_no=key[1]))
+            )
         seen.add(key)
     if not rows and not errors:
-        errors.append(LineError(1, "清单是空的 (the manifest has no rows)"))
+        errors.append(LineError(1, LogisticsError("empty_manifest")))
     if errors:
         raise ManifestRejected(sorted(errors, key=lambda e: e.line))
     parcels = [_new_parcel(session, township_id, r, ParcelStatus.ANNOUNCED) for _, r in rows]
@@ -200,7 +205,7 @@ def import_manifest(session: Session, *, township_id: int, text: str) -> ImportR
 def _parcel_in_township(session: Session, parcel_id: int, township_id: int) -> Parcel:
     parcel = session.get(Parcel, parcel_id)
     if parcel is None or parcel.township_id != township_id:
-        raise NotFound("没有这个包裹 (no such parcel)")
+        raise LogisticsError("parcel_not_found")
     return parcel
 
 
@@ -212,7 +217,7 @@ def scan_arrival(session: Session, *, township_id: int, tracking_no: str) -> Par
         )
     )
     if parcel is None:
-        raise NotFound("清单里没有这个运单号 (tracking number not announced)")
+        raise LogisticsError("tracking_no_not_announced")
     parcel.move_to(ParcelStatus.AT_TOWNSHIP_HUB)
     session.flush()
     return parcel
@@ -224,10 +229,10 @@ def match_parcel(
     """Resolve a parcel of the unmatched queue by hand."""
     parcel = _parcel_in_township(session, parcel_id, township_id)
     if parcel.status not in (ParcelStatus.ANNOUNCED, ParcelStatus.AT_TOWNSHIP_HUB):
-        raise Conflict("包裹已离开镇中心，不能改收件户 (parcel already left the hub)")
+        raise LogisticsError("parcel_left_hub")
     household = session.get(Household, household_id)
     if household is None or household.village.township_id != township_id:
-        raise NotFound("本镇没有这一户 (no such household in this township)")
+        raise LogisticsError("household_not_in_township")
     parcel.household_id = household.id
     parcel.village_id = household.village_id
     session.flush()
@@ -241,9 +246,7 @@ def match_parcel_by_phone(
     households sharing it are refused, as at intake, rather than one of them picked."""
     household = _household_by_phone(session, township_id, normalise_phone(phone))
     if household is None:
-        raise NotFound(
-            "本镇没有只用这个手机号的一户 (no single household in this township has this phone)"
-        )
+        raise LogisticsError("phone_not_one_household")
     match_parcel(session, township_id=township_id, parcel_id=parcel_id, household_id=household.id)
     return household
 
@@ -284,14 +287,14 @@ def add_delivery_item(
     """
     household = session.get(Household, household_id)
     if household is None:
-        raise NotFound("没有这一户 (no such household)")
+        raise LogisticsError("household_not_found")
     if not 0 < weight_g <= MAX_WEIGHT_G:
-        raise InvalidInput("重量应在 1 克到 100 公斤之间 (weight: 1 g to 100 kg)")
+        raise LogisticsError("bad_weight")
     if not 0 < len(reference) <= MAX_REFERENCE:
-        raise InvalidInput("单号应为 1-60 个字符 (reference: 1-60 characters)")
+        raise LogisticsError("bad_reference")
     tracking_no = station_tracking_no(reference)
     if _exists(session, Courier.STATION.value, tracking_no):
-        raise Conflict("这个单号已经在配送中 (this reference is already being delivered)")
+        raise LogisticsError("reference_in_delivery")
     parcel = Parcel(
         courier=Courier.STATION,
         tracking_no=tracking_no,
@@ -324,11 +327,11 @@ def announce_uplink(
     """A farmer's produce to collect on the next round (called by shop for farmers' orders)."""
     household = session.get(Household, household_id)
     if household is None:
-        raise NotFound("没有这一户 (no such household)")
+        raise LogisticsError("household_not_found")
     if not 0 < estimated_weight_g <= MAX_WEIGHT_G:
-        raise InvalidInput("重量应在 1 克到 100 公斤之间 (weight: 1 g to 100 kg)")
+        raise LogisticsError("bad_weight")
     if not description.strip():
-        raise InvalidInput("请写明要寄出的农产品 (describe the produce)")
+        raise LogisticsError("produce_description_required")
     uplink = Uplink(
         household_id=household.id,
         village_id=household.village_id,

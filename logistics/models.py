@@ -8,18 +8,19 @@ day become one ``Stop`` of a ``Round`` (one cadre's trip through one village).
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
+from core.labels import Labelled, describe_reference, name_members
 from core.models import Household, User, Village
 from core.statemachine import TransitionTable
 from core.timeutil import utcnow
 
 
-class Courier(StrEnum):
+class Courier(Labelled):
     SF = "SF"
     EMS = "EMS"
     ZTO = "ZTO"
@@ -31,7 +32,23 @@ class Courier(StrEnum):
     STATION = "STATION"  # the station's own deliveries: shop orders, group-buy goods
 
 
-class Priority(StrEnum):
+name_members(
+    Courier,
+    {
+        Courier.SF: _l("顺丰"),
+        Courier.EMS: _l("中国邮政"),
+        Courier.ZTO: _l("中通"),
+        Courier.YTO: _l("圆通"),
+        Courier.STO: _l("申通"),
+        Courier.YUNDA: _l("韵达"),
+        Courier.JD: _l("京东"),
+        Courier.JT: _l("极兔"),
+        Courier.STATION: _l("村站配送"),
+    },
+)
+
+
+class Priority(Labelled):
     """Planned first, in this order of importance (see ``planning.PENALTY``)."""
 
     NORMAL = "normal"
@@ -40,7 +57,18 @@ class Priority(StrEnum):
     MEDICINE = "medicine"
 
 
-class ParcelStatus(StrEnum):
+name_members(
+    Priority,
+    {
+        Priority.NORMAL: _l("普通"),
+        Priority.PAID_DOOR: _l("付费送货"),
+        Priority.PERISHABLE: _l("生鲜"),
+        Priority.MEDICINE: _l("药品"),
+    },
+)
+
+
+class ParcelStatus(Labelled):
     ANNOUNCED = "announced"
     AT_TOWNSHIP_HUB = "at_township_hub"
     AT_VILLAGE_DEPOT = "at_village_depot"
@@ -51,18 +79,44 @@ class ParcelStatus(StrEnum):
     RETURNED = "returned"
 
 
-class FailureReason(StrEnum):
+name_members(
+    ParcelStatus,
+    {
+        ParcelStatus.ANNOUNCED: _l("已预报"),
+        ParcelStatus.AT_TOWNSHIP_HUB: _l("在镇中心"),
+        ParcelStatus.AT_VILLAGE_DEPOT: _l("在架"),
+        ParcelStatus.OUT_FOR_DELIVERY: _l("配送中"),
+        ParcelStatus.DELIVERED: _l("已送达"),
+        ParcelStatus.PICKED_UP: _l("已取件"),
+        ParcelStatus.FAILED: _l("未送达"),
+        ParcelStatus.RETURNED: _l("已退回"),
+    },
+)
+
+
+class FailureReason(Labelled):
     NOT_HOME = "not_home"
     REFUSED = "refused"
     WRONG_ADDRESS = "wrong_address"
     CANNOT_REACH = "cannot_reach"
 
 
+FAILURE_NAMES = name_members(
+    FailureReason,
+    {
+        FailureReason.NOT_HOME: _l("家里没人"),
+        FailureReason.REFUSED: _l("拒收"),
+        FailureReason.WRONG_ADDRESS: _l("地址不对"),
+        FailureReason.CANNOT_REACH: _l("联系不上"),
+    },
+)
+
+
 P = ParcelStatus
 # A failed parcel goes back on the depot shelf (next round or pickup) or back to the courier;
 # a parcel taken off a re-planned or skipped round goes back on the shelf too.
 PARCEL_TRANSITIONS = TransitionTable[ParcelStatus](
-    "parcel",
+    _l("包裹"),
     {
         P.ANNOUNCED: frozenset({P.AT_TOWNSHIP_HUB}),
         P.AT_TOWNSHIP_HUB: frozenset({P.AT_VILLAGE_DEPOT, P.RETURNED}),
@@ -75,15 +129,26 @@ PARCEL_TRANSITIONS = TransitionTable[ParcelStatus](
 ON_SHELF = frozenset({P.AT_VILLAGE_DEPOT, P.OUT_FOR_DELIVERY, P.FAILED})
 
 
-class RoundStatus(StrEnum):
+class RoundStatus(Labelled):
     PLANNED = "planned"
     STARTED = "started"
     COMPLETED = "completed"
     CANCELLED = "cancelled"  # re-planned before it started: its stops went to new rounds
 
 
+name_members(
+    RoundStatus,
+    {
+        RoundStatus.PLANNED: _l("未出发"),
+        RoundStatus.STARTED: _l("配送中"),
+        RoundStatus.COMPLETED: _l("已完成"),
+        RoundStatus.CANCELLED: _l("已取消"),
+    },
+)
+
+
 ROUND_TRANSITIONS = TransitionTable[RoundStatus](
-    "round",
+    _l("路线"),
     {
         RoundStatus.PLANNED: frozenset({RoundStatus.STARTED, RoundStatus.CANCELLED}),
         RoundStatus.STARTED: frozenset({RoundStatus.COMPLETED}),
@@ -91,45 +156,73 @@ ROUND_TRANSITIONS = TransitionTable[RoundStatus](
 )
 
 
-class StopStatus(StrEnum):
+class StopStatus(Labelled):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
     SKIPPED = "skipped"
 
 
+name_members(
+    StopStatus,
+    {
+        StopStatus.PENDING: _l("待送"),
+        StopStatus.DELIVERED: _l("已送达"),
+        StopStatus.FAILED: _l("未送达"),
+        StopStatus.SKIPPED: _l("已改派"),
+    },
+)
+
+
 STOP_TRANSITIONS = TransitionTable[StopStatus](
-    "stop",
+    _l("站点"),
     {StopStatus.PENDING: frozenset({StopStatus.DELIVERED, StopStatus.FAILED, StopStatus.SKIPPED})},
 )
 
 
-class UplinkStatus(StrEnum):
+class UplinkStatus(Labelled):
     WAITING = "waiting"
     COLLECTED = "collected"
 
 
-class BatchStatus(StrEnum):
+name_members(UplinkStatus, {UplinkStatus.WAITING: _l("待收"), UplinkStatus.COLLECTED: _l("已收")})
+
+
+class BatchStatus(Labelled):
     IN_TRANSIT = "in_transit"
     RECEIVED = "received"
 
 
-class PlanStatus(StrEnum):
+name_members(BatchStatus, {BatchStatus.IN_TRANSIT: _l("在途"), BatchStatus.RECEIVED: _l("已签收")})
+
+
+class PlanStatus(Labelled):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
 
 
+name_members(
+    PlanStatus,
+    {
+        PlanStatus.QUEUED: _l("排队中"),
+        PlanStatus.RUNNING: _l("规划中"),
+        PlanStatus.DONE: _l("完成"),
+        PlanStatus.FAILED: _l("失败"),
+    },
+)
+
+
 UPLINK_TRANSITIONS = TransitionTable[UplinkStatus](
-    "uplink", {UplinkStatus.WAITING: frozenset({UplinkStatus.COLLECTED})}
+    _l("收货"), {UplinkStatus.WAITING: frozenset({UplinkStatus.COLLECTED})}
 )
 BATCH_TRANSITIONS = TransitionTable[BatchStatus](
-    "batch", {BatchStatus.IN_TRANSIT: frozenset({BatchStatus.RECEIVED})}
+    _l("批次"), {BatchStatus.IN_TRANSIT: frozenset({BatchStatus.RECEIVED})}
 )
 #: Planning inline goes from queued straight to its outcome; a Celery task runs first.
 PLAN_TRANSITIONS = TransitionTable[PlanStatus](
-    "plan run",
+    _l("路线规划"),
     {
         PlanStatus.QUEUED: frozenset({PlanStatus.RUNNING, PlanStatus.DONE, PlanStatus.FAILED}),
         PlanStatus.RUNNING: frozenset({PlanStatus.DONE, PlanStatus.FAILED}),
@@ -300,6 +393,11 @@ class Parcel(Base):
     household: Mapped[Household | None] = relationship()
     batch: Mapped[DepotBatch | None] = relationship(back_populates="parcels")
     stop: Mapped[Stop | None] = relationship(back_populates="parcels")
+
+    @property
+    def number(self) -> str:
+        """Its number as people read it: the courier's, or the shop's order it carries."""
+        return describe_reference(self.reference) if self.reference else self.tracking_no
 
     def move_to(self, target: ParcelStatus) -> None:
         PARCEL_TRANSITIONS.check(self.status, target)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,9 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import routing
-from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Household, Role, RoleGrant, User, Village
 from core.timeutil import utcnow
+from logistics.errors import LogisticsError
 from logistics.models import (
     DeliveryWindow,
     Parcel,
@@ -43,6 +44,8 @@ from logistics.models import (
     Vehicle,
 )
 from logistics.timing import instant, seconds_of_day
+
+_log = logging.getLogger(__name__)
 
 #: Price in metres of travel of leaving a household's stop out, by its most urgent content.
 PENALTY = {
@@ -257,10 +260,10 @@ def prepare(
     """
     village = session.get(Village, village_id)
     if village is None:
-        raise NotFound("没有这个村 (no such village)")
+        raise LogisticsError("village_not_found")
     vehicles = village_vehicles(session, village_id)
     if not vehicles:
-        raise InvalidInput(f"{village.name}没有干部的车辆 (no cadre vehicle for this village)")
+        raise LogisticsError("no_cadre_vehicle", village=village.name)
     rounds = _rounds_of_day(session, village_id, day)
     positions = _positions(rounds)
     _retire_pending(rounds, now or utcnow())
@@ -368,7 +371,11 @@ def _record(run: PlanRun, plan: VillageWork, solution: routing.Solution, rounds:
     run.rounds = rounds
     run.left_out = json.dumps(left_out, ensure_ascii=False)
     run.seconds = round(solution.seconds, 2)
-    run.message = "; ".join(solution.violations)[:300]
+    if solution.violations:  # the validator's findings are for developers: logged in full
+        _log.warning("plan run %s: %s", run.id, "; ".join(solution.violations))
+        run.message = f"规划未通过校验：{len(solution.violations)} 处问题，详见日志"
+    else:
+        run.message = ""
 
 
 @dataclass(frozen=True)
@@ -431,7 +438,7 @@ def queue_villages(
     if village_ids is not None:
         ours = {v.id: v for v in villages}
         if any(vid not in ours for vid in village_ids):
-            raise NotFound(_l("本镇没有这个村"))
+            raise LogisticsError("village_not_in_township")
         villages = [ours[vid] for vid in village_ids]
     latest = {
         run.village_id: run
@@ -444,7 +451,7 @@ def queue_villages(
     now = utcnow()
     busy = [v.name for v in villages if v.id in latest and is_busy(latest[v.id], now)]
     if busy:
-        raise Conflict(_l("%(villages)s正在规划，请等规划完再试", villages="、".join(busy)))
+        raise LogisticsError("villages_being_planned", villages="、".join(busy))
     return start_runs(session, village_ids=[v.id for v in villages], day=day)
 
 

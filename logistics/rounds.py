@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import idempotency
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.labels import LabelText
 from core.models import User
 from core.timeutil import utcnow
 from logistics import signals
 from logistics.codes import check_code
+from logistics.errors import LogisticsError
 from logistics.models import (
     FailureReason,
     ParcelStatus,
@@ -49,13 +50,11 @@ class EventInput:
         )
 
 
-class StopConflict(Conflict):
+class StopConflict(LogisticsError):
     """The stop is no longer what the phone thought: the answer carries the server's state."""
 
-    code = "stop_conflict"
-
-    def __init__(self, message: str, stop: Stop) -> None:
-        super().__init__(message)
+    def __init__(self, stop: Stop) -> None:
+        super().__init__("stop_conflict", status=LabelText(stop.status))
         self.stop = dict(StopOut().dump(stop))
 
 
@@ -83,9 +82,9 @@ def cadre_round(session: Session, *, cadre: User, round_id: int) -> Round:
     """A round of this cadre's (403 for another cadre's round)."""
     round_ = session.get(Round, round_id)
     if round_ is None:
-        raise NotFound("没有这条路线 (no such round)")
+        raise LogisticsError("round_not_found")
     if round_.cadre_id != cadre.id:
-        raise Forbidden("这不是您的路线 (not your round)")
+        raise LogisticsError("not_your_round")
     return round_
 
 
@@ -120,7 +119,7 @@ def _finish_round_if_done(round_: Round) -> None:
 def _locked_stop(session: Session, stop_id: int) -> Stop:
     stop = session.scalar(select(Stop).where(Stop.id == stop_id).with_for_update())
     if stop is None:
-        raise NotFound("没有这一站 (no such stop)")
+        raise LogisticsError("stop_not_found")
     return stop
 
 
@@ -130,7 +129,7 @@ def record_event(
     """Apply a confirmation once per key (see the module's docstring)."""
     stop = _locked_stop(session, stop_id)  # serialises confirmations of one stop
     if stop.round.cadre_id != cadre.id:
-        raise Forbidden("这一站不在您的路线上 (this stop is not on your round)")
+        raise LogisticsError("stop_not_on_your_round")
     digest = event.fingerprint(stop_id)
     previous = idempotency.previous_answer(session, user_id=cadre.id, key=key, digest=digest)
     if previous is not None:
@@ -147,7 +146,7 @@ def _apply(session: Session, stop: Stop, event: EventInput) -> None:
     # A delivered stop may still have produce to collect (or to give up on); nothing else.
     about_produce = event.type != "delivered" and _still_open(stop)
     if stop.status is not StopStatus.PENDING and not about_produce:
-        raise StopConflict(f"这一站已经是“{stop.status.value}” (stop is {stop.status})", stop)
+        raise StopConflict(stop)
     if stop.round.status is RoundStatus.PLANNED:
         start_round(session, round_=stop.round)
     when = min(event.at, utcnow())
@@ -160,11 +159,11 @@ def _apply(session: Session, stop: Stop, event: EventInput) -> None:
 
 def _deliver(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:
     if not stop.parcels:
-        raise InvalidInput("这一站没有要送的包裹 (no parcels to deliver here)")
+        raise LogisticsError("nothing_to_deliver")
     if event.pickup_code:
         check_code(event.pickup_code, [p.pickup_code for p in stop.parcels])
     elif not event.signature:
-        raise InvalidInput("请输入取件码或请收件人签名 (pickup code or signature needed)")
+        raise LogisticsError("code_or_signature_needed")
     stop.move_to(StopStatus.DELIVERED)
     stop.signature = event.signature
     stop.finished_at = when
@@ -178,7 +177,7 @@ def _fail(session: Session, stop: Stop, event: EventInput, when: dt.datetime) ->
     try:
         reason = FailureReason(event.reason or "")
     except ValueError:
-        raise InvalidInput("请选择没送到的原因 (choose a reason)") from None
+        raise LogisticsError("reason_required") from None
     for uplink in list(stop.uplinks):
         if uplink.status is UplinkStatus.WAITING:
             uplink.stop = None  # planned again on a later round
@@ -196,9 +195,9 @@ def _fail(session: Session, stop: Stop, event: EventInput, when: dt.datetime) ->
 def _collect(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:
     waiting = [u for u in stop.uplinks if u.status is UplinkStatus.WAITING]
     if not waiting:
-        raise InvalidInput("这一站没有要收的农产品 (no produce to collect here)")
+        raise LogisticsError("no_produce_here")
     if not event.weight_g:
-        raise InvalidInput("请填写称重 (enter the weight in grams)")
+        raise LogisticsError("weight_required")
     stop.collected_weight_g = event.weight_g
     for uplink, weight in zip(waiting, split_weight(event.weight_g, waiting), strict=True):
         uplink.move_to(UplinkStatus.COLLECTED)

@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from limits import RateLimitItemPerMinute
 
 from core.security import FailureThrottle
-from logistics.codes import WrongPickupCode
+from logistics.errors import LogisticsError, WrongPickupCode
 
 THROTTLE_KEY = "cunzhan.pickup_code_throttle"
 WRONG_CODES_PER_WINDOW = 5
@@ -27,8 +27,9 @@ def install(app: Flask, storage_url: str) -> None:
     app.extensions[THROTTLE_KEY] = FailureThrottle.from_url(
         storage_url,
         RateLimitItemPerMinute(WRONG_CODES_PER_WINDOW, WINDOW_MINUTES),
-        f"取件码错了{WRONG_CODES_PER_WINDOW}次，请{WINDOW_MINUTES}分钟后再试"
-        f" (too many wrong pickup codes: try again in {WINDOW_MINUTES} minutes)",
+        lambda: LogisticsError(
+            "too_many_attempts", times=WRONG_CODES_PER_WINDOW, minutes=WINDOW_MINUTES
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from core.timeutil import local_today
 from logistics.models import (
     ON_SHELF,
     BatchStatus,
+    Courier,
     DepotBatch,
     Parcel,
     ParcelStatus,
@@ -33,8 +34,9 @@ HISTORY_DAYS = 30
 @dataclass(frozen=True)
 class MyParcel:
     id: int
-    courier: str
+    courier: Courier
     tracking_no: str
+    reference: str | None  # the shop's order or pledge the parcel carries, if any
     description: str
     status: str
     pickup_code: str | None
@@ -64,8 +66,9 @@ def _mine(parcel: Parcel) -> MyParcel:
     household: Household | None = parcel.household
     return MyParcel(
         id=parcel.id,
-        courier=parcel.courier.value,
+        courier=parcel.courier,
         tracking_no=parcel.tracking_no,
+        reference=parcel.reference,
         description=parcel.description,
         status=parcel.status.value,
         pickup_code=parcel.pickup_code if visible else None,

@@ -16,24 +16,19 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.access import public, require_account, roles
-from core.errors import CunzhanError, Forbidden
+from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
 from core.timeutil import local_today
 from logistics import depot, planning, rounds, tracking
 from logistics.access import agent_village, dispatcher_township
 from logistics.compression import gzip_response
-from logistics.models import FailureReason, Round
+from logistics.errors import LogisticsError
+from logistics.models import FAILURE_NAMES, Round
 from logistics.sketch import Sketch, qr_svg, sketch
 from logistics.throttle import throttled
 
 STATIC = Path(__file__).parent / "static"
-FAILURE_LABELS = {
-    FailureReason.NOT_HOME: "家里没人",
-    FailureReason.REFUSED: "拒收",
-    FailureReason.WRONG_ADDRESS: "地址不对",
-    FailureReason.CANNOT_REACH: "联系不上",
-}
 
 cadre = Blueprint(
     "cadre",
@@ -61,7 +56,7 @@ def today() -> str:
     found = rounds.todays_rounds(get_session(), cadre=require_account(), day=local_today())
     maps = {r.id: round_sketch(r) for r in found}
     return render_template(
-        "logistics/cadre_today.html", rounds=found, maps=maps, reasons=FAILURE_LABELS
+        "logistics/cadre_today.html", rounds=found, maps=maps, reasons=FAILURE_NAMES
     )
 
 
@@ -91,7 +86,7 @@ def printable_round(user: User, round_id: int) -> Round:
         return rounds.cadre_round(session, cadre=user, round_id=round_id)
     round_ = session.get(Round, round_id)
     if round_ is None or round_.village.township_id != dispatcher_township(user):
-        raise Forbidden(_("这不是您乡镇的路线"))
+        raise LogisticsError("round_not_in_township")
     return round_
 
 

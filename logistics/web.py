@@ -6,12 +6,10 @@ from flask import Flask
 from flask_smorest import Api
 
 from logistics import api, dispatch_views, throttle, views
-from logistics.couriers import courier_name
 
 
 def install(app: Flask, rest_api: Api, *, throttle_storage_url: str) -> None:
     throttle.install(app, throttle_storage_url)
-    app.jinja_env.filters["courier"] = courier_name
     rest_api.register_blueprint(api.blueprint)
     for blueprint in (views.cadre, views.tracking_pages, views.station, dispatch_views.dispatch):
         app.register_blueprint(blueprint)

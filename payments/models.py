@@ -5,28 +5,36 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
+from core.labels import Labelled, name_members
 from core.statemachine import TransitionTable
 from core.timeutil import utcnow
 
 
-class PaymentMethod(StrEnum):
+class PaymentMethod(Labelled):
     CASH = "cash"  # paid at the station counter, recorded by the agent
     ONLINE = "online"  # card, Alipay or WeChat Pay through Stripe
 
 
-class CaptureMode(StrEnum):
+name_members(PaymentMethod, {PaymentMethod.CASH: _l("现金"), PaymentMethod.ONLINE: _l("在线支付")})
+
+
+class CaptureMode(Labelled):
     AUTOMATIC = "automatic"  # shop orders: charged at once
     MANUAL = "manual"  # group-buy pledges: held, captured at the final tier price
 
 
-class PaymentStatus(StrEnum):
+name_members(
+    CaptureMode, {CaptureMode.AUTOMATIC: _l("立即扣款"), CaptureMode.MANUAL: _l("先冻结后扣款")}
+)
+
+
+class PaymentStatus(Labelled):
     AWAITING_CASH = "awaiting_cash"
     REQUIRES_PAYMENT = "requires_payment"  # online: waiting for the payer (or a retry)
     AUTHORISED = "authorised"  # held on the card, not yet captured
@@ -35,17 +43,21 @@ class PaymentStatus(StrEnum):
     REFUNDED = "refunded"  # everything captured was given back
 
 
-PAYMENT_STATUS_NAMES = {
-    PaymentStatus.AWAITING_CASH: _l("待收现金"),
-    PaymentStatus.REQUIRES_PAYMENT: _l("待付款"),
-    PaymentStatus.AUTHORISED: _l("已冻结"),
-    PaymentStatus.SUCCEEDED: _l("已付款"),
-    PaymentStatus.CANCELLED: _l("已取消"),
-    PaymentStatus.REFUNDED: _l("已退款"),
-}
+name_members(
+    PaymentStatus,
+    {
+        PaymentStatus.AWAITING_CASH: _l("待收现金"),
+        PaymentStatus.REQUIRES_PAYMENT: _l("待支付"),
+        PaymentStatus.AUTHORISED: _l("已冻结"),
+        PaymentStatus.SUCCEEDED: _l("已付款"),
+        PaymentStatus.CANCELLED: _l("已取消"),
+        PaymentStatus.REFUNDED: _l("已退款"),
+    },
+)
+
 
 PAYMENT_TRANSITIONS = TransitionTable(
-    "payment",
+    _l("付款"),
     {
         PaymentStatus.AWAITING_CASH: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED}),
         PaymentStatus.REQUIRES_PAYMENT: frozenset(
@@ -97,13 +109,26 @@ class Payment(Base):
         return self.captured_fen - self.refunded_fen
 
 
-class OperationAction(StrEnum):
+class OperationAction(Labelled):
     CREATE = "create"
     CAPTURE = "capture"
     CANCEL = "cancel"
     REFUND = "refund"
     COLLECT_CASH = "collect_cash"
     REFUND_CASH = "refund_cash"
+
+
+name_members(
+    OperationAction,
+    {
+        OperationAction.CREATE: _l("创建"),
+        OperationAction.CAPTURE: _l("扣款"),
+        OperationAction.CANCEL: _l("取消"),
+        OperationAction.REFUND: _l("退款"),
+        OperationAction.COLLECT_CASH: _l("收现金"),
+        OperationAction.REFUND_CASH: _l("退现金"),
+    },
+)
 
 
 class PaymentOperation(Base):

@@ -10,6 +10,7 @@ would move one back is ignored.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -17,10 +18,12 @@ from blinker import Signal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.labels import LabelText
 from core.models import User
+from core.money import format_fen
 from core.timeutil import utcnow
 from payments import signals
+from payments.errors import PaymentError
 from payments.gateways import GatewayError, IntentState, IntentStatus, PaymentGateway
 from payments.gateways import installed_gateways as gateways
 from payments.models import (
@@ -34,6 +37,7 @@ from payments.models import (
 )
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 # Card holds lapse after about 7 days (Visa merchant-initiated ~4 d 18 h): act well before.
 CARD_HOLD_LIFETIME = dt.timedelta(days=4, hours=12)
 MAX_AMOUNT_FEN = 10_000_000  # ¥100,000: far above any village order or pledge
@@ -61,7 +65,7 @@ def gateway_of(payment: Payment) -> PaymentGateway:
         return gateways().cash
     online = gateways().online
     if online is None:
-        raise Conflict("未开通在线支付，请到村站付现金 (online payment is not configured)")
+        raise PaymentError("online_not_configured")
     return online
 
 
@@ -72,7 +76,7 @@ def payment_for(session: Session, subject_ref: str) -> Payment | None:
 def get_payment(session: Session, subject_ref: str) -> Payment:
     payment = payment_for(session, subject_ref)
     if payment is None:
-        raise NotFound("没有这笔付款 (no such payment)")
+        raise PaymentError("payment_not_found")
     return payment
 
 
@@ -145,13 +149,13 @@ def start_payment(
     the same intent instead of charging twice.
     """
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
-        raise InvalidInput("金额必须是整数分 (amount must be integer fen)")
+        raise PaymentError("amount_not_whole_fen")
     if not 0 < amount_fen <= MAX_AMOUNT_FEN:
-        raise InvalidInput("金额不在允许范围内 (amount out of range)")
+        raise PaymentError("amount_out_of_range")
     if payment_for(session, subject_ref) is not None:
-        raise Conflict("这笔订单已有付款记录 (this subject already has a payment)")
+        raise PaymentError("already_has_payment")
     if method is PaymentMethod.ONLINE and not online_payments_available():
-        raise Conflict("未开通在线支付，请到村站付现金 (online payment is not configured)")
+        raise PaymentError("online_not_configured")
     payment = Payment(
         subject_ref=subject_ref,
         method=method,
@@ -175,7 +179,7 @@ def open_online_intent(
     """Create (or, on a retry, find again) the provider's intent of a committed payment."""
     payment = session.get(Payment, payment_id)
     if payment is None or payment.method is not PaymentMethod.ONLINE:
-        raise NotFound("没有这笔在线付款 (no such online payment)")
+        raise PaymentError("online_payment_not_found")
     if payment.provider_id is not None:
         return payment
     operation = next(op for op in payment.operations if op.action is OperationAction.CREATE)
@@ -200,19 +204,20 @@ def _gateway_call(call: Callable[[PaymentGateway], T], payment: Payment) -> T:
     try:
         return call(gateway_of(payment))
     except GatewayError as error:
-        raise Conflict(str(error)) from error
+        _log.warning("payment %s: %s", payment.id, error)
+        raise PaymentError("provider_refused") from error
 
 
 def record_cash(session: Session, *, payment_id: int, amount_fen: int, agent: User) -> Payment:
     """The agent took the whole amount in cash at the counter."""
     payment = session.get(Payment, payment_id)
     if payment is None or payment.method is not PaymentMethod.CASH:
-        raise NotFound("没有这笔现金付款 (no such cash payment)")
+        raise PaymentError("cash_payment_not_found")
     if payment.status is PaymentStatus.SUCCEEDED:
         return payment  # counted already: a double tap changes nothing
     PAYMENT_TRANSITIONS.check(payment.status, PaymentStatus.SUCCEEDED)
     if amount_fen != payment.amount_fen:
-        raise InvalidInput("收款金额与应付金额不符 (cash must match the amount due)")
+        raise PaymentError("cash_mismatch")
     operation = _record_operation(
         session, payment, OperationAction.COLLECT_CASH, amount_fen=amount_fen, actor=agent
     )
@@ -231,9 +236,9 @@ def capture_payment(session: Session, *, subject_ref: str, amount_fen: int) -> P
     if payment.status is PaymentStatus.SUCCEEDED:
         return payment
     if payment.status is not PaymentStatus.AUTHORISED:
-        raise Conflict(f"付款状态为 {payment.status.value}，不能扣款 (cannot capture)")
+        raise PaymentError("cannot_capture", status=LabelText(payment.status))
     if not 0 < amount_fen <= payment.amount_fen:
-        raise InvalidInput("扣款金额超出授权金额 (capture exceeds the authorised amount)")
+        raise PaymentError("capture_exceeds_hold")
     operation = _record_operation(session, payment, OperationAction.CAPTURE, amount_fen=amount_fen)
     state = _gateway_call(
         lambda gateway: gateway.capture(
@@ -265,7 +270,7 @@ def cancel_payment(session: Session, *, subject_ref: str) -> Payment | None:
         )
         if state.status is IntentStatus.SUCCEEDED:  # it was paid meanwhile
             apply_intent_state(session, payment, state)
-            raise Conflict("款项已到账，请改为退款 (already paid; refund instead)")
+            raise PaymentError("paid_refund_instead")
     operation.completed = True
     _move(session, payment, PaymentStatus.CANCELLED)
     return payment
@@ -277,11 +282,9 @@ def refund_payment(
     """Give money back, never more than was captured and not yet refunded."""
     payment = get_payment(session, subject_ref)
     if payment.status is not PaymentStatus.SUCCEEDED:
-        raise Conflict("只有已付款的订单可以退款 (only a paid payment can be refunded)")
+        raise PaymentError("not_paid")
     if not 0 < amount_fen <= payment.balance_fen:
-        raise InvalidInput(
-            f"退款金额不能超过 {payment.balance_fen} 分 (refund exceeds what was paid)"
-        )
+        raise PaymentError("refund_too_large", most=format_fen(payment.balance_fen))
     action = (
         OperationAction.REFUND_CASH
         if payment.method is PaymentMethod.CASH

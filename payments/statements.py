@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict
 from core.models import User
 from core.timeutil import LOCAL_ZONE, utcnow
+from payments.errors import PaymentError
 from payments.models import OperationAction, Payment, PaymentMethod, PaymentOperation, PaymentStatus
 from payments.services import refresh_from_provider
 
@@ -113,6 +113,6 @@ def reconcile(
         report.checked += 1
         try:
             report.moved += refresh_from_provider(session, payment)
-        except Conflict:  # the provider could not be asked; the next run tries again
+        except PaymentError:  # the provider could not be asked; the next run tries again
             report.unreachable += 1
     return report

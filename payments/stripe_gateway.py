@@ -140,7 +140,7 @@ class StripeGateway:
         """After a refusal, succeed if the intent is already where we wanted it."""
         state = self.retrieve(provider_id)
         if state is None or state.status != wanted:
-            raise GatewayError(f"支付状态不允许此操作 (the payment is {state and state.status})")
+            raise GatewayError(f"the payment is {state and state.status}, not {wanted}")
         return state
 
     @staticmethod
@@ -153,7 +153,7 @@ class StripeGateway:
 
 
 def _message(error: stripe.StripeError) -> str:
-    return f"支付服务拒绝了请求 (payment provider: {error.user_message or 'request refused'})"
+    return f"payment provider refused: {error.user_message or error}"
 
 
 def verify_webhook(payload: bytes, signature: str | None, secret: str) -> dict[str, Any]:

@@ -11,13 +11,14 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from core.access import public, require_account, roles
-from core.errors import CunzhanError, Forbidden, InvalidInput
+from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
 from core.settings import Settings
 from core.timeutil import local_today
+from payments.errors import PaymentError
 from payments.gateways import GatewayError, installed_gateways
-from payments.models import PAYMENT_STATUS_NAMES, Payment, PaymentMethod
+from payments.models import Payment, PaymentMethod
 from payments.services import open_online_intent, payment_for
 from payments.statements import cash_statement
 from payments.stripe_gateway import verify_webhook
@@ -31,12 +32,6 @@ blueprint = Blueprint(
     static_folder="static",
     static_url_path="/static/payments",
 )
-
-
-@blueprint.app_context_processor
-def _payment_status_names() -> dict[str, object]:
-    """Every page shows a payment's status in words (待收现金), never its code."""
-    return {"payment_status_names": PAYMENT_STATUS_NAMES}
 
 
 def stripe_page_csp(settings: Settings) -> str:
@@ -121,7 +116,7 @@ def _statement_day() -> dt.date:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError as error:
-        raise InvalidInput("日期格式应为 2026-11-23 (day must look like 2026-11-23)") from error
+        raise PaymentError("bad_day") from error
 
 
 @blueprint.route("/cash-statement")
@@ -131,6 +126,6 @@ def cash_statement_page() -> str:
     stations = sorted(agent.villages_for(Role.AGENT))
     village_id = request.args.get("village", type=int) or (stations[0] if stations else None)
     if village_id not in stations:
-        raise Forbidden("只能查看本站的现金账 (only your own station's cash)")
+        raise PaymentError("own_station_only")
     statement = cash_statement(get_session(), village_id=village_id, day=_statement_day())
     return render_template("payments/cash_statement.html", statement=statement)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict
+from payments.errors import PaymentError
 from payments.gateways import GatewayError, IntentState, IntentStatus
 from payments.models import Payment, PaymentStatus, WebhookEvent
 from payments.services import apply_intent_state, gateway_of, note_refunded
@@ -88,7 +88,7 @@ def _apply_intent_event(session: Session, payment: Payment, snapshot: dict[str, 
 def _fresh_state(payment: Payment) -> IntentState | None:
     try:
         return gateway_of(payment).retrieve(payment.provider_id or "")
-    except (GatewayError, Conflict):
+    except (GatewayError, PaymentError):
         return None
 
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from core.access import current_account, public
 from core.flask_db import get_session
-from core.models import Role
+from core.models import ROLE_NAMES, Role
 from core.throttle_store import throttle_store_status
 from shop.groupbuys.services import open_campaigns
 from shop.orders.models import CartItem
@@ -61,15 +61,6 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("上架商品"), "listings.my_listings"),
         Action(_l("待备货订单"), "orders.to_prepare"),
     ),
-}
-ROLE_NAMES = {
-    Role.VILLAGER: _l("村民"),
-    Role.FARMER: _l("农户"),
-    Role.AGENT: _l("代办员"),
-    Role.CADRE: _l("村干部"),
-    Role.DISPATCHER: _l("乡镇调度"),
-    Role.ADMIN: _l("管理员"),
-    Role.SUPPLIER: _l("供货商"),
 }
 
 

@@ -12,7 +12,7 @@ from core.flask_db import get_session
 from core.schemas import ErrorSchema
 from shop.catalog import services
 from shop.catalog.cache import storefront_cache
-from shop.catalog.models import Category, Product
+from shop.catalog.models import CHINESE_UNIT, Category, Product
 from shop.catalog.schemas import ProductDetailOut, ProductPageOut, ProductQuery
 
 blueprint = Blueprint(
@@ -25,7 +25,7 @@ def product_payload(product: Product, stock: int) -> dict[str, Any]:
         "id": product.id,
         "title": product.title,
         "price_fen": product.price_fen,
-        "unit": product.unit_name,
+        "unit": CHINESE_UNIT[product.unit],  # stable for clients: not translated
         "stock": stock,
         "village": product.origin_village.name,
         "farmer": product.seller.name,

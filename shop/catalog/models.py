@@ -7,13 +7,13 @@ location of the seller's village station (``location_id``).
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
+from core.labels import Labelled, name_members
 from core.models import User, Village
 from core.statemachine import TransitionTable
 from core.timeutil import utcnow
@@ -22,7 +22,7 @@ from inventory.models import StockLocation
 MAX_PHOTOS = 6
 
 
-class Category(StrEnum):
+class Category(Labelled):
     GRAIN = "grain"
     EGGS = "eggs"
     VEGETABLES = "vegetables"
@@ -34,20 +34,23 @@ class Category(StrEnum):
     DAILY = "daily"
 
 
-CATEGORY_NAMES = {
-    Category.GRAIN: _l("米面粮油"),
-    Category.EGGS: _l("禽蛋肉类"),
-    Category.VEGETABLES: _l("时令蔬菜"),
-    Category.FRUIT: _l("新鲜水果"),
-    Category.TEA: _l("茶叶"),
-    Category.SPECIALTY: _l("土特产"),
-    Category.SEEDS: _l("种子种苗"),
-    Category.FERTILISER: _l("化肥农资"),
-    Category.DAILY: _l("日用百货"),
-}
+CATEGORY_NAMES = name_members(
+    Category,
+    {
+        Category.GRAIN: _l("米面粮油"),
+        Category.EGGS: _l("禽蛋肉类"),
+        Category.VEGETABLES: _l("时令蔬菜"),
+        Category.FRUIT: _l("新鲜水果"),
+        Category.TEA: _l("茶叶"),
+        Category.SPECIALTY: _l("土特产"),
+        Category.SEEDS: _l("种子种苗"),
+        Category.FERTILISER: _l("化肥农资"),
+        Category.DAILY: _l("日用百货"),
+    },
+)
 
 
-class Unit(StrEnum):
+class Unit(Labelled):
     JIN = "jin"
     KG = "kg"
     BAG = "bag"
@@ -55,27 +58,55 @@ class Unit(StrEnum):
     PIECE = "piece"
 
 
-UNIT_NAMES = {Unit.JIN: "斤", Unit.KG: "公斤", Unit.BAG: "袋", Unit.BOX: "箱", Unit.PIECE: "个"}
+UNIT_NAMES = name_members(
+    Unit,
+    {
+        Unit.JIN: _l("斤"),
+        Unit.KG: _l("公斤"),
+        Unit.BAG: _l("袋"),
+        Unit.BOX: _l("箱"),
+        Unit.PIECE: _l("个"),
+    },
+)
+#: Group-buys store their unit as its Chinese name ("袋"): the unit it names.
+UNIT_BY_CHINESE = {
+    "斤": Unit.JIN,
+    "公斤": Unit.KG,
+    "袋": Unit.BAG,
+    "箱": Unit.BOX,
+    "个": Unit.PIECE,
+}
+#: The unit's Chinese name whatever the reader's language (the API's ``unit`` field).
+CHINESE_UNIT = {unit: chinese for chinese, unit in UNIT_BY_CHINESE.items()}
 
 
-class ListingStatus(StrEnum):
+def unit_label(chinese: str) -> str:
+    """A unit stored as its Chinese name, in the reader's language (unknown ones as they are)."""
+    unit = UNIT_BY_CHINESE.get(chinese)
+    return unit.label if unit else chinese
+
+
+class ListingStatus(Labelled):
     DRAFT = "draft"
     PENDING_REVIEW = "pending_review"
     LISTED = "listed"
     DELISTED = "delisted"
 
 
-LISTING_STATUS_NAMES = {
-    ListingStatus.DRAFT: _l("草稿"),
-    ListingStatus.PENDING_REVIEW: _l("待审核"),
-    ListingStatus.LISTED: _l("在售"),
-    ListingStatus.DELISTED: _l("已下架"),
-}
+LISTING_STATUS_NAMES = name_members(
+    ListingStatus,
+    {
+        ListingStatus.DRAFT: _l("草稿"),
+        ListingStatus.PENDING_REVIEW: _l("待审核"),
+        ListingStatus.LISTED: _l("在售"),
+        ListingStatus.DELISTED: _l("已下架"),
+    },
+)
 
 # A rejected listing goes back to draft with the agent's reason; a delisted one must be
 # reviewed again before it sells again.
 LISTING_TRANSITIONS = TransitionTable(
-    "listing",
+    _l("商品"),
     {
         ListingStatus.DRAFT: frozenset({ListingStatus.PENDING_REVIEW}),
         ListingStatus.PENDING_REVIEW: frozenset({ListingStatus.LISTED, ListingStatus.DRAFT}),
@@ -126,7 +157,7 @@ class Product(Base):
 
     @property
     def unit_name(self) -> str:
-        return UNIT_NAMES[self.unit]
+        return self.unit.label
 
 
 def sku_of(product_id: int) -> str:

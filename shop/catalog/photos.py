@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.errors import CunzhanError, InvalidInput
 from core.settings import INSTANCE_DIR
+from shop.errors import ShopError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
@@ -22,11 +22,6 @@ ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 FULL_SIZE = 1600
 THUMB_SIZE = 360
 NAME_ALPHABET_BYTES = 16
-
-
-class PhotoTooLarge(CunzhanError):
-    code = "too_large"
-    status = 413
 
 
 @dataclass(frozen=True)
@@ -48,16 +43,16 @@ def photo_path(directory: Path, name: str, *, thumb: bool = False) -> Path:
 
 def _decode(data: bytes) -> Image.Image:
     if len(data) > MAX_PHOTO_BYTES:
-        raise PhotoTooLarge("照片不能超过 5 MB (a photo may be at most 5 MiB)")
+        raise ShopError("too_large")
     try:
         image = Image.open(io.BytesIO(data))
         if image.format not in ACCEPTED_FORMATS:
-            raise InvalidInput("只接受 JPEG、PNG 或 WebP 照片 (JPEG, PNG or WebP only)")
+            raise ShopError("photo_format")
         if image.width * image.height > MAX_PIXELS:
-            raise InvalidInput("照片像素太多 (the photo has too many pixels)")
+            raise ShopError("photo_too_many_pixels")
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise InvalidInput("这不是一张可用的照片 (not a readable image)") from error
+        raise ShopError("photo_unreadable") from error
     return image
 
 

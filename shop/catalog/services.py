@@ -15,7 +15,6 @@ from pathlib import Path
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Role, User, Village
 from core.timeutil import utcnow
 from inventory import services as inventory
@@ -31,6 +30,7 @@ from shop.catalog.models import (
     sku_of,
 )
 from shop.catalog.photos import delete_photo, store_photo
+from shop.errors import ShopError
 
 MAX_PRICE_FEN = 10_000_000  # ¥100,000 a unit is surely a typo
 MAX_TITLE = 60
@@ -64,26 +64,26 @@ class ProductPage:
 
 def _seller_village(seller: User) -> Village:
     if not seller.roles & SELLER_ROLES:
-        raise Forbidden("只有农户或供货商可以上架 (only farmers and suppliers list goods)")
+        raise ShopError("sellers_only")
     if seller.household is None:
-        raise InvalidInput("账号没有登记所在村 (the account has no home village)")
+        raise ShopError("no_home_village")
     return seller.household.village
 
 
 def _checked(session: Session, station: Village, data: ListingInput) -> ListingInput:
     title = data.title.strip()
     if not 0 < len(title) <= MAX_TITLE:
-        raise InvalidInput(f"名称需 1 到 {MAX_TITLE} 个字 (title: 1-{MAX_TITLE} characters)")
+        raise ShopError("bad_title", most=MAX_TITLE)
     if len(data.description) > MAX_DESCRIPTION:
-        raise InvalidInput(f"介绍最多 {MAX_DESCRIPTION} 字 (description too long)")
+        raise ShopError("description_too_long", most=MAX_DESCRIPTION)
     price = data.price_fen
     if isinstance(price, bool) or not isinstance(price, int) or not 0 < price <= MAX_PRICE_FEN:
-        raise InvalidInput("价格须大于 0 元且不超过 10 万元 (price must be above ¥0)")
+        raise ShopError("bad_price")
     if not 0 < data.weight_g <= 100_000:
-        raise InvalidInput("单件重量应在 1 克到 100 公斤之间 (weight: 1 g to 100 kg)")
+        raise ShopError("bad_unit_weight")
     origin = session.get(Village, data.origin_village_id)
     if origin is None or origin.township_id != station.township_id:
-        raise InvalidInput("产地须是本乡镇的村 (origin must be a village of this township)")
+        raise ShopError("origin_not_in_township")
     return ListingInput(
         title,
         data.description.strip(),
@@ -119,7 +119,7 @@ def create_listing(session: Session, *, seller: User, data: ListingInput) -> Pro
 def own_product(session: Session, *, seller: User, product_id: int) -> Product:
     product = session.get(Product, product_id)
     if product is None or product.seller_id != seller.id:
-        raise NotFound("找不到这个商品 (no such product)")
+        raise ShopError("product_not_found")
     return product
 
 
@@ -129,7 +129,7 @@ def update_listing(
     """Edit a draft or delisted product (a listed one is delisted first)."""
     product = own_product(session, seller=seller, product_id=product_id)
     if product.status not in (ListingStatus.DRAFT, ListingStatus.DELISTED):
-        raise InvalidInput("审核中或在售的商品不能修改 (withdraw or delist it first)")
+        raise ShopError("listing_locked")
     data = _checked(session, _seller_village(seller), data)
     for field in (
         "title",
@@ -150,7 +150,7 @@ def add_photo(
 ) -> ProductPhoto:
     product = own_product(session, seller=seller, product_id=product_id)
     if len(product.photos) >= MAX_PHOTOS:
-        raise InvalidInput(f"最多 {MAX_PHOTOS} 张照片 (at most {MAX_PHOTOS} photos)")
+        raise ShopError("too_many_photos", most=MAX_PHOTOS)
     stored = store_photo(directory, data)
     photo = ProductPhoto(
         name=stored.name, width=stored.width, height=stored.height, position=len(product.photos)
@@ -166,7 +166,7 @@ def remove_photo(
     product = own_product(session, seller=seller, product_id=product_id)
     photo = next((p for p in product.photos if p.id == photo_id), None)
     if photo is None:
-        raise NotFound("找不到这张照片 (no such photo)")
+        raise ShopError("photo_not_found")
     product.photos.remove(photo)
     session.flush()
     delete_photo(directory, photo.name)
@@ -194,7 +194,7 @@ def add_stock(session: Session, *, seller: User, product_id: int, quantity: int)
         location_id=product.location_id,
         quantity=quantity,
         actor_id=seller.id,
-        reason="农户送货到村站 (seller brought goods)",
+        reason="农户送货到村站",
     )
     return inventory.available(session, sku=product.sku, location_id=product.location_id)
 
@@ -203,7 +203,7 @@ def delist(session: Session, *, user: User, product_id: int) -> Product:
     """The seller, or the agent of its station, takes a listed product off sale."""
     product = session.get(Product, product_id)
     if product is None or not (product.seller_id == user.id or _reviews(user, product)):
-        raise NotFound("找不到这个商品 (no such product)")
+        raise ShopError("product_not_found")
     _move(product, ListingStatus.DELISTED)
     session.flush()
     return product
@@ -245,9 +245,9 @@ def review_queue(session: Session, *, agent: User) -> Sequence[Product]:
 def product_for_review(session: Session, *, agent: User, product_id: int) -> Product:
     product = session.get(Product, product_id)
     if product is None:
-        raise NotFound("找不到这个商品 (no such product)")
+        raise ShopError("product_not_found")
     if not _reviews(agent, product):
-        raise Forbidden("这不是您站点的商品 (not a product of your station)")
+        raise ShopError("not_your_station_product")
     return product
 
 
@@ -263,10 +263,10 @@ def reject(session: Session, *, agent: User, product_id: int, reason: str) -> Pr
     """Send it back to the seller's drafts with a reason they will read."""
     reason = reason.strip()
     if not 0 < len(reason) <= MAX_REASON:
-        raise InvalidInput("请写明退回原因 (say why it is sent back)")
+        raise ShopError("reject_reason_required")
     product = product_for_review(session, agent=agent, product_id=product_id)
     if product.status is not ListingStatus.PENDING_REVIEW:
-        raise InvalidInput("只有待审核的商品可以退回 (only pending listings can be rejected)")
+        raise ShopError("not_pending_review")
     _move(product, ListingStatus.DRAFT)
     product.reviewed_by_id, product.reviewed_at, product.reject_reason = agent.id, utcnow(), reason
     session.flush()
@@ -279,7 +279,7 @@ def reject(session: Session, *, agent: User, product_id: int, reason: str) -> Pr
 def listed_product(session: Session, product_id: int) -> Product:
     product = session.get(Product, product_id)
     if product is None or product.status is not ListingStatus.LISTED:
-        raise NotFound("找不到这个商品 (no such product)")
+        raise ShopError("product_not_found")
     return product
 
 
@@ -287,12 +287,12 @@ def viewable_product(session: Session, *, user: User | None, product_id: int) ->
     """A listed product for anyone; an unlisted one only for its seller and its station agent."""
     product = session.get(Product, product_id)
     if product is None:
-        raise NotFound("找不到这个商品 (no such product)")
+        raise ShopError("product_not_found")
     if product.status is ListingStatus.LISTED:
         return product
     if user is not None and (product.seller_id == user.id or _reviews(user, product)):
         return product
-    raise NotFound("找不到这个商品 (no such product)")
+    raise ShopError("product_not_found")
 
 
 def _escape_like(text: str) -> str:

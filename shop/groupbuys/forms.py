@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from core.money import MoneyError, yuan_to_fen
 from core.timeutil import LOCAL_ZONE
+from shop.errors import ShopError
 from shop.groupbuys.services import MAX_QUANTITY, TierSpec
 
 _TIER_LINE = re.compile(r"^\s*(\d{1,6})\s*[\s:：]\s*[¥￥]?\s*(\d{1,7}(?:\.\d{1,2})?)\s*$")
@@ -31,7 +32,7 @@ def parse_tiers(text: str) -> list[TierSpec]:
     for number, line in enumerate(filter(str.strip, text.splitlines()), 1):
         match = _TIER_LINE.match(line)
         if not match:
-            raise ValueError(f"第 {number} 行格式应为「数量 价格」，如 50 140")
+            raise ShopError("bad_tier_line", line=number)
         tiers.append(TierSpec(int(match.group(1)), yuan_to_fen(match.group(2))))
     return tiers
 
@@ -68,7 +69,8 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     )
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
     unit = SelectField(
-        _l("单位"), choices=[("袋", "袋"), ("箱", "箱"), ("公斤", "公斤"), ("个", "个")]
+        _l("单位"),
+        choices=[("袋", _l("袋")), ("箱", _l("箱")), ("公斤", _l("公斤")), ("个", _l("个"))],
     )
     unit_weight_kg = IntegerField(
         _l("每单位重量（公斤）"),
@@ -113,8 +115,8 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     def validate_tiers(self, field: TextAreaField) -> None:
         try:
             parse_tiers(field.data or "")
-        except (ValueError, MoneyError) as error:
-            raise ValidationError(str(error)) from error
+        except ShopError as error:
+            raise ValidationError(error.message) from error
 
     def deadline_utc(self) -> dt.datetime:
         """The form's local (Asia/Shanghai) deadline as a UTC time."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 import inventory.services as inventory
-from core.errors import Forbidden, NotFound
 from core.models import Role, User
 from logistics.intake import MAX_WEIGHT_G, add_delivery_item
+from shop.errors import ShopError
 from shop.groupbuys.models import (
     CAMPAIGN_TRANSITIONS,
     CampaignStatus,
@@ -27,9 +27,9 @@ def receive_goods(session: Session, *, campaign_id: int, agent: User) -> GroupBu
     """Record the factory delivery and hand each household its share (shelf or door)."""
     campaign = session.get(GroupBuy, campaign_id)
     if campaign is None:
-        raise NotFound("没有这个团购 (no such group-buy)")
+        raise ShopError("campaign_not_found")
     if campaign.village_id not in agent.villages_for(Role.AGENT):
-        raise Forbidden("只有本站代办员可以收货 (only this station's agent)")
+        raise ShopError("station_agent_only")
     CAMPAIGN_TRANSITIONS.check(campaign.status, CampaignStatus.FULFILLED)
     shares = [p for p in campaign.pledges if p.status is PledgeStatus.CHARGED]
     station = inventory.station_location(session, village_id=campaign.village_id)

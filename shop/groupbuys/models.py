@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
+from core.labels import Labelled, name_members, name_reference_kind
 from core.statemachine import TransitionTable
 from core.timeutil import utcnow
 from payments.models import PaymentMethod
+from shop.catalog.models import unit_label
 
 
-class CampaignStatus(StrEnum):
+class CampaignStatus(Labelled):
     OPEN = "open"
     CLOSING = "closing"  # one closer holds it while payments are captured or released
     SUCCEEDED = "succeeded"
@@ -22,8 +24,20 @@ class CampaignStatus(StrEnum):
     FULFILLED = "fulfilled"  # every household has its goods
 
 
+name_members(
+    CampaignStatus,
+    {
+        CampaignStatus.OPEN: _l("进行中"),
+        CampaignStatus.CLOSING: _l("结算中"),
+        CampaignStatus.SUCCEEDED: _l("已成团"),
+        CampaignStatus.FAILED: _l("未成团"),
+        CampaignStatus.FULFILLED: _l("已完成"),
+    },
+)
+
+
 CAMPAIGN_TRANSITIONS = TransitionTable(
-    "group-buy",
+    _l("团购"),
     {
         CampaignStatus.OPEN: frozenset({CampaignStatus.CLOSING}),
         CampaignStatus.CLOSING: frozenset({CampaignStatus.SUCCEEDED, CampaignStatus.FAILED}),
@@ -32,19 +46,34 @@ CAMPAIGN_TRANSITIONS = TransitionTable(
 )
 
 
-class Delivery(StrEnum):
+class Delivery(Labelled):
     PICKUP = "pickup"
     DOOR = "door"
 
 
-class PledgeStatus(StrEnum):
+name_members(Delivery, {Delivery.PICKUP: _l("到村站自提"), Delivery.DOOR: _l("送货上门")})
+
+
+class PledgeStatus(Labelled):
     ACTIVE = "active"  # counted toward the campaign, payment held or cash due
     CHARGED = "charged"  # captured at the final price (online) or cash to collect at pickup
     RELEASED = "released"  # the campaign failed: the hold was cancelled
 
 
+name_members(
+    PledgeStatus,
+    {
+        PledgeStatus.ACTIVE: _l("已认购"),
+        PledgeStatus.CHARGED: _l("已结算"),
+        PledgeStatus.RELEASED: _l("已释放"),
+    },
+)
+name_reference_kind("pledge", _l("团购认购 %(id)s号"))
+name_reference_kind("groupbuy", _l("团购 %(id)s号"))
+
+
 PLEDGE_TRANSITIONS = TransitionTable(
-    "pledge",
+    _l("认购"),
     {PledgeStatus.ACTIVE: frozenset({PledgeStatus.CHARGED, PledgeStatus.RELEASED})},
 )
 
@@ -67,7 +96,7 @@ class GroupBuy(Base):
     organiser_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
-    unit: Mapped[str] = mapped_column(String(10))
+    unit: Mapped[str] = mapped_column(String(10))  # its Chinese name: 袋, 箱, 公斤, 个
     unit_weight_g: Mapped[int] = mapped_column(default=50_000)  # for the e-bike's load
     sku: Mapped[str] = mapped_column(String(64))
     shop_price_fen: Mapped[int]  # the usual price of one unit, to show the saving
@@ -96,6 +125,11 @@ class GroupBuy(Base):
         """The unit price when ``quantity`` units are pledged in all."""
         reached = [tier for tier in self.tiers if tier.min_quantity <= max(quantity, 1)]
         return reached[-1].price_fen
+
+    @property
+    def unit_name(self) -> str:
+        """The unit in the reader's language ("bag" for 袋)."""
+        return unit_label(self.unit)
 
     @property
     def current_price_fen(self) -> int:

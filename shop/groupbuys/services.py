@@ -14,7 +14,6 @@ from itertools import pairwise
 from sqlalchemy import String, and_, cast, literal, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Household, Role, User
 from core.timeutil import ensure_utc, utcnow
 from payments.models import CaptureMode, Payment, PaymentMethod, PaymentStatus
@@ -25,6 +24,7 @@ from payments.services import (
     online_payments_available,
     start_payment,
 )
+from shop.errors import ShopError
 from shop.groupbuys.models import (
     CAMPAIGN_TRANSITIONS,
     PLEDGE_TRANSITIONS,
@@ -49,12 +49,12 @@ class TierSpec:
 
 def _check_tiers(tiers: list[TierSpec]) -> None:
     if not tiers or tiers[0].min_quantity != 1:
-        raise InvalidInput("第一档必须从 1 开始 (the first tier must start at 1)")
+        raise ShopError("first_tier_from_one")
     for lower, higher in pairwise(tiers):
         if higher.min_quantity <= lower.min_quantity or higher.price_fen >= lower.price_fen:
-            raise InvalidInput("档位数量须递增、价格须递减 (tiers: more units, lower price)")
+            raise ShopError("tiers_out_of_order")
     if any(tier.price_fen <= 0 for tier in tiers):
-        raise InvalidInput("价格必须大于 0 (prices must be positive)")
+        raise ShopError("price_not_positive")
 
 
 def open_campaign(
@@ -77,16 +77,16 @@ def open_campaign(
     now: dt.datetime | None = None,
 ) -> GroupBuy:
     if village_id not in organiser.villages_for(Role.AGENT):
-        raise Forbidden("只有本站代办员可以发起团购 (only this station's agent)")
+        raise ShopError("station_agent_only")
     _check_tiers(tiers)
     if not 1 <= min_quantity <= max_quantity <= 100_000:
-        raise InvalidInput("成团数量须不大于最大供应量 (minimum must not exceed maximum)")
+        raise ShopError("min_above_max")
     if not 1 <= per_household_limit <= max_quantity:
-        raise InvalidInput("每户限购须在 1 与最大供应量之间 (per-household limit out of range)")
+        raise ShopError("household_limit_range")
     if not 0 < unit_weight_g <= 1_000_000:
-        raise InvalidInput("单位重量须在 1 克到 1000 公斤之间 (unit weight out of range)")
+        raise ShopError("campaign_unit_weight")
     if ensure_utc(deadline) <= (now or utcnow()):
-        raise InvalidInput("截止时间必须在将来 (the deadline must be in the future)")
+        raise ShopError("deadline_past")
     campaign = GroupBuy(
         village_id=village_id,
         organiser_id=organiser.id,
@@ -144,7 +144,7 @@ def get_campaign(session: Session, *, campaign_id: int, user: User) -> GroupBuy:
     campaign = session.get(GroupBuy, campaign_id)
     villages = visible_villages(user)
     if campaign is None or (villages is not None and campaign.village_id not in villages):
-        raise NotFound("没有这个团购 (no such group-buy)")
+        raise ShopError("campaign_not_found")
     return campaign
 
 
@@ -165,13 +165,13 @@ def _pledging_household(
     if household_id is None or household_id == user.household_id:
         household = user.household
         if household is None or household.village_id != campaign.village_id:
-            raise Forbidden("只有本村住户可以参团 (only households of this village)")
+            raise ShopError("village_households_only")
         return household
     if campaign.village_id not in user.villages_for(Role.AGENT):
-        raise Forbidden("只能为自己家参团 (you may pledge for your own household only)")
+        raise ShopError("own_household_only")
     household = session.get(Household, household_id)
     if household is None or household.village_id != campaign.village_id:
-        raise NotFound("本村没有这户 (no such household in this village)")
+        raise ShopError("household_not_in_village")
     return household
 
 
@@ -190,18 +190,17 @@ def pledge(
     campaign = get_campaign(session, campaign_id=campaign_id, user=user)
     household = _pledging_household(session, campaign, user, household_id)
     if not 1 <= quantity <= min(campaign.per_household_limit, MAX_QUANTITY):
-        raise InvalidInput(
-            f"每户限购 {campaign.per_household_limit}{campaign.unit} "
-            f"(quantity must be 1..{campaign.per_household_limit})"
+        raise ShopError(
+            "household_limit", limit=campaign.per_household_limit, unit=campaign.unit_name
         )
     if payment is PaymentMethod.ONLINE and not card_pledges_allowed(campaign, now):
-        raise Conflict("这个团购只收现金，请选择到站付款 (this campaign takes cash pledges only)")
+        raise ShopError("cash_pledges_only")
     if session.scalar(
         select(Pledge.id).where(
             Pledge.group_buy_id == campaign.id, Pledge.household_id == household.id
         )
     ):
-        raise Conflict("您家已经参加了这个团购 (your household has pledged already)")
+        raise ShopError("already_pledged")
     _count_pledge(session, campaign, quantity, now)
     record = Pledge(
         group_buy_id=campaign.id,
@@ -242,9 +241,9 @@ def _count_pledge(session: Session, campaign: GroupBuy, quantity: int, now: dt.d
         return
     session.refresh(campaign)
     if campaign.status is not CampaignStatus.OPEN or campaign.deadline <= now:
-        raise Conflict("团购已截止 (this group-buy has closed)")
+        raise ShopError("campaign_closed")
     left = campaign.max_quantity - campaign.pledged_quantity
-    raise Conflict(f"超出最大供应量，还剩 {left}{campaign.unit} (only {left} left)")
+    raise ShopError("campaign_full", left=left, unit=campaign.unit_name)
 
 
 # --- closing: claimed once, each pledge settled in its own transaction, then finished ---
@@ -317,12 +316,12 @@ def settle_pledge(session: Session, *, pledge_id: int) -> Pledge:
     """Capture at the final price (cash: amount due at pickup) or release the hold."""
     record = session.get(Pledge, pledge_id)
     if record is None:
-        raise NotFound("没有这个认购 (no such pledge)")
+        raise ShopError("pledge_not_found")
     if record.status is not PledgeStatus.ACTIVE:
         return record  # settled by an earlier run
     campaign = record.group_buy
     if campaign.status is not CampaignStatus.CLOSING:
-        raise Conflict("团购不在结算中 (the group-buy is not being closed)")
+        raise ShopError("campaign_not_closing")
     unheld = record.payment_method is PaymentMethod.ONLINE and not _held_refs(session, [record])
     if succeeded(campaign) and not unheld:
         _charge(session, record, campaign)
@@ -355,9 +354,9 @@ def _charge(session: Session, record: Pledge, campaign: GroupBuy) -> None:
 def finish_closing(session: Session, *, campaign_id: int, now: dt.datetime) -> GroupBuy:
     campaign = session.get(GroupBuy, campaign_id)
     if campaign is None:
-        raise NotFound("没有这个团购 (no such group-buy)")
+        raise ShopError("campaign_not_found")
     if any(p.status is PledgeStatus.ACTIVE for p in campaign.pledges):
-        raise Conflict("还有认购未结算 (some pledges are not settled yet)")
+        raise ShopError("pledges_unsettled")
     target = CampaignStatus.SUCCEEDED if succeeded(campaign) else CampaignStatus.FAILED
     CAMPAIGN_TRANSITIONS.check(campaign.status, target)
     campaign.status = target

@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles, signed_in
-from core.errors import CunzhanError, Forbidden, NotFound
+from core.errors import CunzhanError
 from core.flask_db import database, get_session, unit_of_work
 from core.idempotency import apply_once
 from core.models import Household, Role, User
@@ -22,6 +21,7 @@ from core.services import normalise_phone
 from payments.models import Payment, PaymentMethod, PaymentStatus
 from payments.services import payment_for, record_cash, refresh_from_provider
 from payments.views import render_stripe_page, request_online_intents
+from shop.errors import ShopError
 from shop.groupbuys import fulfilment, services
 from shop.groupbuys.closing import close_campaign
 from shop.groupbuys.forms import CampaignForm, CashPledgeForm, PledgeForm, parse_tiers
@@ -36,20 +36,6 @@ blueprint = Blueprint(
     static_folder="static",
     static_url_path="/static/groupbuys",
 )
-
-
-STATUS_LABELS = {
-    CampaignStatus.OPEN: _l("进行中"),
-    CampaignStatus.CLOSING: _l("结算中"),
-    CampaignStatus.SUCCEEDED: _l("已成团"),
-    CampaignStatus.FAILED: _l("未成团"),
-    CampaignStatus.FULFILLED: _l("已完成"),
-}
-
-
-@blueprint.context_processor
-def _labels() -> dict[str, object]:
-    return {"status_label": STATUS_LABELS.__getitem__}
 
 
 def _own_pledge(campaign: GroupBuy, user: User) -> Pledge | None:
@@ -133,7 +119,7 @@ def pledge(campaign_id: int) -> Response | tuple[str, int]:
 def _own_pledge_by_id(pledge_id: int) -> Pledge:
     record = get_session().get(Pledge, pledge_id)
     if record is None or record.household_id != require_account().household_id:
-        raise NotFound("没有这个认购 (no such pledge)")
+        raise ShopError("pledge_not_found")
     return record
 
 
@@ -179,7 +165,7 @@ def _organised(campaign_id: int) -> GroupBuy:
     user = require_account()
     campaign = services.get_campaign(get_session(), campaign_id=campaign_id, user=user)
     if not _is_organiser(campaign, user):
-        raise Forbidden("只有本站代办员可以管理这个团购 (only this station's agent)")
+        raise ShopError("station_agent_only")
     return campaign
 
 
@@ -219,7 +205,7 @@ def new_campaign() -> Response | tuple[str, int]:
 class PledgeRow:
     pledge: Pledge
     household_name: str
-    payment_status: str
+    payment_status: PaymentStatus | None
 
 
 @blueprint.route("/<int:campaign_id>/dashboard")
@@ -238,14 +224,13 @@ def dashboard(campaign_id: int) -> str:
         )
     }
     payments = {
-        payment.subject_ref: payment.status.value
+        payment.subject_ref: payment.status
         for payment in session.scalars(
             select(Payment).where(Payment.subject_ref.in_([p.subject_ref for p in pledges]))
         )
     }
     rows = [
-        PledgeRow(p, names.get(p.household_id, ""), payments.get(p.subject_ref, "—"))
-        for p in pledges
+        PledgeRow(p, names.get(p.household_id, ""), payments.get(p.subject_ref)) for p in pledges
     ]
     return render_template(
         "groupbuys/dashboard.html",
@@ -281,7 +266,7 @@ def collect_cash(campaign_id: int, pledge_id: int) -> Response:
             record = session.get(Pledge, pledge_id)
             payment = payment_for(session, record.subject_ref) if record else None
             if record is None or record.group_buy_id != campaign_id or payment is None:
-                raise NotFound("没有待收款的认购 (no pledge with cash due)")
+                raise ShopError("no_cash_due")
             record_cash(session, payment_id=payment.id, amount_fen=payment.amount_fen, agent=agent)
         flash(_("已收现金 %(amount)s", amount=format_fen(payment.amount_fen)), "success")
     except CunzhanError as error:
@@ -306,7 +291,7 @@ def cash_pledge(campaign_id: int) -> Response:
                 select(User).where(User.phone == normalise_phone(form.phone.data or ""))
             )
             if villager is None or villager.household_id is None:
-                raise NotFound("没有找到这个手机号的住户 (no household with this phone)")
+                raise ShopError("no_household_with_phone")
             services.pledge(
                 session,
                 campaign_id=campaign_id,

@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
+from core.labels import Labelled, name_members, name_reference_kind
 from core.models import Household, User, Village
 from core.statemachine import TransitionTable
 from core.timeutil import utcnow
 from payments.models import PaymentMethod
-from shop.catalog.models import Product
+from shop.catalog.models import Product, unit_label
 
 
-class Delivery(StrEnum):
+class Delivery(Labelled):
     DOOR = "door"  # carried to the house by the village cadre
     PICKUP = "pickup"  # collected at the village station
 
 
-DELIVERY_NAMES = {Delivery.DOOR: _l("送货上门"), Delivery.PICKUP: _l("到村站自提")}
+DELIVERY_NAMES = name_members(
+    Delivery, {Delivery.DOOR: _l("送货上门"), Delivery.PICKUP: _l("到村站自提")}
+)
 PAYMENT_NAMES = {PaymentMethod.CASH: _l("到站付现金"), PaymentMethod.ONLINE: _l("在线支付")}
 
 
-class OrderStatus(StrEnum):
+class OrderStatus(Labelled):
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
     PACKED = "packed"
@@ -38,24 +40,28 @@ class OrderStatus(StrEnum):
     REFUNDED = "refunded"
 
 
-ORDER_STATUS_NAMES = {
-    OrderStatus.PENDING_PAYMENT: _l("待付款"),
-    OrderStatus.PAID: _l("已付款，待备货"),
-    OrderStatus.PACKED: _l("已打包"),
-    OrderStatus.OUT_FOR_DELIVERY: _l("配送中"),
-    OrderStatus.DELIVERED: _l("已送达"),
-    OrderStatus.READY_FOR_PICKUP: _l("待自提"),
-    OrderStatus.PICKED_UP: _l("已取货"),
-    OrderStatus.CANCELLED: _l("已取消"),
-    OrderStatus.REFUNDED: _l("已退款"),
-}
+ORDER_STATUS_NAMES = name_members(
+    OrderStatus,
+    {
+        OrderStatus.PENDING_PAYMENT: _l("待付款"),
+        OrderStatus.PAID: _l("已付款，待备货"),
+        OrderStatus.PACKED: _l("已打包"),
+        OrderStatus.OUT_FOR_DELIVERY: _l("配送中"),
+        OrderStatus.DELIVERED: _l("已送达"),
+        OrderStatus.READY_FOR_PICKUP: _l("待自提"),
+        OrderStatus.PICKED_UP: _l("已取货"),
+        OrderStatus.CANCELLED: _l("已取消"),
+        OrderStatus.REFUNDED: _l("已退款"),
+    },
+)
+name_reference_kind("order", _l("订单 %(id)s号"))
 
 S = OrderStatus
 # The one table of order moves. A cash order may be packed before it is paid (the money
 # is taken at the counter or the door: 货到付款); the services enforce that detail.
 # Unpaid orders are cancelled, paid ones refunded; both put the goods back on sale.
 ORDER_TRANSITIONS = TransitionTable(
-    "order",
+    _l("订单"),
     {
         S.PENDING_PAYMENT: frozenset({S.PAID, S.PACKED, S.CANCELLED}),
         S.PAID: frozenset({S.PACKED, S.REFUNDED}),
@@ -141,11 +147,15 @@ class OrderLine(Base):
     )
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     title: Mapped[str] = mapped_column(String(60))
-    unit: Mapped[str] = mapped_column(String(10))
+    unit: Mapped[str] = mapped_column(String(10))  # its Chinese name, shown by ``unit_name``
     unit_price_fen: Mapped[int]
     quantity: Mapped[int]
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def unit_name(self) -> str:
+        return unit_label(self.unit)
 
     @property
     def total_fen(self) -> int:

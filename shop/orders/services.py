@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Household, Role, User
 from core.timeutil import utcnow
 from inventory import services as inventory
@@ -25,7 +24,8 @@ from inventory.errors import OutOfStock
 from inventory.models import Reservation, ReservationStatus
 from payments import services as payments
 from payments.models import PaymentMethod, PaymentStatus
-from shop.catalog.models import ListingStatus, Product
+from shop.catalog.models import CHINESE_UNIT, ListingStatus, Product
+from shop.errors import ShopError
 from shop.orders.models import (
     ORDER_TRANSITIONS,
     CartItem,
@@ -55,9 +55,9 @@ def cart_reference(user_id: int) -> str:
 
 def _check_quantity(quantity: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InvalidInput("数量必须是整数 (quantity must be an integer)")
+        raise ShopError("quantity_not_integer")
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise InvalidInput(f"数量须在 1 到 {MAX_QUANTITY} 之间 (quantity: 1-{MAX_QUANTITY})")
+        raise ShopError("bad_quantity", most=MAX_QUANTITY)
 
 
 # --- cart --------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def set_cart_quantity(session: Session, *, user: User, product_id: int, quantity
         _check_quantity(quantity)
     product = session.get(Product, product_id)
     if product is None or product.status is not ListingStatus.LISTED:
-        raise NotFound("找不到这个商品 (no such product)")
+        raise ShopError("product_not_found")
     item = session.scalar(
         select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id)
     )
@@ -111,7 +111,7 @@ def hold_cart(session: Session, *, user: User, now: dt.datetime | None = None) -
     """Checkout: hold every cart line for HOLD_MINUTES; returns when the hold ends."""
     items = cart_items(session, user=user)
     if not items:
-        raise InvalidInput("购物车是空的 (the cart is empty)")
+        raise ShopError("cart_empty")
     expires_at = (now or utcnow()) + dt.timedelta(minutes=HOLD_MINUTES)
     lines = [LineInput(item.product_id, item.quantity) for item in items]
     products = _listed_products(session, lines)
@@ -148,10 +148,6 @@ def cart_hold_expiry(session: Session, *, user: User) -> dt.datetime | None:
 # --- placing orders ----------------------------------------------------------------
 
 
-class SoldOut(Conflict):
-    code = "out_of_stock"
-
-
 @contextmanager
 def _named_shortage(products: dict[int, Product]) -> Iterator[None]:
     """Re-raise ``OutOfStock`` with the product's name, which inventory does not know."""
@@ -159,17 +155,14 @@ def _named_shortage(products: dict[int, Product]) -> Iterator[None]:
         yield
     except OutOfStock as error:
         title = next((p.title for p in products.values() if p.sku == error.sku), error.sku)
-        raise SoldOut(
-            f"「{title}」库存不足：只剩 {error.available} 件，请减少数量 "
-            f"({title}: only {error.available} left)"
-        ) from error
+        raise ShopError("out_of_stock", title=title, left=error.available) from error
 
 
 def _listed_products(session: Session, lines: Sequence[LineInput]) -> dict[int, Product]:
     if not lines:
-        raise InvalidInput("订单里没有商品 (an order needs at least one line)")
+        raise ShopError("no_lines")
     if len(lines) > MAX_LINES:
-        raise InvalidInput(f"一单最多 {MAX_LINES} 种商品 (at most {MAX_LINES} lines)")
+        raise ShopError("too_many_lines", most=MAX_LINES)
     for line in lines:
         _check_quantity(line.quantity)
     ids = {line.product_id for line in lines}
@@ -177,7 +170,7 @@ def _listed_products(session: Session, lines: Sequence[LineInput]) -> dict[int, 
     products = {p.id: p for p in found if p.status is ListingStatus.LISTED}
     missing = ids - products.keys()
     if missing:
-        raise NotFound(f"商品 {min(missing)} 不存在或已下架 (product not for sale)")
+        raise ShopError("product_not_for_sale", product=min(missing))
     return products
 
 
@@ -203,15 +196,15 @@ def place_orders(
     """Place one order per seller, take the stock (the buyer's cart hold first) and open
     each order's payment; all or nothing. ``single_seller`` refuses lines of several."""
     if buyer.household is None:
-        raise InvalidInput("买家没有登记住址 (the buyer has no household address)")
+        raise ShopError("no_address")
     if payment is PaymentMethod.ONLINE and not payments.online_payments_available():
-        raise Conflict("暂不支持在线支付，请选择到站付现金 (online payment is not available)")
+        raise ShopError("online_unavailable")
     products = _listed_products(session, lines)
     by_seller: dict[int, list[tuple[Product, int]]] = defaultdict(list)
     for product_id, quantity in sorted(_merged(lines).items()):
         by_seller[products[product_id].seller_id].append((products[product_id], quantity))
     if single_seller and len(by_seller) > 1:
-        raise Conflict("一个订单只能包含同一卖家的商品 (one seller per order)")
+        raise ShopError("one_seller_per_order")
     orders = [
         _new_order(session, buyer, placed_by, chosen, delivery, payment)
         for _, chosen in sorted(by_seller.items())
@@ -272,7 +265,7 @@ def _new_order(
             OrderLine(
                 product_id=product.id,
                 title=product.title,
-                unit=product.unit_name,
+                unit=CHINESE_UNIT[product.unit],  # as it was sold; shown translated
                 unit_price_fen=product.price_fen,
                 quantity=quantity,
             )
@@ -298,7 +291,7 @@ def order_for(session: Session, *, user: User, order_id: int) -> Order:
         user.id not in (order.buyer_id, order.placed_by_id, order.seller_id)
         and not _at_station(user, order)
     ):
-        raise NotFound("找不到这个订单 (no such order)")
+        raise ShopError("order_not_found")
     return order
 
 
@@ -306,7 +299,7 @@ def own_order(session: Session, *, user: User, order_id: int) -> Order:
     """The caller's own order (bought or placed by them): the public API's rule."""
     order = session.get(Order, order_id)
     if order is None or user.id not in (order.buyer_id, order.placed_by_id):
-        raise NotFound("找不到这个订单 (no such order)")
+        raise ShopError("order_not_found")
     return order
 
 
@@ -374,12 +367,12 @@ def mark_paid(session: Session, *, subject_ref: str) -> Order | None:
 def pack(session: Session, *, seller: User, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None or order.seller_id != seller.id:
-        raise NotFound("找不到这个订单 (no such order)")
+        raise ShopError("order_not_found")
     if (
         order.status is OrderStatus.PENDING_PAYMENT
         and order.payment_method is not PaymentMethod.CASH
     ):
-        raise Conflict("订单还没付款，请等待 (the order is not paid yet)")
+        raise ShopError("order_not_paid")
     _move(order, OrderStatus.PACKED)
     session.flush()
     order_packed.send(None, order=order, session=session)
@@ -389,9 +382,9 @@ def pack(session: Session, *, seller: User, order_id: int) -> Order:
 def _station_order(session: Session, *, agent: User, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None:
-        raise NotFound("找不到这个订单 (no such order)")
+        raise ShopError("order_not_found")
     if not _at_station(agent, order):
-        raise NotFound("这不是您站点的订单 (not an order of your station)")
+        raise ShopError("not_your_station_order")
     return order
 
 
@@ -408,7 +401,7 @@ def collect_cash(session: Session, *, agent: User, order_id: int) -> Order:
     order = _station_order(session, agent=agent, order_id=order_id)
     payment = payments.payment_for(session, order.reference)
     if payment is None or payment.method is not PaymentMethod.CASH:
-        raise Conflict("这个订单不是现金付款 (not a cash order)")
+        raise ShopError("not_cash_order")
     payments.record_cash(session, payment_id=payment.id, amount_fen=order.total_fen, agent=agent)
     session.flush()
     return order
@@ -418,7 +411,7 @@ def hand_over(session: Session, *, agent: User, order_id: int) -> Order:
     """The buyer collected the goods at the station; it must be paid by then."""
     order = _station_order(session, agent=agent, order_id=order_id)
     if not is_paid(session, order):
-        raise Conflict("请先收款再交货 (collect the payment before handing over)")
+        raise ShopError("cash_not_collected")
     _move(order, OrderStatus.PICKED_UP)
     session.flush()
     return order
@@ -479,16 +472,14 @@ def cancel(session: Session, *, user: User, order_id: int) -> Order:
         OrderStatus.PAID,
     )
     if not (buyer_may or by_agent):
-        raise Conflict("订单已打包，请联系村站取消 (already packed: ask the station)")
+        raise ShopError("already_packed")
     if is_paid(session, order):
         _move(order, OrderStatus.REFUNDED)
         payments.refund_payment(session, subject_ref=order.reference, amount_fen=order.total_fen)
     else:
         _move(order, OrderStatus.CANCELLED)
         payments.cancel_payment(session, subject_ref=order.reference)
-    inventory.return_sold(
-        session, reference=order.reference, reason="订单取消 (order cancelled)", actor_id=user.id
-    )
+    inventory.return_sold(session, reference=order.reference, reason="订单取消", actor_id=user.id)
     session.flush()
     return order
 
@@ -521,5 +512,5 @@ def villager_for_agent(session: Session, *, agent: User, user_id: int) -> User:
         or villager.household is None
         or villager.household.village_id not in agent.villages_for(Role.AGENT)
     ):
-        raise NotFound("找不到这位村民 (no such villager at your station)")
+        raise ShopError("villager_not_found")
     return villager

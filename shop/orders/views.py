@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles, signed_in
-from core.errors import CunzhanError, InvalidInput, NotFound
+from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.idempotency import apply_once
 from core.models import Role, User
@@ -25,6 +25,7 @@ from payments.services import (
 )
 from payments.views import render_stripe_page, request_online_intents
 from shop.catalog.services import browse
+from shop.errors import ShopError
 from shop.groupbuys.services import my_pledges
 from shop.orders import services
 from shop.orders.models import (
@@ -48,14 +49,14 @@ NAMES = {
 def _form_int(name: str, low: int, high: int) -> int:
     value = request.form.get(name, "").strip()
     if not value.isdigit() or not low <= int(value) <= high:
-        raise InvalidInput(_("数量须为 %(low)s 到 %(high)s 的整数", low=low, high=high))
+        raise ShopError("quantity_range", low=low, high=high)
     return int(value)
 
 
 def _choice(name: str, enum: type[Delivery] | type[PaymentMethod]) -> Delivery | PaymentMethod:
     value = request.form.get(name, "")
     if value not in enum.__members__.values():
-        raise InvalidInput(_("请选择配送和付款方式"))
+        raise ShopError("choose_delivery_and_payment")
     return enum(value)
 
 
@@ -253,7 +254,7 @@ def _online_payment(order_id: int) -> tuple[Order, Payment]:
     order = services.own_order(get_session(), user=require_account(), order_id=order_id)
     payment = payment_for(get_session(), order.reference)
     if payment is None or payment.method is not PaymentMethod.ONLINE:
-        raise NotFound(_("这个订单不是在线支付"))
+        raise ShopError("order_not_online")
     return order, payment
 
 

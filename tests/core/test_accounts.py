@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import accounts
 from core.accounts import HouseholdInput, RegisterRejected
-from core.errors import Conflict, Forbidden, InvalidInput
+from core.errors import CoreError
 from core.models import Household, Role, User, Village
 from core.passwords import verify_password
 from core.services import authenticate
@@ -33,7 +33,7 @@ def test_the_agent_registers_a_household_and_its_villager(
     assert user.household.directions == "祠堂往东"
     assert user.household.village_id == min(agent.villages_for(Role.AGENT))
     assert authenticate(db, phone=user.phone, password=made.password) is user
-    with pytest.raises(Conflict):
+    with pytest.raises(CoreError, match=CoreError("phone_has_account").message):
         accounts.register_household(db, agent=agent, data=HOME)
 
 
@@ -42,7 +42,7 @@ def test_a_temporary_password_is_replaced_and_ends_the_other_sessions(
 ) -> None:
     made = accounts.register_household(db, agent=make_user(Role.AGENT), data=HOME)
     epoch = made.user.session_epoch
-    with pytest.raises(InvalidInput):
+    with pytest.raises(CoreError, match=CoreError("passwords_differ").message):
         accounts.set_own_password(db, user=made.user, new_password="a-new-pass-1", repeated="x")
     accounts.set_own_password(
         db, user=made.user, new_password="Chuntian-2026", repeated="Chuntian-2026"
@@ -61,9 +61,9 @@ def test_an_agent_resets_only_the_villagers_of_their_station(
     made = accounts.reset_password(db, actor=agent, user=villager)
     assert villager.must_change_password and villager.session_epoch == epoch + 1
     assert verify_password(villager.password_hash, made.password)
-    with pytest.raises(Forbidden):
+    with pytest.raises(CoreError, match=CoreError("may_not_reset_password").message):
         accounts.reset_password(db, actor=agent, user=make_user(Role.VILLAGER))  # another village
-    with pytest.raises(Forbidden):
+    with pytest.raises(CoreError, match=CoreError("may_not_reset_password").message):
         accounts.reset_password(db, actor=agent, user=make_user(Role.CADRE, village=station))
     admin = make_user(Role.ADMIN)
     accounts.reset_password(db, actor=admin, user=make_user(Role.CADRE))
@@ -85,11 +85,11 @@ def test_the_admin_adds_staff_and_assigns_a_cadres_villages(
     ).user
     assert agent.roles == {Role.AGENT} and agent.villages_for(Role.AGENT) == {north.id}
     assert accounts.agent_station(db, agent) is north
-    with pytest.raises(InvalidInput):
+    with pytest.raises(CoreError, match=CoreError("agent_one_station").message):
         accounts.add_staff(
             db, name="两站", phone="13500000002", role=Role.AGENT, village_ids=[east.id, west.id]
         )
-    with pytest.raises(InvalidInput):
+    with pytest.raises(CoreError, match=CoreError("staff_role_only").message):
         accounts.add_staff(
             db, name="调度", phone="13500000003", role=Role.ADMIN, village_ids=[east.id]
         )
@@ -102,7 +102,7 @@ def test_disabling_an_account_ends_its_sessions_but_not_ones_own(
     epoch = villager.session_epoch
     accounts.disable_account(db, actor=admin, user=villager)
     assert not villager.is_active and villager.session_epoch == epoch + 1
-    with pytest.raises(Conflict):
+    with pytest.raises(CoreError, match=CoreError("cannot_disable_self").message):
         accounts.disable_account(db, actor=admin, user=admin)
 
 

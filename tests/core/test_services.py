@@ -7,23 +7,25 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session
 
-from core.errors import AuthenticationFailed, Conflict, InvalidInput
+from core.errors import CoreError
 from core.models import Role, User
 from core.services import authenticate, change_password, create_user, end_sessions, set_active
 from tests.conftest import TEST_PASSWORD
 
 
 def test_create_user_checks_the_password(db: Session) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(CoreError) as refused:
         create_user(db, phone="13800000001", name="张三", password="12345678")
+    assert refused.value.code == "password_too_common"
     user = create_user(db, phone="138 0000 0001", name=" 张三 ", password="稻花香里说丰年一片")
     assert (user.phone, user.name) == ("13800000001", "张三")
 
 
 def test_phones_are_unique(db: Session, make_user: Callable[..., User]) -> None:
     user = make_user()
-    with pytest.raises(Conflict):
+    with pytest.raises(CoreError) as refused:
         create_user(db, phone=user.phone, name="李四", password="稻花香里说丰年一片")
+    assert (refused.value.code, refused.value.status) == ("phone_taken", 409)
 
 
 def test_authenticate(db: Session, make_user: Callable[..., User]) -> None:
@@ -35,7 +37,7 @@ def test_authenticate(db: Session, make_user: Callable[..., User]) -> None:
         ("13999999999", TEST_PASSWORD),
         ("nonsense", TEST_PASSWORD),
     ]:
-        with pytest.raises(AuthenticationFailed):
+        with pytest.raises(CoreError, match="手机号或密码不对"):
             authenticate(db, phone=phone, password=password)
 
 
@@ -43,7 +45,7 @@ def test_disabled_accounts_cannot_sign_in(db: Session, make_user: Callable[..., 
     user = make_user()
     set_active(db, user=user, active=False)
     assert user.session_epoch == 1
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(CoreError, match="手机号或密码不对"):
         authenticate(db, phone=user.phone, password=TEST_PASSWORD)
 
 

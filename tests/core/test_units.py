@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.errors import InvalidInput, InvalidTransition
+from core.errors import CoreError
 from core.geo import Point, great_circle_m, offset
+from core.labels import Labelled, name_members
 from core.money import MoneyError, format_fen, yuan_to_fen
 from core.passwords import check_password_rules, hash_password, verify_password
 from core.services import normalise_phone
@@ -68,7 +68,7 @@ def test_times_are_utc_and_shown_in_shanghai() -> None:
 
 @pytest.mark.parametrize("password", ["short", "12345678", "password", "aaaaaaaaaa", "88888888"])
 def test_weak_passwords_are_refused(password: str) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(CoreError):
         check_password_rules(password)
 
 
@@ -89,20 +89,24 @@ def test_phone_numbers_are_normalised(raw: str) -> None:
 
 @pytest.mark.parametrize("raw", ["12900000001", "1390000000", "abcdefghijk", ""])
 def test_bad_phone_numbers_are_refused(raw: str) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(CoreError):
         normalise_phone(raw)
 
 
-class Light(StrEnum):
+class Light(Labelled):
     RED = "red"
     GREEN = "green"
 
 
+name_members(Light, {Light.RED: "红灯", Light.GREEN: "绿灯"})
+
+
 def test_transition_table_refuses_unlisted_moves() -> None:
-    table = TransitionTable("light", {Light.RED: frozenset({Light.GREEN})})
+    table = TransitionTable("红绿灯", {Light.RED: frozenset({Light.GREEN})})
     table.check(Light.RED, Light.GREEN)
-    with pytest.raises(InvalidTransition, match="cannot go from green to red"):
+    with pytest.raises(CoreError, match="红绿灯现在是“绿灯”，不能改为“红灯”") as refused:
         table.check(Light.GREEN, Light.RED)
+    assert (refused.value.code, refused.value.status) == ("invalid_transition", 409)
 
 
 def test_production_refuses_default_secrets() -> None:

@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidInput
 from core.models import User, Village
 from core.timeutil import utcnow
 from inventory import services as inv
-from inventory.errors import OutOfStock
+from inventory.errors import InventoryError, OutOfStock
 from inventory.models import MovementKind, ReservationStatus, StockLevel, StockMovement
 
 SKU = "product:1"
@@ -96,7 +95,7 @@ def test_one_call_holds_lines_for_several_references_each_committed_on_its_own(
     assert inv.available(db, sku=SKU, location_id=location_id) == 5
     assert inv.commit(db, reference="pledge:2") == 3
     assert inv.commit(db, reference="pledge:1") == 2
-    with pytest.raises(InvalidInput, match="needs a reference"):
+    with pytest.raises(InventoryError, match="须注明单号"):
         inv.reserve(db, lines=[inv.StockLine(SKU, location_id, 1)], reference="", expires_at=None)
     assert_ledger_matches(db, location_id)
 
@@ -121,7 +120,7 @@ def test_adjusting_below_the_reserved_units_is_refused(db: Session, location_id:
     inv.reserve(db, lines=[inv.StockLine(SKU, location_id, 4)], reference="o", expires_at=None)
     with pytest.raises(OutOfStock):
         inv.adjust(db, sku=SKU, location_id=location_id, delta=-2, actor_id=None, reason="盘点")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InventoryError, match="调整原因"):
         inv.adjust(db, sku=SKU, location_id=location_id, delta=-1, actor_id=None, reason=" ")
     assert level(db, location_id).on_hand == 5
 
@@ -130,7 +129,7 @@ def test_adjusting_below_the_reserved_units_is_refused(db: Session, location_id:
 def test_quantities_must_be_positive_integers(
     db: Session, location_id: int, quantity: object
 ) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InventoryError, match="数量必须是"):
         inv.receive(db, sku=SKU, location_id=location_id, quantity=quantity, actor_id=None)  # type: ignore[arg-type]
 
 

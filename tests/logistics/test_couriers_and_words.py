@@ -8,8 +8,9 @@ import pytest
 from flask import Flask
 
 from core.i18n import when
+from core.labels import label
 from core.timeutil import LOCAL_ZONE
-from logistics.couriers import courier_name, parse_courier
+from logistics.couriers import parse_courier
 from logistics.intake import parse_manifest
 from logistics.models import Courier
 
@@ -55,13 +56,13 @@ def test_a_manifest_may_name_couriers_in_chinese(app: Flask) -> None:
 
 def test_couriers_are_shown_in_chinese(app: Flask) -> None:
     with app.test_request_context():
-        assert [courier_name(c) for c in ("SF", Courier.JT, Courier.EMS)] == [
+        assert [label(c) for c in (Courier.SF, Courier.JT, Courier.EMS)] == [
             "顺丰",
             "极兔",
-            "邮政",
+            "中国邮政",
         ]
     with app.test_request_context("/?lang=en"):
-        assert courier_name(Courier.SF) == "SF Express"
+        assert label(Courier.SF) == "SF Express"
 
 
 def local(day: int, hour: int, minute: int = 0, month: int = 11, year: int = 2026) -> dt.datetime:

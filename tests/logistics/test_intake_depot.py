@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core.errors import Conflict, InvalidInput, NotFound
 from logistics import depot, intake
+from logistics.errors import LogisticsError
 from logistics.intake import ManifestRejected, ParcelInput
 from logistics.models import BatchStatus, Parcel, ParcelStatus, StopStatus
 from tests.logistics.conftest import World
@@ -25,7 +25,7 @@ def test_a_parcel_entered_at_the_hub_is_matched_by_phone(world: World) -> None:
     )
     assert (parcel.household_id, parcel.village_id) == (home.id, world.village.id)
     assert parcel.status is ParcelStatus.AT_TOWNSHIP_HUB
-    with pytest.raises(Conflict):
+    with pytest.raises(LogisticsError, match="已经登记过"):
         intake.register_parcel(
             world.db, township_id=world.village.township_id, data=_input("13600000001")
         )
@@ -49,7 +49,7 @@ def test_matching_by_hand_refuses_a_phone_two_households_share(world: World) -> 
     first, second = world.household(3), world.household(4)
     second.phone = first.phone
     world.db.flush()
-    with pytest.raises(NotFound, match="只用这个手机号"):
+    with pytest.raises(LogisticsError, match="只用这个手机号"):
         intake.match_parcel_by_phone(
             world.db, township_id=township, parcel_id=parcel.id, phone=first.phone
         )
@@ -85,14 +85,14 @@ def test_a_manifest_with_bad_lines_imports_nothing_and_names_each_line(world: Wo
     with pytest.raises(ManifestRejected) as rejected:
         intake.import_manifest(world.db, township_id=world.village.township_id, text=text)
     assert [e.line for e in rejected.value.lines] == [3, 4, 5, 6]
-    assert "courier" in rejected.value.lines[0].message
+    assert "快递公司" in rejected.value.lines[0].message
     assert world.db.scalar(select(func.count(Parcel.id))) == 0
 
 
 def test_a_manifest_without_the_columns_is_refused(world: World) -> None:
     with pytest.raises(ManifestRejected) as rejected:
         intake.import_manifest(world.db, township_id=world.village.township_id, text="a,b\n1,2\n")
-    assert "missing columns" in rejected.value.lines[0].message
+    assert "缺少列" in rejected.value.lines[0].message
 
 
 def test_consolidation_receipt_shelf_and_pickup(world: World) -> None:
@@ -113,7 +113,7 @@ def test_consolidation_receipt_shelf_and_pickup(world: World) -> None:
     codes = {p.pickup_code for p in received}
     assert len(codes) == 2 and all(c and len(c) == 6 and c.isdigit() for c in codes)
     assert {p.shelf for p in received} == {"A-01", "A-02"}
-    with pytest.raises(InvalidInput):
+    with pytest.raises(LogisticsError, match="取件码不对"):
         depot.hand_over(world.db, village_id=world.village.id, parcel_id=hub[0].id, pickup_code="x")
     depot.hand_over(
         world.db, village_id=world.village.id, parcel_id=hub[0].id, pickup_code=hub[0].pickup_code
@@ -143,7 +143,7 @@ def test_shop_deliveries_arrive_on_the_shelf(world: World) -> None:
         weight_g=80_000,
     )
     assert parcel.status is ParcelStatus.AT_VILLAGE_DEPOT and parcel.pickup_code
-    with pytest.raises(Conflict):
+    with pytest.raises(LogisticsError, match="已经在配送中"):
         add_delivery_item(
             world.db, household_id=home.id, reference="ORDER-42", description="x", weight_g=1
         )
@@ -165,7 +165,7 @@ def test_the_agent_scans_parcels_in_one_by_one(world: World) -> None:
     depot.receive_scanned(world.db, village_id=world.village.id, tracking_no=first.tracking_no)
     assert first.status is ParcelStatus.AT_VILLAGE_DEPOT and first.pickup_code
     assert batch.status is BatchStatus.IN_TRANSIT
-    with pytest.raises(NotFound):
+    with pytest.raises(LogisticsError, match="在途批次里没有"):
         depot.receive_scanned(
             world.db, village_id=world.village.id + 1, tracking_no=second.tracking_no
         )

@@ -7,7 +7,7 @@ from itertools import product
 
 import pytest
 
-from core.errors import InvalidTransition
+from core.errors import CoreError
 from core.statemachine import TransitionTable
 from logistics.models import (
     BATCH_TRANSITIONS,
@@ -87,7 +87,7 @@ def test_every_move_is_allowed_or_refused_as_designed(
     if allowed:
         table.check(current, target)
     else:
-        with pytest.raises(InvalidTransition):
+        with pytest.raises(CoreError, match="不能改为"):
             table.check(current, target)
 
 

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from core.errors import InvalidInput
 from core.models import User
 from logistics import planning, signals
+from logistics.errors import LogisticsError
 from logistics.models import PlanStatus, Round
 from logistics.services import announce_uplink
 from logistics.tasks import plan_village_task
@@ -55,7 +55,7 @@ def test_a_failing_plan_is_recorded_on_its_run(app: Flask, world: World) -> None
     with app.app_context():
         assert plan_village_task.delay(run.id).get(timeout=30) == 0
     world.fresh()
-    assert run.status is PlanStatus.FAILED and "vehicle" in run.message
+    assert run.status is PlanStatus.FAILED and "没有干部的车辆" in run.message
 
 
 def test_deliveries_and_collections_are_announced(
@@ -89,5 +89,5 @@ def test_shop_announces_a_farmers_produce(world: World) -> None:
         world.db, household_id=home.id, description="蜂蜜", estimated_weight_g=3_000
     )
     assert uplink.village_id == world.village.id
-    with pytest.raises(InvalidInput):
+    with pytest.raises(LogisticsError, match="请写明要寄出的农产品"):
         announce_uplink(world.db, household_id=home.id, description=" ", estimated_weight_g=3_000)

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, InvalidInput, InvalidTransition
+from core.errors import CoreError
 from core.models import Role, User, Village
 from payments import signals
+from payments.errors import PaymentError
 from payments.gateways import GatewayError, IntentState
 from payments.models import (
     CaptureMode,
@@ -96,7 +97,7 @@ def test_cash_is_awaited_then_recorded_once(
         village_id=station.id,
     )
     assert payment.status is PaymentStatus.AWAITING_CASH
-    with pytest.raises(InvalidInput, match="不符"):
+    with pytest.raises(PaymentError, match="不符"):
         record_cash(db, payment_id=payment.id, amount_fen=2_000, agent=agent)
     record_cash(db, payment_id=payment.id, amount_fen=2_350, agent=agent)
     record_cash(db, payment_id=payment.id, amount_fen=2_350, agent=agent)  # a double tap
@@ -107,7 +108,7 @@ def test_cash_is_awaited_then_recorded_once(
 
 def test_amounts_must_be_positive_integer_fen(db: Session, station: Village) -> None:
     for amount in (0, -5, 12.5, True):
-        with pytest.raises(InvalidInput):
+        with pytest.raises(PaymentError):
             start_payment(
                 db,
                 subject_ref=f"order:{amount}",
@@ -121,7 +122,7 @@ def test_one_payment_per_subject(db: Session, station: Village) -> None:
     start_payment(
         db, subject_ref="order:9", amount_fen=100, method=PaymentMethod.CASH, village_id=station.id
     )
-    with pytest.raises(Conflict):
+    with pytest.raises(PaymentError):
         start_payment(
             db,
             subject_ref="order:9",
@@ -132,7 +133,7 @@ def test_one_payment_per_subject(db: Session, station: Village) -> None:
 
 
 def test_online_without_stripe_keys_is_refused(db: Session, station: Village) -> None:
-    with pytest.raises(Conflict, match="未开通在线支付"):
+    with pytest.raises(PaymentError, match="未开通在线支付"):
         start_payment(
             db,
             subject_ref="order:2",
@@ -157,7 +158,7 @@ def test_held_payment_is_captured_partially_and_never_above_the_hold(
     payment = _online(db, station, "pledge:1", 15_000, capture=CaptureMode.MANUAL)
     assert payment.status is PaymentStatus.AUTHORISED
     assert payment.capture_before is not None
-    with pytest.raises(InvalidInput, match="超出授权"):
+    with pytest.raises(PaymentError, match="超出授权"):
         capture_payment(db, subject_ref="pledge:1", amount_fen=15_001)
     capture_payment(db, subject_ref="pledge:1", amount_fen=13_200)
     capture_payment(db, subject_ref="pledge:1", amount_fen=13_200)  # repeat: nothing more
@@ -176,7 +177,7 @@ def test_cancel_releases_a_hold_once(
     assert payment.status is PaymentStatus.CANCELLED
     assert stripe_gateway.retrieve(payment.provider_id or "").status.value == "canceled"
     assert announced[-1] == ("payment-cancelled", "pledge:2")
-    with pytest.raises(Conflict):
+    with pytest.raises(PaymentError):
         capture_payment(db, subject_ref="pledge:2", amount_fen=100)
 
 
@@ -185,11 +186,11 @@ def test_refunds_never_exceed_what_was_captured(
 ) -> None:
     """localstripe accepts refunds above the captured amount, so this rule must be ours."""
     payment = _online(db, station, "order:4", 6_000, capture=CaptureMode.AUTOMATIC)
-    with pytest.raises(InvalidInput, match="退款金额不能超过"):
+    with pytest.raises(PaymentError, match="退款金额不能超过"):
         refund_payment(db, subject_ref="order:4", amount_fen=6_001)
     refund_payment(db, subject_ref="order:4", amount_fen=2_000)
     assert (payment.status, payment.refunded_fen) == (PaymentStatus.SUCCEEDED, 2_000)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(PaymentError):
         refund_payment(db, subject_ref="order:4", amount_fen=4_001)
     refund_payment(db, subject_ref="order:4", amount_fen=4_000)
     assert (payment.status, payment.refunded_fen) == (PaymentStatus.REFUNDED, 6_000)
@@ -204,7 +205,7 @@ def test_unpaid_payments_cannot_be_refunded(db: Session, station: Village) -> No
     start_payment(
         db, subject_ref="order:5", amount_fen=100, method=PaymentMethod.CASH, village_id=station.id
     )
-    with pytest.raises(Conflict):
+    with pytest.raises(PaymentError):
         refund_payment(db, subject_ref="order:5", amount_fen=100)
 
 
@@ -254,7 +255,7 @@ def test_a_retry_after_a_lost_answer_repeats_the_key_and_captures_once(
     flaky = LosesAnswers(stripe_gateway, db)
     install_gateways(Gateways(cash=CashGateway(), online=flaky))
     savepoint = db.begin_nested()
-    with pytest.raises(Conflict, match="timed out"):
+    with pytest.raises(PaymentError, match="支付服务暂时无法处理"):
         capture_payment(db, subject_ref="pledge:3", amount_fen=14_000)
     savepoint.rollback()  # the request failed: its transaction is gone
     assert payment.status is PaymentStatus.AUTHORISED
@@ -269,7 +270,7 @@ def test_statuses_only_move_forward(
     payment = _online(db, station, "order:7", 700, capture=CaptureMode.AUTOMATIC)
     assert payment.status is PaymentStatus.SUCCEEDED
     assert refresh_from_provider(db, payment) is False
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(CoreError, match="不能改为"):
         cancel_payment(db, subject_ref="order:7")
 
 

@@ -72,9 +72,7 @@ def test_security_headers_on_every_response_errors_included(
 def test_api_errors_are_json_and_405_keeps_allow(client: FlaskClient) -> None:
     missing = client.get("/api/v1/nowhere")
     assert missing.status_code == 404
-    assert missing.get_json() == {
-        "error": {"code": "not_found", "message": "找不到这个页面 (not found)"}
-    }
+    assert missing.get_json() == {"error": {"code": "not_found", "message": "找不到这个页面"}}
     wrong_method = client.get("/api/v1/auth/login")
     assert wrong_method.status_code == 405
     assert "POST" in wrong_method.headers["Allow"]

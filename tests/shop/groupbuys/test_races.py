@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import transaction
-from core.errors import Conflict
 from core.models import County, Household, Role, RoleGrant, Township, User, Village
 from payments.models import OperationAction, PaymentMethod, PaymentOperation
+from shop.errors import ShopError
 from shop.groupbuys import services
 from shop.groupbuys.closing import close_campaign
 from shop.groupbuys.models import CampaignStatus, GroupBuy, Pledge, PledgeStatus
@@ -80,8 +80,8 @@ def _try_pledge(sessions: sessionmaker[Session], campaign_id: int, user_id: int)
                 session, campaign_id=campaign_id, user=user, quantity=1, payment=PaymentMethod.CASH
             )
         return "accepted"
-    except Conflict as error:
-        return "refused: closed" if "已截止" in error.message else "refused: full"
+    except ShopError as error:
+        return "refused: closed" if error.code == "campaign_closed" else "refused: full"
 
 
 def _hold_online(

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from core.errors import CoreError
 from core.models import Role, User, Village
 from core.timeutil import utcnow
 from payments.models import Payment, PaymentMethod, PaymentStatus
 from payments.services import open_online_intent, payment_for
 from payments.stripe_gateway import StripeGateway
+from shop.errors import ShopError
 from shop.groupbuys import services
 from shop.groupbuys.models import CampaignStatus, GroupBuy, Pledge, PledgeStatus
 from shop.groupbuys.services import TierSpec
@@ -54,7 +55,7 @@ def _close(db: Session, campaign: GroupBuy, *, early: bool = True) -> GroupBuy:
 def test_tiers_must_make_sense(
     make_campaign: Callable[..., GroupBuy], tiers: list[TierSpec], message: str
 ) -> None:
-    with pytest.raises(InvalidInput, match=message):
+    with pytest.raises(ShopError, match=message):
         make_campaign(tiers=tiers)
 
 
@@ -67,18 +68,18 @@ def test_only_the_station_agent_opens_campaigns(
     from tests.shop.groupbuys.conftest import campaign_in
 
     outsider = make_user(Role.AGENT, village=make_village())
-    with pytest.raises(Forbidden):
+    with pytest.raises(ShopError):
         campaign_in(db, agent=outsider, village_id=station.id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(ShopError):
         campaign_in(db, agent=make_user(Role.VILLAGER, village=station), village_id=station.id)
 
 
 def test_deadline_and_quantities_are_checked(make_campaign: Callable[..., GroupBuy]) -> None:
-    with pytest.raises(InvalidInput, match="将来"):
+    with pytest.raises(ShopError, match="将来"):
         make_campaign(deadline=utcnow() - dt.timedelta(minutes=1))
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ShopError):
         make_campaign(min_quantity=400, max_quantity=300)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(ShopError):
         make_campaign(per_household_limit=0)
 
 
@@ -120,27 +121,27 @@ def test_pledge_rules(
 ) -> None:
     campaign = make_campaign(min_quantity=10, max_quantity=50)
     household = villager()
-    with pytest.raises(InvalidInput, match="每户限购"):
+    with pytest.raises(ShopError, match="每户限购"):
         services.pledge(
             db, campaign_id=campaign.id, user=household, quantity=21, payment=PaymentMethod.CASH
         )
     services.pledge(
         db, campaign_id=campaign.id, user=household, quantity=20, payment=PaymentMethod.CASH
     )
-    with pytest.raises(Conflict, match="已经参加"):
+    with pytest.raises(ShopError, match="已经参加"):
         services.pledge(
             db, campaign_id=campaign.id, user=household, quantity=1, payment=PaymentMethod.CASH
         )
     services.pledge(
         db, campaign_id=campaign.id, user=villager(), quantity=20, payment=PaymentMethod.CASH
     )
-    with pytest.raises(Conflict, match="还剩 10"):
+    with pytest.raises(ShopError, match="还剩 10"):
         services.pledge(
             db, campaign_id=campaign.id, user=villager(), quantity=20, payment=PaymentMethod.CASH
         )
     assert campaign.pledged_quantity == 40
     stranger = make_user(Role.VILLAGER, village=make_village())
-    with pytest.raises(NotFound):
+    with pytest.raises(ShopError):
         services.pledge(
             db, campaign_id=campaign.id, user=stranger, quantity=1, payment=PaymentMethod.CASH
         )
@@ -154,7 +155,7 @@ def test_card_pledges_only_when_the_hold_outlives_the_deadline(
 ) -> None:
     long_campaign = make_campaign(deadline=utcnow() + dt.timedelta(days=10))
     assert not services.card_pledges_allowed(long_campaign)
-    with pytest.raises(Conflict, match="只收现金"):
+    with pytest.raises(ShopError, match="只收现金"):
         services.pledge(
             db,
             campaign_id=long_campaign.id,
@@ -216,7 +217,7 @@ def test_failure_releases_every_hold(
     assert campaign.status is CampaignStatus.FAILED
     assert payment.status is PaymentStatus.CANCELLED
     assert {p.status for p in campaign.pledges} == {PledgeStatus.RELEASED}
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(CoreError):
         services.finish_closing(db, campaign_id=campaign.id, now=utcnow())
 
 
@@ -237,7 +238,7 @@ def test_a_pledge_after_the_close_is_refused_with_409(
 ) -> None:
     campaign = make_campaign()
     assert services.claim_for_closing(db, campaign_id=campaign.id, now=utcnow(), early=True)
-    with pytest.raises(Conflict, match="已截止"):
+    with pytest.raises(ShopError, match="已截止"):
         services.pledge(
             db, campaign_id=campaign.id, user=villager(), quantity=1, payment=PaymentMethod.CASH
         )
@@ -277,7 +278,7 @@ def test_receiving_the_goods_books_stock_and_sends_door_shares(
     near, far = villager(), villager()
     services.pledge(db, campaign_id=campaign.id, user=near, quantity=5, payment=PaymentMethod.CASH)
     services.pledge(db, campaign_id=campaign.id, user=far, quantity=1, payment=PaymentMethod.CASH)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(CoreError):
         receive_goods(db, campaign_id=campaign.id, agent=agent)  # still open
     _close(db, campaign)
     receive_goods(db, campaign_id=campaign.id, agent=agent)
