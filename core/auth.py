@@ -6,9 +6,10 @@ from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
-from core.errors import AuthenticationFailed
+from core.errors import AuthenticationFailed, InvalidInput
 from core.flask_db import get_session, unit_of_work
 from core.models import User
+from core.parse import parse_int
 from core.security import FailureThrottle
 from core.services import authenticate, end_sessions
 
@@ -18,10 +19,12 @@ THROTTLE_KEY = "cunzhan.login_throttle"
 def load_user(session_id: str) -> User | None:
     """Flask-Login's loader: the id carries the epoch, so an ended session finds no user."""
     user_id, _, epoch = session_id.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()):
+    try:
+        number, epoch_number = parse_int(user_id), parse_int(epoch)
+    except InvalidInput:
         return None
-    user = get_session().scalar(select(User).where(User.id == int(user_id)))
-    if user is None or not user.is_active or user.session_epoch != int(epoch):
+    user = get_session().scalar(select(User).where(User.id == number))
+    if user is None or not user.is_active or user.session_epoch != epoch_number:
         return None
     return user
 

@@ -13,10 +13,11 @@ from werkzeug.wrappers import Response
 
 import routing
 from core.access import require_account, roles
-from core.errors import CunzhanError, InvalidInput, NotFound
+from core.errors import CunzhanError, NotFound
 from core.flask_db import get_session, unit_of_work
 from core.jobs import celery_app
 from core.models import Role, Village
+from core.parse import parse_int
 from core.timeutil import local_today, utcnow
 from logistics import depot, intake, planning, tracking
 from logistics.access import dispatcher_township
@@ -90,10 +91,7 @@ def _act(action: Callable[[Session, int], str]) -> Response:
 
 
 def _form_int(name: str) -> int:
-    value = request.form.get(name, "").strip()
-    if not value.isdigit() or len(value) > 9:
-        raise InvalidInput(_("请填写整数：%(field)s", field=name))
-    return int(value)
+    return parse_int(request.form.get(name), message=_("请填写整数：%(field)s", field=name))
 
 
 @dispatch.route("/parcels", methods=["POST"])

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Household, Village
+from core.parse import parse_int
 from core.services import normalise_phone
 from core.timeutil import utcnow
 from logistics.depot import put_on_shelf
@@ -166,15 +167,13 @@ def parse_manifest(text: str) -> tuple[list[tuple[int, ParcelInput]], list[LineE
 
 
 def _row_input(row: dict[str, str | None]) -> ParcelInput:
-    weight = (row.get("weight_g") or "").strip()
-    if not weight.isdigit():
-        raise InvalidInput("重量应为整数克 (weight_g must be whole grams)")
+    weight = parse_int(row.get("weight_g"), message="重量应为整数克 (weight_g must be whole grams)")
     return ParcelInput(
         courier=row.get("courier") or "",
         tracking_no=row.get("tracking_no") or "",
         recipient_name=row.get("recipient_name") or "",
         recipient_phone=row.get("recipient_phone") or "",
-        weight_g=int(weight),
+        weight_g=weight,
         description=row.get("description") or "",
     )
 

@@ -14,6 +14,7 @@ from core.access import public, require_account, roles
 from core.errors import CunzhanError, Forbidden, InvalidInput
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
+from core.parse import query_int
 from core.settings import Settings
 from core.timeutil import local_today
 from payments.gateways import GatewayError, installed_gateways
@@ -123,7 +124,7 @@ def _statement_day() -> dt.date:
 def cash_statement_page() -> str:
     agent = require_account()
     stations = sorted(agent.villages_for(Role.AGENT))
-    village_id = request.args.get("village", type=int) or (stations[0] if stations else None)
+    village_id = query_int("village") or (stations[0] if stations else None)
     if village_id not in stations:
         raise Forbidden("只能查看本站的现金账 (only your own station's cash)")
     statement = cash_statement(get_session(), village_id=village_id, day=_statement_day())

@@ -19,6 +19,7 @@ from core.flask_db import init_database
 from core.i18n import install_i18n
 from core.jobs import bind_flask
 from core.openapi import make_api
+from core.parse import IdConverter
 from core.security import install_security_headers, login_throttle
 from core.settings import Settings
 from logistics import web as logistics_web
@@ -104,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = _settings(config)
     settings.check_production()
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter  # before any route: ids bounded, ASCII only
     _configure(app, settings, config)
     if not settings.is_production:
         app.logger.setLevel(logging.INFO)

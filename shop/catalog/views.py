@@ -28,6 +28,7 @@ from core.access import current_account, public, require_account, roles
 from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
+from core.parse import query_int
 from shop.catalog import services
 from shop.catalog.cache import storefront_cache
 from shop.catalog.forms import ListingForm, RejectForm, StockForm
@@ -79,7 +80,7 @@ def _storefront_body(q: str, category: Category | None, village: int | None, pag
 def storefront() -> str:
     """The page around the visitor (name, token) is fresh; the listing may be seconds old."""
     q, category = request.args.get("q", "")[:60], _category_arg()
-    village, page = request.args.get("village", type=int), request.args.get("page", 1, type=int)
+    village, page = query_int("village"), query_int("page", high=100_000) or 1
     key = ("storefront", str(get_locale()), q, category, village, page)
     body = storefront_cache().get_or_build(
         key, lambda: _storefront_body(q, category, village, page)

@@ -22,7 +22,7 @@ from core.money import MoneyError, yuan_to_fen
 from core.timeutil import LOCAL_ZONE
 from shop.groupbuys.services import MAX_QUANTITY, TierSpec
 
-_TIER_LINE = re.compile(r"^\s*(\d{1,6})\s*[\s:：]\s*[¥￥]?\s*(\d{1,7}(?:\.\d{1,2})?)\s*$")
+_TIER_LINE = re.compile(r"^\s*([0-9]{1,6})\s*[\s:：]\s*[¥￥]?\s*([0-9]{1,7}(?:\.[0-9]{1,2})?)\s*$")
 
 
 def parse_tiers(text: str) -> list[TierSpec]:

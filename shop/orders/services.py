@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Household, Role, User
+from core.parse import parse_int
 from core.timeutil import utcnow
 from inventory import services as inventory
 from inventory.errors import OutOfStock
@@ -359,12 +360,21 @@ def _move(order: Order, target: OrderStatus) -> None:
     order.updated_at = utcnow()
 
 
+def _order_number(reference: str) -> int | None:
+    """The id in an ``order:<id>`` reference, or None for any other reference."""
+    kind, _, number = reference.partition(":")
+    try:
+        return parse_int(number, low=1) if kind == "order" else None
+    except InvalidInput:
+        return None
+
+
 def mark_paid(session: Session, *, subject_ref: str) -> Order | None:
     """Payment succeeded: an order waiting for it moves on to paid (others just stay)."""
-    kind, _, number = subject_ref.partition(":")
-    if kind != "order" or not number.isdigit():
+    number = _order_number(subject_ref)
+    if number is None:
         return None
-    order = session.get(Order, int(number))
+    order = session.get(Order, number)
     if order is not None and order.status is OrderStatus.PENDING_PAYMENT:
         _move(order, OrderStatus.PAID)
         session.flush()
@@ -426,8 +436,8 @@ def hand_over(session: Session, *, agent: User, order_id: int) -> Order:
 
 def _order_on_its_way(session: Session, reference: str) -> Order | None:
     """The door order behind a logistics reference, while it is packed or on its way."""
-    kind, _, number = reference.partition(":")
-    order = session.get(Order, int(number)) if kind == "order" and number.isdigit() else None
+    number = _order_number(reference)
+    order = session.get(Order, number) if number is not None else None
     if order is None or order.status not in (OrderStatus.PACKED, OrderStatus.OUT_FOR_DELIVERY):
         return None
     return order

@@ -15,6 +15,7 @@ from core.access import require_account, roles, signed_in
 from core.errors import CunzhanError, InvalidInput, NotFound
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
+from core.parse import parse_int, query_int
 from payments.models import Payment, PaymentMethod
 from payments.services import (
     online_payments_available,
@@ -44,10 +45,8 @@ NAMES = {
 
 
 def _form_int(name: str, low: int, high: int) -> int:
-    value = request.form.get(name, "").strip()
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise InvalidInput(_("数量须为 %(low)s 到 %(high)s 的整数", low=low, high=high))
-    return int(value)
+    message = _("数量须为 %(low)s 到 %(high)s 的整数", low=low, high=high)
+    return parse_int(request.form.get(name), low=low, high=high, message=message)
 
 
 def _choice(name: str, enum: type[Delivery] | type[PaymentMethod]) -> Delivery | PaymentMethod:
@@ -303,10 +302,9 @@ def assisted() -> str:
     session, agent = get_session(), require_account()
     query = request.args.get("q", "")[:20]
     villager = None
-    if request.args.get("villager", type=int):
-        villager = services.villager_for_agent(
-            session, agent=agent, user_id=request.args.get("villager", type=int) or 0
-        )
+    villager_id = query_int("villager")
+    if villager_id is not None:
+        villager = services.villager_for_agent(session, agent=agent, user_id=villager_id)
     return render_template(
         "orders/assisted.html",
         query=query,
@@ -322,11 +320,9 @@ def assisted() -> str:
 def place_assisted(villager_id: int) -> Response:
     agent = require_account()
     lines = [
-        services.LineInput(int(key.removeprefix("qty-")), _form_int(key, 0, 1000))
+        services.LineInput(parse_int(key.removeprefix("qty-"), low=1), _form_int(key, 0, 1000))
         for key in request.form
-        if key.startswith("qty-")
-        and key[4:].isdigit()
-        and request.form[key].strip() not in ("", "0")
+        if key.startswith("qty-") and request.form[key].strip() not in ("", "0")
     ]
     with unit_of_work() as session:
         buyer = services.villager_for_agent(session, agent=agent, user_id=villager_id)
