@@ -11,7 +11,7 @@ from core.flask_db import get_session, unit_of_work
 from core.models import User
 from core.parse import parse_int
 from core.security import FailureThrottle
-from core.services import authenticate, end_sessions
+from core.services import authenticate, end_sessions, normalise_phone
 
 THROTTLE_KEY = "cunzhan.login_throttle"
 
@@ -34,8 +34,15 @@ def _throttle() -> FailureThrottle:
     return throttle
 
 
-def _login_keys(phone: str, address: str) -> tuple[str, str]:
-    return f"phone:{phone.strip()[:20]}", f"address:{address}"
+def _login_keys(phone: str, address: str) -> tuple[str, ...]:
+    """The account (its phone normalised the way ``authenticate`` finds it, so "139 0000
+    0075", "+86…" and "0086…" share one budget) and the address, counted separately. A phone
+    that does not normalise matches no account: only the address counts it."""
+    try:
+        account = normalise_phone(phone)
+    except InvalidInput:
+        return (f"address:{address}",)
+    return f"phone:{account}", f"address:{address}"
 
 
 def sign_in(phone: str, password: str) -> User:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from core.models import Role, User, Village
 from core.parse import ID_MAX, parse_int
+from core.security import FAILED_LOGINS_PER_MINUTE
+from tests.conftest import TEST_PASSWORD
 from tests.shop.storefront_helpers import listed_product
 
 HUGE = str(2**63)  # one past SQLite's INTEGER and far past PostgreSQL's
@@ -145,3 +147,51 @@ def test_a_listed_product_still_opens_by_its_id(
     product = listed_product(db, farmer, agent)
     assert client.get(f"/products/{product.id}").status_code == 200
     assert client.get(f"/products?village={village.id}&page=1").status_code == 200
+
+
+# --- item 1: the login throttle counts the account, however its phone is spelt ---------
+
+
+def test_respelling_the_phone_from_several_addresses_does_not_dodge_the_throttle(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    phone = make_user().phone
+    spellings = [
+        f"{phone[:3]} {phone[3:7]} {phone[7:]}",
+        f"+86{phone}",
+        f"{phone[:3]}-{phone[3:7]}-{phone[7:]}",
+        f"0086{phone}",
+    ]
+    statuses = [
+        client.post(
+            "/api/v1/auth/login",
+            json={"phone": spellings[n % 4], "password": "wrong-password"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n % 4 + 1}"},
+        ).status_code
+        for n in range(36)
+    ]
+    assert statuses.count(401) == FAILED_LOGINS_PER_MINUTE
+    assert statuses.count(429) == 36 - FAILED_LOGINS_PER_MINUTE
+
+
+def test_the_address_is_throttled_on_its_own_across_accounts(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    phones = [make_user().phone for _ in range(3)]
+    statuses = [
+        client.post(
+            "/api/v1/auth/login",
+            json={"phone": phones[n % 3], "password": "wrong-password"},
+            environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        ).status_code
+        for n in range(FAILED_LOGINS_PER_MINUTE + 1)
+    ]
+    assert statuses[-1] == 429
+    # another address may still sign in to an account that was not itself attacked
+    other = make_user()
+    fine = client.post(
+        "/api/v1/auth/login",
+        json={"phone": other.phone, "password": TEST_PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.10"},
+    )
+    assert fine.status_code == 200
