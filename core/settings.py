@@ -23,6 +23,13 @@ def default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'cunzhan.sqlite3'}"
 
 
+def _proxy_hops(raw: str) -> int:
+    text = raw.strip() or "0"
+    if not (text.isascii() and text.isdigit() and int(text) <= 5):
+        raise ConfigurationError("TRUSTED_PROXIES must be a number of proxy hops from 0 to 5")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -38,6 +45,9 @@ class Settings:
     # What the Stripe account allows for immediate payments, e.g. "card,alipay,wechat_pay".
     stripe_payment_methods: tuple[str, ...] = ("card",)
     osrm_url: str | None = None
+    # How many reverse proxies stand in front of the app (each appends to X-Forwarded-For):
+    # 0 trusts no header, so behind a proxy every caller would share the proxy's address.
+    trusted_proxies: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -61,6 +71,7 @@ class Settings:
                 m.strip() for m in env.get("STRIPE_PAYMENT_METHODS", "card").split(",") if m.strip()
             ),
             osrm_url=env.get("OSRM_URL") or None,
+            trusted_proxies=_proxy_hops(env.get("TRUSTED_PROXIES", "0")),
         )
 
     def check_production(self) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import api as core_api
 from core import views as core_views
@@ -52,6 +53,7 @@ def _settings(config: Mapping[str, Any]) -> Settings:
         "secret_key": config.get("SECRET_KEY"),
         "environment": config.get("CUNZHAN_ENV"),
         "ratelimit_storage_url": config.get("RATELIMIT_STORAGE_URL"),
+        "trusted_proxies": config.get("TRUSTED_PROXIES"),
     }
     return Settings(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v}})
 
@@ -110,6 +112,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not settings.is_production:
         app.logger.setLevel(logging.INFO)
 
+    if settings.trusted_proxies:
+        # The client's address and scheme as the nearest N proxies saw them: the address is
+        # what the per-address throttles count. Entries further out are the caller's to forge;
+        # Host is the proxy's own header (X-Forwarded-Host is not trusted).
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     init_database(app, settings.database_url)
     app.extensions[THROTTLE_KEY] = login_throttle(settings.ratelimit_storage_url)
     install_i18n(app, [TRANSLATIONS])

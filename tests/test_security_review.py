@@ -11,13 +11,16 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
 from core.models import Role, User, Village
 from core.parse import ID_MAX, parse_int
 from core.security import FAILED_LOGINS_PER_MINUTE
-from tests.conftest import TEST_PASSWORD
+from core.settings import ConfigurationError, Settings
+from shop.app import create_app
+from tests.conftest import TEST_PASSWORD, app_config
 from tests.shop.storefront_helpers import listed_product
 
 HUGE = str(2**63)  # one past SQLite's INTEGER and far past PostgreSQL's
@@ -195,3 +198,39 @@ def test_the_address_is_throttled_on_its_own_across_accounts(
         environ_base={"REMOTE_ADDR": "10.0.0.10"},
     )
     assert fine.status_code == 200
+
+
+# --- item 10: behind a proxy each caller keeps their own address -------------------------
+
+
+def _failed_logins_through_a_proxy(client: FlaskClient, phones: list[str]) -> list[int]:
+    """Wrong passwords for different accounts from different callers, all through one proxy
+    at 127.0.0.1 that appends the caller to X-Forwarded-For."""
+    return [
+        client.post(
+            "/api/v1/auth/login",
+            json={"phone": phone, "password": "wrong-password"},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        ).status_code
+        for n, phone in enumerate(phones)
+    ]
+
+
+def test_with_trusted_proxies_the_address_throttle_counts_each_caller(engine: Engine) -> None:
+    # Unknown phones fail like wrong passwords and count against the address all the same.
+    phones = [f"1360999{n:04d}" for n in range(FAILED_LOGINS_PER_MINUTE + 2)]
+    url = engine.url.render_as_string(hide_password=False)
+    behind_proxy = create_app(app_config(url, TRUSTED_PROXIES=1)).test_client()
+    assert set(_failed_logins_through_a_proxy(behind_proxy, phones)) == {401}
+    # Without the setting every caller shares the proxy's address: a village locked out.
+    direct = create_app(app_config(url)).test_client()
+    assert _failed_logins_through_a_proxy(direct, phones)[-1] == 429
+
+
+def test_trusted_proxies_must_be_a_small_number() -> None:
+    assert Settings.from_env({"TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    assert Settings.from_env({}).trusted_proxies == 0
+    for wrong in ("²", "-1", "many", "99"):
+        with pytest.raises(ConfigurationError):
+            Settings.from_env({"TRUSTED_PROXIES": wrong})
