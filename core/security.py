@@ -7,6 +7,7 @@ RATELIMIT_STORAGE_URL (memory for one process, redis:// shared by every worker).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from limits import RateLimitItem, RateLimitItemPerMinute, storage, strategies
@@ -26,6 +27,20 @@ _API_DOCS_CSP = (
     "https://cdn.jsdelivr.net; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 API_DOCS_PATH = "/api/docs"
+
+
+def same_site_path(target: str | None) -> str | None:
+    r"""``target`` when it is a path on this site, else None: the only kind of place a form's
+    ``back`` or a login's ``next`` may send the browser (no open redirect).
+
+    Browsers read ``//host``, ``/\host`` and "/", a tab, "/host" as another site, so a path
+    must start with a single "/" and carry no backslash, whitespace or control character."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(c == "\\" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc) else None
 
 
 def content_security_policy(path: str) -> str:

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from core.models import Role, User, Village
 from core.parse import ID_MAX, parse_int
-from core.security import FAILED_LOGINS_PER_MINUTE
+from core.security import FAILED_LOGINS_PER_MINUTE, same_site_path
 from core.settings import ConfigurationError, Settings
+from payments.models import PaymentMethod
 from shop.app import create_app
+from shop.orders.models import Delivery
 from tests.conftest import TEST_PASSWORD, app_config
 from tests.shop.storefront_helpers import listed_product
 
@@ -234,3 +236,59 @@ def test_trusted_proxies_must_be_a_small_number() -> None:
     for wrong in ("²", "-1", "many", "99"):
         with pytest.raises(ConfigurationError):
             Settings.from_env({"TRUSTED_PROXIES": wrong})
+
+
+# --- item 8: `back` and `next` only lead to paths on this site ----------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/login",
+        "//evil.example/x",
+        "/\\evil.example",
+        "///evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "",
+    ],
+)
+def test_only_same_site_paths_are_redirect_targets(target: str) -> None:
+    assert same_site_path(target) is None
+
+
+def test_same_site_paths_are_kept() -> None:
+    assert same_site_path("/station/orders?page=2") == "/station/orders?page=2"
+
+
+def test_an_order_action_does_not_redirect_off_site(
+    client: FlaskClient,
+    db: Session,
+    login: Callable[[User], str],
+    make_user: Callable[..., User],
+    agent: User,
+    villager: User,
+    village: Village,
+) -> None:
+    from shop.orders import services as orders
+
+    product = listed_product(db, make_user(Role.FARMER, village=village), agent)
+    order = orders.place_orders(
+        db,
+        buyer=villager,
+        placed_by=villager,
+        lines=[orders.LineInput(product.id, 1)],
+        delivery=Delivery.PICKUP,
+        payment=PaymentMethod.CASH,
+    )[0]
+    headers = {"X-CSRFToken": login(villager)}
+    response = client.post(
+        f"/orders/{order.id}/cancel",
+        data={"back": "https://evil.example/login"},
+        headers=headers,
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/orders/{order.id}"
+    login_page = client.get("/login?next=/\\evil.example")
+    assert login_page.headers["Location"] == "/"

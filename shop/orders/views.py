@@ -16,6 +16,7 @@ from core.errors import CunzhanError, InvalidInput, NotFound
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
 from core.parse import parse_int, query_int
+from core.security import same_site_path
 from payments.models import Payment, PaymentMethod
 from payments.services import (
     online_payments_available,
@@ -234,7 +235,8 @@ def order_action(order_id: int, action: str) -> Response:
     with unit_of_work() as session:
         service(session, order_id=order_id, **{who: require_account()})
     flash(str(done), "success")
-    return redirect(request.form.get("back") or url_for("orders.order_page", order_id=order_id))
+    back = same_site_path(request.form.get("back"))
+    return redirect(back or url_for("orders.order_page", order_id=order_id))
 
 
 def _online_payment(order_id: int) -> tuple[Order, Payment]:
