@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from core.security import FAILED_LOGINS_PER_MINUTE, same_site_path
 from core.settings import ConfigurationError, Settings
 from payments.models import PaymentMethod
 from shop.app import create_app
+from shop.catalog.services import PER_PAGE
 from shop.orders.models import Delivery
 from tests.conftest import TEST_PASSWORD, app_config
 from tests.shop.storefront_helpers import listed_product
@@ -292,3 +294,27 @@ def test_an_order_action_does_not_redirect_off_site(
     assert response.headers["Location"] == f"/orders/{order.id}"
     login_page = client.get("/login?next=/\\evil.example")
     assert login_page.headers["Location"] == "/"
+
+
+# --- item 7: the cached storefront shows nothing of the first visitor's query ---------------
+
+
+def test_the_cached_storefront_carries_only_its_key_into_the_pager(
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    make_user: Callable[..., User],
+    agent: User,
+    village: Village,
+) -> None:
+    app.config["STOREFRONT_CACHE_SECONDS"] = 60
+    farmer = make_user(Role.FARMER, village=village)
+    for number in range(PER_PAGE + 1):  # two pages, so there is a pager
+        listed_product(db, farmer, agent, title=f"稻米{number}")
+    poisoned = client.get("/products?q=米&ref=恶意文字")
+    assert "ref=%E6" not in poisoned.get_data(as_text=True)
+    later = client.get("/products?q=米").get_data(as_text=True)
+    assert "ref=%E6" not in later  # url_for wrote the text percent-encoded into the pager
+    assert "page=2" in later
+    client.get("/products?q=" + "稻" * 70)  # the key keeps 60 characters of the search
+    assert "稻" * 61 not in client.get("/products?q=" + "稻" * 60).get_data(as_text=True)
