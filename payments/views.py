@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
@@ -109,14 +110,21 @@ def stripe_webhook() -> tuple[Response, int]:
     return jsonify(received=event["id"], outcome=outcome), 200
 
 
+FIRST_STATEMENT_DAY = dt.date(2020, 1, 1)
+
+
 def _statement_day() -> dt.date:
     raw = request.args.get("day")
     if not raw:
         return local_today()
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as error:
         raise InvalidInput("日期格式应为 2026-11-23 (day must look like 2026-11-23)") from error
+    if not FIRST_STATEMENT_DAY <= day <= local_today() + dt.timedelta(days=1):
+        # 0001-01-01 has no UTC start of day to compute: refuse it rather than overflow
+        raise InvalidInput(_("日期须在 2020 年之后、明天之前"))
+    return day
 
 
 @blueprint.route("/cash-statement")
