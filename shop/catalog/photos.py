@@ -11,13 +11,18 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import CunzhanError, InvalidInput
 from core.settings import INSTANCE_DIR
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+# Both read from the header, before any pixel is decoded: a few KB of PNG can describe a
+# 20000 × 20000 picture (a decompression bomb) or 160 MB of RGBA pixels.
+MAX_PIXELS = 40_000_000
+MAX_DECODED_BYTES = 64 * 1024 * 1024  # a 12-megapixel phone photo is 36 MB as RGB
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "RGB": 3, "YCbCr": 3}
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 FULL_SIZE = 1600
 THUMB_SIZE = 360
@@ -46,6 +51,20 @@ def photo_path(directory: Path, name: str, *, thumb: bool = False) -> Path:
     return directory / (f"{name}_t.jpg" if thumb else f"{name}.jpg")
 
 
+def decoded_bytes(image: Image.Image) -> int:
+    """The memory the pixels will take once decoded (after any JPEG draft scaling)."""
+    return image.width * image.height * _BYTES_PER_PIXEL.get(image.mode, 4)
+
+
+def _check_size(image: Image.Image) -> None:
+    """Refuse, from the header alone, a picture too large to decode in a web worker."""
+    if image.width * image.height > MAX_PIXELS:
+        raise PhotoTooLarge(_l("照片像素太多，请缩小后再传"))
+    image.draft("RGB", (FULL_SIZE, FULL_SIZE))  # JPEG decodes at 1/2..1/8 scale: less memory
+    if decoded_bytes(image) > MAX_DECODED_BYTES:
+        raise PhotoTooLarge(_l("照片像素太多，请缩小后再传"))
+
+
 def _decode(data: bytes) -> Image.Image:
     if len(data) > MAX_PHOTO_BYTES:
         raise PhotoTooLarge("照片不能超过 5 MB (a photo may be at most 5 MiB)")
@@ -53,16 +72,19 @@ def _decode(data: bytes) -> Image.Image:
         image = Image.open(io.BytesIO(data))
         if image.format not in ACCEPTED_FORMATS:
             raise InvalidInput("只接受 JPEG、PNG 或 WebP 照片 (JPEG, PNG or WebP only)")
-        if image.width * image.height > MAX_PIXELS:
-            raise InvalidInput("照片像素太多 (the photo has too many pixels)")
+        _check_size(image)
         image.load()
+    except Image.DecompressionBombError as error:  # Pillow's own cap, met at open
+        raise PhotoTooLarge(_l("照片像素太多，请缩小后再传")) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise InvalidInput("这不是一张可用的照片 (not a readable image)") from error
     return image
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    """Turn the picture upright (by its EXIF orientation) and into plain RGB on white."""
+    """Shrink to the stored size first (so every copy below is small), then turn the picture
+    upright (by its EXIF orientation) and into plain RGB on white."""
+    image.thumbnail((FULL_SIZE, FULL_SIZE))
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")
