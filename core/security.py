@@ -6,6 +6,8 @@ RATELIMIT_STORAGE_URL (memory for one process, redis:// shared by every worker).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -85,6 +87,27 @@ class FailureThrottle:
     def record_failure(self, *keys: str) -> None:
         for key in keys:
             self.limiter.hit(self.item, key)
+
+    @contextmanager
+    def attempt(self, key: str, *, failure: type[Exception]) -> Iterator[None]:
+        """Count the try *before* the work, in one atomic increment, so that parallel tries
+        cannot all pass a check made before any of them was counted (check, work, count let
+        20 racing guesses through 5 or 6 at a time). Past ``item.amount`` tries within the
+        window (from the first try counted) the try is refused; a try that does not end in
+        ``failure`` is given back, so right answers count nothing."""
+        storage = self.limiter.storage
+        counter = f"{self.item.key_for(key)}/tries"
+        expiry = self.item.get_expiry()
+        if storage.incr(counter, expiry) > self.item.amount:
+            raise TooManyAttempts(self.message)
+        try:
+            yield
+        except failure:
+            raise
+        except BaseException:
+            storage.incr(counter, expiry, amount=-1)
+            raise
+        storage.incr(counter, expiry, amount=-1)
 
 
 def login_throttle(storage_url: str) -> FailureThrottle:

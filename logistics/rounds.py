@@ -14,12 +14,13 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import User
-from core.timeutil import utcnow
+from core.timeutil import ensure_utc, utcnow
 from logistics import signals
 from logistics.codes import check_code
 from logistics.models import (
@@ -33,6 +34,9 @@ from logistics.models import (
     UplinkStatus,
 )
 from logistics.schemas import StopOut
+from logistics.timing import local_midnight
+
+CLOCK_SKEW = dt.timedelta(minutes=5)  # how far ahead of the server a phone's clock may run
 
 
 @dataclass(frozen=True)
@@ -166,11 +170,22 @@ def record_event(
     return EventAnswer(body, replayed=False)
 
 
+def _check_event_time(round_: Round, at: dt.datetime) -> None:
+    """The phone's time of the event must fall on the round's (local) day and no later than
+    a few minutes from now (phone clocks drift): an event cannot be backdated to any time.
+    The server's own receipt time is kept beside it (``StopEvent.created_at``)."""
+    start = local_midnight(round_.day)
+    latest = min(start + dt.timedelta(days=1), utcnow() + CLOCK_SKEW)
+    if not start <= ensure_utc(at) <= latest:
+        raise InvalidInput(_l("时间须在这条路线当天，且不晚于现在"))
+
+
 def _apply(session: Session, stop: Stop, event: EventInput) -> None:
     # A delivered stop may still have produce to collect (or to give up on); nothing else.
     about_produce = event.type != "delivered" and _still_open(stop)
     if stop.status is not StopStatus.PENDING and not about_produce:
         raise StopConflict(f"这一站已经是“{stop.status.value}” (stop is {stop.status})", stop)
+    _check_event_time(stop.round, event.at)
     if stop.round.status is RoundStatus.PLANNED:
         start_round(session, round_=stop.round)
     when = min(event.at, utcnow())

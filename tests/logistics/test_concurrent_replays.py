@@ -13,11 +13,11 @@ from core.db import transaction
 from core.demo import DEMO_PASSWORD, demo_phone
 from core.flask_db import EXTENSION_KEY, DatabaseState
 from core.models import User
-from core.timeutil import local_today
+from core.timeutil import local_today, utcnow
 from logistics.models import Round, StopEvent, StopStatus
 from tests.conftest import LiveServer
 
-AT = "2026-11-23T09:30:00+08:00"
+AT = utcnow().isoformat()  # stop events must fall on the round's day (today)
 
 
 def _signed_in(base: str, phone: str) -> tuple[requests.Session, str]:
