@@ -11,24 +11,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from limits import RateLimitItem, RateLimitItemPerMinute, storage, strategies
 
 from core.errors import TooManyAttempts
 
 FAILED_LOGINS_PER_MINUTE = 10
-# Pages that load third-party code need a wider policy; everything else is 'self' only.
+# Every page, the API docs included ('self' only: Swagger UI is served from a package).
 _STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-_API_DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://cdn.jsdelivr.net; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-)
-API_DOCS_PATH = "/api/docs"
 
 
 def same_site_path(target: str | None) -> str | None:
@@ -45,13 +39,9 @@ def same_site_path(target: str | None) -> str | None:
     return target if not (parts.scheme or parts.netloc) else None
 
 
-def content_security_policy(path: str) -> str:
-    return _API_DOCS_CSP if path.startswith(API_DOCS_PATH) else _STRICT_CSP
-
-
 def add_security_headers(response: Response, *, production: bool) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(request.path))
+    headers.setdefault("Content-Security-Policy", _STRICT_CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["X-Frame-Options"] = "DENY"

@@ -44,7 +44,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
     ),
     Role.CADRE: (Action(_l("今天的配送路线"), "cadre.today"),),
     Role.DISPATCHER: (Action(_l("调度看板"), "dispatch.board"),),
-    Role.ADMIN: (Action(_l("接口文档"), "api-docs.openapi_swagger_ui"),),
+    Role.ADMIN: (Action(_l("接口文档"), "api_docs_ui.swagger_ui"),),
     Role.SUPPLIER: (
         Action(_l("上架商品"), "listings.my_listings"),
         Action(_l("待备货订单"), "orders.to_prepare"),

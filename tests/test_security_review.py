@@ -7,6 +7,7 @@ the fix (a 500, a 401 where a 429 was due, a redirect off-site, a poisoned page)
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 
 import pytest
@@ -318,3 +319,16 @@ def test_the_cached_storefront_carries_only_its_key_into_the_pager(
     assert "page=2" in later
     client.get("/products?q=" + "稻" * 70)  # the key keeps 60 characters of the search
     assert "稻" * 61 not in client.get("/products?q=" + "稻" * 60).get_data(as_text=True)
+
+
+# --- item 11: the API docs come from a package, under the strict policy ------------------
+
+
+def test_the_api_docs_load_nothing_from_elsewhere(client: FlaskClient) -> None:
+    page = client.get("/api/docs")
+    policy = page.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in policy and "https:" not in policy
+    html = page.get_data(as_text=True)
+    assert "http" not in html and "<script>" not in html  # no CDN, no inline script
+    assets = re.findall(r'(?:src|href)="(/[^"]+)"', html)
+    assert len(assets) == 3 and all(client.get(a).status_code == 200 for a in assets)
