@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -139,9 +140,19 @@ def _locked_stop(session: Session, stop_id: int) -> Stop:
 
 
 def record_event(
-    session: Session, *, cadre: User, stop_id: int, key: str, event: EventInput
+    session: Session,
+    *,
+    cadre: User,
+    stop_id: int,
+    key: str,
+    event: EventInput,
+    code_guard: AbstractContextManager[object] | None = None,
 ) -> EventAnswer:
-    """Apply a confirmation once per key (see the module's docstring)."""
+    """Apply a confirmation once per key (see the module's docstring).
+
+    ``code_guard`` (the wrong-pickup-code throttle) is entered under the stop's row lock and
+    only for a confirmation not applied before: tries on one stop are counted one after the
+    other, and replays of an applied confirmation are not tries at all."""
     stop = _locked_stop(session, stop_id)  # serialises confirmations of one stop
     if stop.round.cadre_id != cadre.id:
         raise Forbidden("这一站不在您的路线上 (this stop is not on your round)")
@@ -153,7 +164,8 @@ def record_event(
         if previous.fingerprint != fingerprint:
             raise KeyReused("这个 Idempotency-Key 已用于另一条确认 (key already used, other body)")
         return EventAnswer(json.loads(previous.response), replayed=True)
-    _apply(session, stop, event)
+    with code_guard or nullcontext():
+        _apply(session, stop, event)
     body = {"key": key, "type": event.type, "stop": StopOut().dump(stop)}
     session.add(
         StopEvent(
