@@ -332,3 +332,17 @@ def test_the_api_docs_load_nothing_from_elsewhere(client: FlaskClient) -> None:
     assert "http" not in html and "<script>" not in html  # no CDN, no inline script
     assets = re.findall(r'(?:src|href)="(/[^"]+)"', html)
     assert len(assets) == 3 and all(client.get(a).status_code == 200 for a in assets)
+
+
+def test_form_integer_fields_take_ascii_digits_only(app: Flask) -> None:
+    from flask_wtf import FlaskForm
+
+    from core.forms import StrictIntegerField
+
+    class Quantity(FlaskForm):  # type: ignore[misc]
+        quantity = StrictIntegerField()
+
+    for raw, valid in [("12", True), ("٣", False), ("1_000", False), (HUGE, False)]:
+        with app.test_request_context(method="POST", data={"quantity": raw}):
+            form = Quantity(meta={"csrf": False})
+            assert form.validate() is valid, raw

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -18,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from core.forms import StrictIntegerField
 from core.money import MoneyError, yuan_to_fen
 from core.timeutil import LOCAL_ZONE
 from shop.groupbuys.services import MAX_QUANTITY, TierSpec
@@ -37,7 +37,7 @@ def parse_tiers(text: str) -> list[TierSpec]:
 
 
 class PledgeForm(FlaskForm):  # type: ignore[misc]
-    quantity = IntegerField(
+    quantity = StrictIntegerField(
         _l("数量"),
         validators=[
             DataRequired(_l("请填写数量")),
@@ -70,7 +70,7 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
     unit = SelectField(
         _l("单位"), choices=[("袋", "袋"), ("箱", "箱"), ("公斤", "公斤"), ("个", "个")]
     )
-    unit_weight_kg = IntegerField(
+    unit_weight_kg = StrictIntegerField(
         _l("每单位重量（公斤）"),
         default=50,
         validators=[
@@ -85,13 +85,13 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
         validators=[DataRequired(_l("请填写价格档位"))],
         default="1 150\n50 140\n200 132",
     )
-    min_quantity = IntegerField(
+    min_quantity = StrictIntegerField(
         _l("成团数量"), validators=[DataRequired(), NumberRange(1, 100_000)]
     )
-    max_quantity = IntegerField(
+    max_quantity = StrictIntegerField(
         _l("最大供应量"), validators=[DataRequired(), NumberRange(1, 100_000)]
     )
-    per_household_limit = IntegerField(
+    per_household_limit = StrictIntegerField(
         _l("每户限购"), validators=[DataRequired(), NumberRange(1, 1000)]
     )
     deadline = DateTimeLocalField(
