@@ -90,14 +90,15 @@ class FailureThrottle:
         expiry = self.item.get_expiry()
         if storage.incr(counter, expiry) > self.item.amount:
             raise TooManyAttempts(self.message)
+        failed = False
         try:
             yield
         except failure:
+            failed = True
             raise
-        except BaseException:
-            storage.incr(counter, expiry, amount=-1)
-            raise
-        storage.incr(counter, expiry, amount=-1)
+        finally:
+            if not failed:
+                storage.incr(counter, expiry, amount=-1)
 
 
 def login_throttle(storage_url: str) -> FailureThrottle:
