@@ -20,7 +20,7 @@ class StrictIntegerField(IntegerField):  # type: ignore[misc]
             try:
                 parse_int(valuelist[0])
             except InvalidInput as error:
-                raise ValueError(self.gettext("Not a valid integer value.")) from error
+                raise ValueError(_l("请填写整数")) from error
         super().process_formdata(valuelist)
 
 
