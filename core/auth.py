@@ -9,8 +9,9 @@ from sqlalchemy import select
 from core.errors import CoreError
 from core.flask_db import get_session, unit_of_work
 from core.models import User
+from core.parse import parse_int
 from core.security import FailureThrottle
-from core.services import authenticate, end_sessions
+from core.services import authenticate, end_sessions, normalise_phone
 
 THROTTLE_KEY = "cunzhan.login_throttle"
 
@@ -18,10 +19,12 @@ THROTTLE_KEY = "cunzhan.login_throttle"
 def load_user(session_id: str) -> User | None:
     """Flask-Login's loader: the id carries the epoch, so an ended session finds no user."""
     user_id, _, epoch = session_id.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()):
+    try:
+        number, epoch_number = parse_int(user_id), parse_int(epoch)
+    except CoreError:
         return None
-    user = get_session().scalar(select(User).where(User.id == int(user_id)))
-    if user is None or not user.is_active or user.session_epoch != int(epoch):
+    user = get_session().scalar(select(User).where(User.id == number))
+    if user is None or not user.is_active or user.session_epoch != epoch_number:
         return None
     return user
 
@@ -31,8 +34,15 @@ def _throttle() -> FailureThrottle:
     return throttle
 
 
-def _login_keys(phone: str, address: str) -> tuple[str, str]:
-    return f"phone:{phone.strip()[:20]}", f"address:{address}"
+def _login_keys(phone: str, address: str) -> tuple[str, ...]:
+    """The account (its phone normalised the way ``authenticate`` finds it, so "139 0000
+    0075", "+86…" and "0086…" share one budget) and the address, counted separately. A phone
+    that does not normalise matches no account: only the address counts it."""
+    try:
+        account = normalise_phone(phone)
+    except CoreError:
+        return (f"address:{address}",)
+    return f"phone:{account}", f"address:{address}"
 
 
 def sign_in(phone: str, password: str) -> User:

@@ -92,6 +92,7 @@ class CoreError(CunzhanError):
         "staff_role_required": (422, _l("请选择代办员或村干部")),
         "no_such_account": (404, _l("没有这个账号")),
         "register_rejected": (422, _l("有 %(n)d 行有误，一户也没有导入")),
+        "not_a_whole_number": (422, _l("请填写 %(low)s 到 %(high)s 之间的整数")),
         "idempotency_key_reused": (409, _l("这个请求编号已用于另一个请求，请刷新页面后重试")),
         "bad_idempotency_key": (422, _l("请求编号的格式不对")),
         "invalid_transition": (409, _l("%(subject)s现在是“%(current)s”，不能改为“%(target)s”")),

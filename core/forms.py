@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
+
+from core.errors import CoreError
+from core.parse import parse_int
+
+
+class StrictIntegerField(IntegerField):  # type: ignore[misc]
+    """An integer field read by ``core.parse.parse_int``: ASCII digits within the INTEGER range
+    only ("٣", "1_000" and 20-digit numbers are refused as invalid, not converted)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist:
+            try:
+                parse_int(valuelist[0])
+            except CoreError as error:
+                raise ValueError(_l("请填写整数")) from error
+        super().process_formdata(valuelist)
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]

@@ -6,37 +6,43 @@ RATELIMIT_STORAGE_URL (memory for one process, redis:// shared by every worker).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from limits import RateLimitItem, RateLimitItemPerMinute
 
 from core.errors import CoreError, CunzhanError
 from core.throttle_store import FallbackLimiter
 
 FAILED_LOGINS_PER_MINUTE = 10
-# Pages that load third-party code need a wider policy; everything else is 'self' only.
+# Every page, the API docs included ('self' only: Swagger UI is served from a package).
 _STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-_API_DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://cdn.jsdelivr.net; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-)
-API_DOCS_PATH = "/api/docs"
 
 
-def content_security_policy(path: str) -> str:
-    return _API_DOCS_CSP if path.startswith(API_DOCS_PATH) else _STRICT_CSP
+def same_site_path(target: str | None) -> str | None:
+    r"""``target`` when it is a path on this site, else None: the only kind of place a form's
+    ``back`` or a login's ``next`` may send the browser (no open redirect).
+
+    Browsers read ``//host``, ``/\host`` and "/", a tab, "/host" as another site, so a path
+    must start with a single "/" and carry no backslash, whitespace or control character."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(c == "\\" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc) else None
 
 
 def add_security_headers(response: Response, *, production: bool) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(request.path))
+    headers.setdefault("Content-Security-Policy", _STRICT_CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["X-Frame-Options"] = "DENY"
@@ -73,6 +79,27 @@ class FailureThrottle:
     def record_failure(self, *keys: str) -> None:
         for key in keys:
             self.limiter.hit(self.item, key)
+
+    @contextmanager
+    def attempt(self, key: str, *, failure: type[Exception]) -> Iterator[None]:
+        """Count the try *before* the work, in one atomic increment, so that parallel tries
+        cannot all pass a check made before any of them was counted (check, work, count let
+        20 racing guesses through 5 or 6 at a time). Past ``item.amount`` tries within the
+        window (from the first try counted) the try is refused; a try that does not end in
+        ``failure`` is given back, so right answers count nothing."""
+        counter = f"{self.item.key_for(key)}/tries"
+        expiry = self.item.get_expiry()
+        if self.limiter.incr(counter, expiry) > self.item.amount:
+            raise self.refusal()
+        failed = False
+        try:
+            yield
+        except failure:
+            failed = True
+            raise
+        finally:
+            if not failed:
+                self.limiter.incr(counter, expiry, amount=-1)
 
 
 def login_throttle(storage_url: str) -> FailureThrottle:

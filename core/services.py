@@ -15,7 +15,7 @@ from core.errors import CoreError
 from core.models import Household, Role, RoleGrant, User, Village
 from core.passwords import check_password_rules, hash_password, needs_rehash, verify_password
 
-PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+PHONE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 @cache

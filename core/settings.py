@@ -34,6 +34,13 @@ def _seconds(raw: str | None, default: float) -> float | None:
     return value if value > 0 else None
 
 
+def _proxy_hops(raw: str) -> int:
+    text = raw.strip() or "0"
+    if not (text.isascii() and text.isdigit() and int(text) <= 5):
+        raise ConfigurationError("TRUSTED_PROXIES must be a number of proxy hops from 0 to 5")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -52,6 +59,9 @@ class Settings:
     # Seconds; see core.db (None: wait as long as it takes).
     database_connect_timeout: float | None = 3.0
     database_statement_timeout: float | None = 5.0
+    # How many reverse proxies stand in front of the app (each appends to X-Forwarded-For):
+    # 0 trusts no header, so behind a proxy every caller would share the proxy's address.
+    trusted_proxies: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -77,6 +87,7 @@ class Settings:
             osrm_url=env.get("OSRM_URL") or None,
             database_connect_timeout=_seconds(env.get("DATABASE_CONNECT_TIMEOUT"), 3.0),
             database_statement_timeout=_seconds(env.get("DATABASE_STATEMENT_TIMEOUT"), 5.0),
+            trusted_proxies=_proxy_hops(env.get("TRUSTED_PROXIES", "0")),
         )
 
     def check_production(self) -> None:

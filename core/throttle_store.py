@@ -92,6 +92,16 @@ class FallbackLimiter(strategies.MovingWindowRateLimiter):
                 return allowed
         return self._local.test(item, *identifiers, cost=cost)
 
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Add ``amount`` to a plain counter that lapses ``expiry`` seconds after its first
+        increment, atomically (a throttle that counts each try before the work)."""
+        if self._use_shared():
+            try:
+                return self.storage.incr(key, expiry, amount=amount)
+            except StorageError as error:
+                self._failed(error)
+        return self._local.storage.incr(key, expiry, amount=amount)
+
     def _use_shared(self) -> bool:
         down_since = self._down_since
         return down_since is None or time.monotonic() - down_since >= RETRY_SECONDS

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -12,6 +10,7 @@ from core.access import current_account, public, require_account, signed_in
 from core.auth import sign_in, sign_out
 from core.errors import CoreError
 from core.forms import LoginForm
+from core.security import same_site_path
 
 blueprint = Blueprint(
     "auth",
@@ -24,11 +23,7 @@ blueprint = Blueprint(
 
 def _safe_next(target: str | None) -> str:
     """Only redirect to a path on this site (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return url_for("home.index")
+    return same_site_path(target) or url_for("home.index")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

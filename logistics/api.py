@@ -80,9 +80,14 @@ def stop_event(payload: dict[str, Any], stop_id: int, key: str) -> Any:
     # A signature is still taken when the code has been tried too often.
     guard = throttled(f"stop:{stop_id}") if event.pickup_code else nullcontext()
     try:
-        with guard, unit_of_work() as session:
+        with unit_of_work() as session:
             answer = rounds.record_event(
-                session, cadre=require_account(), stop_id=stop_id, key=key, event=event
+                session,
+                cadre=require_account(),
+                stop_id=stop_id,
+                key=key,
+                event=event,
+                code_guard=guard,
             )
     except StopConflict as conflict:
         return _error(409, conflict.code, conflict.message, stop=conflict.stop)

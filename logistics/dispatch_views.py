@@ -16,6 +16,7 @@ from core.access import require_account, roles
 from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, Village
+from core.parse import parse_int
 from core.timeutil import local_today, utcnow
 from logistics import depot, intake, planning, tracking
 from logistics.access import dispatcher_township
@@ -107,10 +108,7 @@ def _act(action: Callable[[Session, int], str]) -> Response:
 
 
 def _weight_g() -> int:
-    value = request.form.get("weight_g", "").strip()
-    if not value.isdigit() or len(value) > 9:
-        raise LogisticsError("weight_not_whole")
-    return int(value)
+    return parse_int(request.form.get("weight_g"), error=lambda: LogisticsError("weight_not_whole"))
 
 
 @dispatch.route("/parcels", methods=["POST"])

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import CunzhanError
 from core.models import Household, Village
+from core.parse import parse_int
 from core.services import normalise_phone
 from core.timeutil import utcnow
 from logistics.couriers import parse_courier
@@ -169,15 +170,13 @@ def parse_manifest(text: str) -> tuple[list[tuple[int, ParcelInput]], list[LineE
 
 
 def _row_input(row: dict[str, str | None]) -> ParcelInput:
-    weight = (row.get("weight_g") or "").strip()
-    if not weight.isdigit():
-        raise LogisticsError("weight_not_whole")
+    weight = parse_int(row.get("weight_g"), error=lambda: LogisticsError("weight_not_whole"))
     return ParcelInput(
         courier=row.get("courier") or "",
         tracking_no=row.get("tracking_no") or "",
         recipient_name=row.get("recipient_name") or "",
         recipient_phone=row.get("recipient_phone") or "",
-        weight_g=int(weight),
+        weight_g=weight,
         description=row.get("description") or "",
     )
 

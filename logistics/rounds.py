@@ -9,6 +9,7 @@ pending (re-planned, already delivered) answers 409 with its state — a deliver
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from core import idempotency
 from core.labels import LabelText
 from core.models import User
-from core.timeutil import utcnow
+from core.timeutil import ensure_utc, utcnow
 from logistics import signals
 from logistics.codes import check_code
 from logistics.errors import LogisticsError
@@ -33,6 +34,9 @@ from logistics.models import (
     UplinkStatus,
 )
 from logistics.schemas import StopOut
+from logistics.timing import local_midnight
+
+CLOCK_SKEW = dt.timedelta(minutes=5)  # how far ahead of the server a phone's clock may run
 
 
 @dataclass(frozen=True)
@@ -124,9 +128,19 @@ def _locked_stop(session: Session, stop_id: int) -> Stop:
 
 
 def record_event(
-    session: Session, *, cadre: User, stop_id: int, key: str, event: EventInput
+    session: Session,
+    *,
+    cadre: User,
+    stop_id: int,
+    key: str,
+    event: EventInput,
+    code_guard: AbstractContextManager[object] | None = None,
 ) -> idempotency.Answer:
-    """Apply a confirmation once per key (see the module's docstring)."""
+    """Apply a confirmation once per key (see the module's docstring).
+
+    ``code_guard`` (the wrong-pickup-code throttle) is entered under the stop's row lock and
+    only for a confirmation not applied before: tries on one stop are counted one after the
+    other, and replays of an applied confirmation are not tries at all."""
     stop = _locked_stop(session, stop_id)  # serialises confirmations of one stop
     if stop.round.cadre_id != cadre.id:
         raise LogisticsError("stop_not_on_your_round")
@@ -134,7 +148,8 @@ def record_event(
     previous = idempotency.previous_answer(session, user_id=cadre.id, key=key, digest=digest)
     if previous is not None:
         return previous
-    _apply(session, stop, event)
+    with code_guard or nullcontext():
+        _apply(session, stop, event)
     body = {"key": key, "type": event.type, "stop": StopOut().dump(stop)}
     session.add(StopEvent(user_id=cadre.id, stop_id=stop.id, type=event.type, occurred_at=event.at))
     return idempotency.remember(
@@ -142,11 +157,22 @@ def record_event(
     )
 
 
+def _check_event_time(round_: Round, at: dt.datetime) -> None:
+    """The phone's time of the event must fall on the round's (local) day and no later than
+    a few minutes from now (phone clocks drift): an event cannot be backdated to any time.
+    The server's own receipt time is kept beside it (``StopEvent.created_at``)."""
+    start = local_midnight(round_.day)
+    latest = min(start + dt.timedelta(days=1), utcnow() + CLOCK_SKEW)
+    if not start <= ensure_utc(at) <= latest:
+        raise LogisticsError("event_time_out_of_range")
+
+
 def _apply(session: Session, stop: Stop, event: EventInput) -> None:
     # A delivered stop may still have produce to collect (or to give up on); nothing else.
     about_produce = event.type != "delivered" and _still_open(stop)
     if stop.status is not StopStatus.PENDING and not about_produce:
         raise StopConflict(stop)
+    _check_event_time(stop.round, event.at)
     if stop.round.status is RoundStatus.PLANNED:
         start_round(session, round_=stop.round)
     when = min(event.at, utcnow())

@@ -2,9 +2,10 @@
 
 A code is six digits, so whoever can try codes (an agent at the station desk, a cadre at the
 door, or a stolen phone) could otherwise guess one for any parcel. After
-``WRONG_CODES_PER_WINDOW`` wrong codes for one parcel or one stop within
-``WINDOW_MINUTES``, further tries are refused with a 429 until the window moves on; right codes
-count nothing. The counts live in the storage named by RATELIMIT_STORAGE_URL.
+``WRONG_CODES_PER_WINDOW`` wrong codes for one parcel or one stop within ``WINDOW_MINUTES`` of
+the first, further tries are refused with a 429 until the window ends; right codes count
+nothing. Each try is counted atomically before the code is checked (see
+``FailureThrottle.attempt``). The counts live in the storage named by RATELIMIT_STORAGE_URL.
 """
 
 from __future__ import annotations
@@ -35,12 +36,9 @@ def install(app: Flask, storage_url: str) -> None:
 
 @contextmanager
 def throttled(target: str) -> Iterator[None]:
-    """Refuse at once if ``target`` ("parcel:7", "stop:12") has had too many wrong codes;
-    count a WrongPickupCode raised inside."""
+    """Refuse if ``target`` ("parcel:7", "stop:12") has had too many wrong codes. The try is
+    counted before the code is looked at and given back unless a WrongPickupCode is raised
+    inside, so racing guesses get no more than the limit between them."""
     throttle: FailureThrottle = current_app.extensions[THROTTLE_KEY]
-    throttle.check(target)
-    try:
+    with throttle.attempt(target, failure=WrongPickupCode):
         yield
-    except WrongPickupCode:
-        throttle.record_failure(target)
-        raise

@@ -19,6 +19,7 @@ from core.access import public, require_account, roles
 from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
+from core.parse import parse_int
 from core.timeutil import local_today
 from logistics import depot, planning, rounds, tracking
 from logistics.access import agent_village, dispatcher_township
@@ -113,7 +114,7 @@ def desk() -> str:
 @station.route("/batches/<int:batch_id>/receive", methods=["POST"])
 @roles(Role.AGENT)
 def receive(batch_id: int) -> Response:
-    ids = [int(v) for v in request.form.getlist("parcel") if v.isdigit()]
+    ids = [parse_int(v, low=1) for v in request.form.getlist("parcel")]
     village_id = agent_village(require_account())
     return _station_action(
         lambda session: depot.receive_batch(

@@ -29,5 +29,6 @@ class PaymentError(CunzhanError):
         "not_paid": (409, _l("只有已付款的订单可以退款")),
         "refund_too_large": (422, _l("退款金额不能超过 %(most)s")),
         "bad_day": (422, _l("日期格式应为 2026-11-23")),
+        "day_out_of_range": (422, _l("日期须在 2020 年之后、明天之前")),
         "own_station_only": (403, _l("只能查看本站的现金账")),
     }

@@ -163,4 +163,6 @@ def verify_webhook(payload: bytes, signature: str | None, secret: str) -> dict[s
     except (ValueError, stripe.SignatureVerificationError) as error:
         raise GatewayError("webhook signature or payload not valid") from error
     data: dict[str, Any] = event.to_dict()
+    if not (isinstance(data.get("id"), str) and isinstance(data.get("type"), str)):
+        raise GatewayError("webhook event without an id or a type")  # signed, but not an event
     return data

@@ -14,6 +14,7 @@ from core.access import public, require_account, roles
 from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
+from core.parse import query_int
 from core.settings import Settings
 from core.timeutil import local_today
 from payments.errors import PaymentError
@@ -109,14 +110,21 @@ def stripe_webhook() -> tuple[Response, int]:
     return jsonify(received=event["id"], outcome=outcome), 200
 
 
+FIRST_STATEMENT_DAY = dt.date(2020, 1, 1)
+
+
 def _statement_day() -> dt.date:
     raw = request.args.get("day")
     if not raw:
         return local_today()
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as error:
         raise PaymentError("bad_day") from error
+    if not FIRST_STATEMENT_DAY <= day <= local_today() + dt.timedelta(days=1):
+        # 0001-01-01 has no UTC start of day to compute: refuse it rather than overflow
+        raise PaymentError("day_out_of_range")
+    return day
 
 
 @blueprint.route("/cash-statement")
@@ -124,7 +132,7 @@ def _statement_day() -> dt.date:
 def cash_statement_page() -> str:
     agent = require_account()
     stations = sorted(agent.villages_for(Role.AGENT))
-    village_id = request.args.get("village", type=int) or (stations[0] if stations else None)
+    village_id = query_int("village") or (stations[0] if stations else None)
     if village_id not in stations:
         raise PaymentError("own_station_only")
     statement = cash_statement(get_session(), village_id=village_id, day=_statement_day())

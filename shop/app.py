@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import account_views as core_account_views
 from core import api as core_api
@@ -23,6 +24,7 @@ from core.header import install_header, register_header_count
 from core.i18n import install_i18n
 from core.jobs import bind_flask
 from core.openapi import make_api
+from core.parse import IdConverter
 from core.security import install_security_headers, login_throttle
 from core.settings import Settings
 from core.throttle_store import report_throttle_stores
@@ -58,6 +60,7 @@ def _settings(config: Mapping[str, Any]) -> Settings:
         "ratelimit_storage_url": config.get("RATELIMIT_STORAGE_URL"),
         "database_connect_timeout": config.get("DATABASE_CONNECT_TIMEOUT"),
         "database_statement_timeout": config.get("DATABASE_STATEMENT_TIMEOUT"),
+        "trusted_proxies": config.get("TRUSTED_PROXIES"),
     }
     return Settings(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v}})
 
@@ -111,10 +114,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = _settings(config)
     settings.check_production()
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter  # before any route: ids bounded, ASCII only
     _configure(app, settings, config)
     if not settings.is_production:
         app.logger.setLevel(logging.INFO)
 
+    if settings.trusted_proxies:
+        # The client's address and scheme as the nearest N proxies saw them: the address is
+        # what the per-address throttles count. Entries further out are the caller's to forge;
+        # Host is the proxy's own header (X-Forwarded-Host is not trusted).
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     database = init_database(
         app,
         settings.database_url,

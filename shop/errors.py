@@ -31,7 +31,7 @@ class ShopError(CunzhanError):
         "not_pending_review": (422, _l("只有待审核的商品可以退回")),
         "too_large": (413, _l("照片不能超过 5 MB")),
         "photo_format": (422, _l("只接受 JPEG、PNG 或 WebP 照片")),
-        "photo_too_many_pixels": (422, _l("照片像素太多")),
+        "photo_too_many_pixels": (413, _l("照片像素太多，请缩小后再传")),
         "photo_unreadable": (422, _l("这不是一张可用的照片")),
         # carts and orders
         "quantity_not_integer": (422, _l("数量必须是整数")),
@@ -74,6 +74,7 @@ class ShopError(CunzhanError):
         "campaign_closed": (409, _l("团购已截止")),
         "campaign_full": (409, _l("超出最大供应量，还剩 %(left)s%(unit)s")),
         "pledge_not_found": (404, _l("没有这个认购")),
+        "pledge_not_online": (404, _l("这个认购不是在线支付")),
         "campaign_not_closing": (409, _l("团购不在结算中")),
         "pledges_unsettled": (409, _l("还有认购未结算")),
         "no_cash_due": (404, _l("没有待收款的认购")),

@@ -55,7 +55,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("导入住户名册"), "accounts.households"),
         Action(_l("逛本地好物"), "catalog.storefront"),
         Action(_l("查看各村团购"), "groupbuys.campaigns"),
-        Action(_l("接口文档"), "api-docs.openapi_swagger_ui"),
+        Action(_l("接口文档"), "api_docs_ui.swagger_ui"),
     ),
     Role.SUPPLIER: (
         Action(_l("上架商品"), "listings.my_listings"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from core.forms import StrictIntegerField
 from core.money import MoneyError, yuan_to_fen
 from shop.catalog.models import CATEGORY_NAMES, MAX_PHOTOS, UNIT_NAMES
 
@@ -33,13 +34,13 @@ class ListingForm(FlaskForm):  # type: ignore[misc]
     price = StringField(
         _l("单价（元）"), validators=[DataRequired(_l("请填写价格")), _price_in_yuan]
     )
-    weight_g = IntegerField(
+    weight_g = StrictIntegerField(
         _l("每单位重量（克）"),
         default=500,
         validators=[InputRequired(_l("请填写重量")), NumberRange(1, 100_000)],
     )
     origin_village = SelectField(_l("产地"), coerce=int)
-    stock = IntegerField(
+    stock = StrictIntegerField(
         _l("送到村站的数量"), default=0, validators=[InputRequired(), NumberRange(0, 1000)]
     )
     photos = MultipleFileField(
@@ -52,7 +53,9 @@ class ListingForm(FlaskForm):  # type: ignore[misc]
 
 
 class StockForm(FlaskForm):  # type: ignore[misc]
-    quantity = IntegerField(_l("增加数量"), validators=[InputRequired(), NumberRange(1, 1000)])
+    quantity = StrictIntegerField(
+        _l("增加数量"), validators=[InputRequired(), NumberRange(1, 1000)]
+    )
 
 
 class RejectForm(FlaskForm):  # type: ignore[misc]

@@ -17,7 +17,11 @@ from core.settings import INSTANCE_DIR
 from shop.errors import ShopError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+# Both read from the header, before any pixel is decoded: a few KB of PNG can describe a
+# 20000 × 20000 picture (a decompression bomb) or 160 MB of RGBA pixels.
+MAX_PIXELS = 40_000_000
+MAX_DECODED_BYTES = 64 * 1024 * 1024  # a 12-megapixel phone photo is 36 MB as RGB
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "RGB": 3, "YCbCr": 3}
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 FULL_SIZE = 1600
 THUMB_SIZE = 360
@@ -41,6 +45,20 @@ def photo_path(directory: Path, name: str, *, thumb: bool = False) -> Path:
     return directory / (f"{name}_t.jpg" if thumb else f"{name}.jpg")
 
 
+def decoded_bytes(image: Image.Image) -> int:
+    """The memory the pixels will take once decoded (after any JPEG draft scaling)."""
+    return image.width * image.height * _BYTES_PER_PIXEL.get(image.mode, 4)
+
+
+def _check_size(image: Image.Image) -> None:
+    """Refuse, from the header alone, a picture too large to decode in a web worker."""
+    if image.width * image.height > MAX_PIXELS:
+        raise ShopError("photo_too_many_pixels")
+    image.draft("RGB", (FULL_SIZE, FULL_SIZE))  # JPEG decodes at 1/2..1/8 scale: less memory
+    if decoded_bytes(image) > MAX_DECODED_BYTES:
+        raise ShopError("photo_too_many_pixels")
+
+
 def _decode(data: bytes) -> Image.Image:
     if len(data) > MAX_PHOTO_BYTES:
         raise ShopError("too_large")
@@ -48,16 +66,19 @@ def _decode(data: bytes) -> Image.Image:
         image = Image.open(io.BytesIO(data))
         if image.format not in ACCEPTED_FORMATS:
             raise ShopError("photo_format")
-        if image.width * image.height > MAX_PIXELS:
-            raise ShopError("photo_too_many_pixels")
+        _check_size(image)
         image.load()
+    except Image.DecompressionBombError as error:  # Pillow's own cap, met at open
+        raise ShopError("photo_too_many_pixels") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ShopError("photo_unreadable") from error
     return image
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    """Turn the picture upright (by its EXIF orientation) and into plain RGB on white."""
+    """Shrink to the stored size first (so every copy below is small), then turn the picture
+    upright (by its EXIF orientation) and into plain RGB on white."""
+    image.thumbnail((FULL_SIZE, FULL_SIZE))
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")

@@ -21,13 +21,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.wrappers import Response
 
 from core.access import current_account, public, require_account, roles
 from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
+from core.parse import query_int
 from shop.catalog import services
 from shop.catalog.cache import storefront_cache
 from shop.catalog.forms import ListingForm, RejectForm, StockForm
@@ -62,15 +63,19 @@ def _category_arg() -> Category | None:
 
 
 def _storefront_body(q: str, category: Category | None, village: int | None, page: int) -> str:
+    """Built once for every visitor with the same cache key, so it may show nothing of the
+    request but the key: the pager and the search form carry only ``q``, category, village
+    (never the first visitor's whole query string, which would be shown to the next ones)."""
     session = get_session()
     found = services.browse(session, q=q, category=category, village_id=village, page=page)
+    shown = {"q": q, "category": category.value if category else "", "village": village or ""}
     return render_template(
         "catalog/_storefront_body.html",
         found=found,
         stock=services.stock_of(session, found.items),
         villages=services.all_villages(session),
         categories=CATEGORY_NAMES,
-        args=request.args,
+        args=MultiDict({name: str(value) for name, value in shown.items() if value}),
     )
 
 
@@ -79,7 +84,7 @@ def _storefront_body(q: str, category: Category | None, village: int | None, pag
 def storefront() -> str:
     """The page around the visitor (name, token) is fresh; the listing may be seconds old."""
     q, category = request.args.get("q", "")[:60], _category_arg()
-    village, page = request.args.get("village", type=int), request.args.get("page", 1, type=int)
+    village, page = query_int("village"), query_int("page", high=100_000) or 1
     key = ("storefront", str(get_locale()), q, category, village, page)
     body = storefront_cache().get_or_build(
         key, lambda: _storefront_body(q, category, village, page)

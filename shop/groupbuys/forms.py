@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -18,12 +17,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from core.forms import StrictIntegerField
 from core.money import MoneyError, yuan_to_fen
 from core.timeutil import LOCAL_ZONE
 from shop.errors import ShopError
 from shop.groupbuys.services import MAX_QUANTITY, TierSpec
 
-_TIER_LINE = re.compile(r"^\s*(\d{1,6})\s*[\s:：]\s*[¥￥]?\s*(\d{1,7}(?:\.\d{1,2})?)\s*$")
+_TIER_LINE = re.compile(r"^\s*([0-9]{1,6})\s*[\s:：]\s*[¥￥]?\s*([0-9]{1,7}(?:\.[0-9]{1,2})?)\s*$")
 
 
 def parse_tiers(text: str) -> list[TierSpec]:
@@ -38,7 +38,7 @@ def parse_tiers(text: str) -> list[TierSpec]:
 
 
 class PledgeForm(FlaskForm):  # type: ignore[misc]
-    quantity = IntegerField(
+    quantity = StrictIntegerField(
         _l("数量"),
         validators=[
             DataRequired(_l("请填写数量")),
@@ -72,7 +72,7 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
         _l("单位"),
         choices=[("袋", _l("袋")), ("箱", _l("箱")), ("公斤", _l("公斤")), ("个", _l("个"))],
     )
-    unit_weight_kg = IntegerField(
+    unit_weight_kg = StrictIntegerField(
         _l("每单位重量（公斤）"),
         default=50,
         validators=[
@@ -87,13 +87,13 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
         validators=[DataRequired(_l("请填写价格档位"))],
         default="1 150\n50 140\n200 132",
     )
-    min_quantity = IntegerField(
+    min_quantity = StrictIntegerField(
         _l("成团数量"), validators=[DataRequired(), NumberRange(1, 100_000)]
     )
-    max_quantity = IntegerField(
+    max_quantity = StrictIntegerField(
         _l("最大供应量"), validators=[DataRequired(), NumberRange(1, 100_000)]
     )
-    per_household_limit = IntegerField(
+    per_household_limit = StrictIntegerField(
         _l("每户限购"), validators=[DataRequired(), NumberRange(1, 1000)]
     )
     deadline = DateTimeLocalField(

@@ -129,6 +129,8 @@ def pay(pledge_id: int) -> Response:
     """Where Stripe.js confirms the hold on the phone."""
     record = _own_pledge_by_id(pledge_id)
     payment = payment_for(get_session(), record.subject_ref)
+    if payment is None or payment.method is not PaymentMethod.ONLINE:
+        raise ShopError("pledge_not_online")  # a cash pledge is paid at the counter
     return render_stripe_page(
         "groupbuys/pay.html",
         pledge=record,

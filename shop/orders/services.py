@@ -4,6 +4,10 @@ Checkout holds the cart's units for ``HOLD_MINUTES`` (reference ``cart:<user id>
 placing the order turns the hold into a sale in the same locked step, or, when the hold
 has lapsed and someone else bought the last units meanwhile, answers ``OutOfStock``
 naming the product. Every move of an order goes through ``ORDER_TRANSITIONS``.
+
+A hold is a courtesy, not a claim (see ``hold_cart``): it covers at most ``HOLD_MAX_UNITS``
+of each product and at most half of what is left of it, and checking out again does not
+push its end later, so no household can keep a product from everyone else.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.errors import CoreError
 from core.models import Household, Role, User
-from core.timeutil import utcnow
+from core.parse import parse_int
+from core.timeutil import ensure_utc, utcnow
 from inventory import services as inventory
 from inventory.errors import OutOfStock
-from inventory.models import Reservation, ReservationStatus
+from inventory.models import Reservation, ReservationStatus, StockLevel
 from payments import services as payments
 from payments.models import PaymentMethod, PaymentStatus
 from shop.catalog.models import CHINESE_UNIT, ListingStatus, Product
@@ -37,6 +43,7 @@ from shop.orders.models import (
 from shop.orders.signals import order_packed
 
 HOLD_MINUTES = 15
+HOLD_MAX_UNITS = 10  # per household and product; more is taken only when the order is placed
 MAX_QUANTITY = 1000
 MAX_LINES = 50
 #: Orders still moving: every status the transition table lets go somewhere.
@@ -107,21 +114,39 @@ def add_to_cart(session: Session, *, user: User, product_id: int, quantity: int)
     )
 
 
+def _held_share(wanted: int, available: int) -> int:
+    """How much of a cart line a checkout holds: at most HOLD_MAX_UNITS and half of what is
+    available (at least one unit), so that one cart cannot take a product whole. A line
+    wanting more than there is asks for all of it, so the checkout names the shortage."""
+    if wanted > available:
+        return wanted
+    return min(wanted, HOLD_MAX_UNITS, max(1, available // 2))
+
+
 def hold_cart(session: Session, *, user: User, now: dt.datetime | None = None) -> dt.datetime:
-    """Checkout: hold every cart line for HOLD_MINUTES; returns when the hold ends."""
+    """Checkout: hold the cart's lines (capped, see ``_held_share``) for HOLD_MINUTES from the
+    household's first checkout; checking out again while that hold lasts replaces it but keeps
+    its end. Returns when the hold ends. The order step takes the whole quantities."""
     items = cart_items(session, user=user)
     if not items:
         raise ShopError("cart_empty")
-    expires_at = (now or utcnow()) + dt.timedelta(minutes=HOLD_MINUTES)
+    now = now or utcnow()
+    running = cart_hold_expiry(session, user=user)
+    if running is not None and ensure_utc(running) > now:
+        expires_at = ensure_utc(running)  # a renewal never pushes the end later
+    else:
+        expires_at = now + dt.timedelta(minutes=HOLD_MINUTES)
     lines = [LineInput(item.product_id, item.quantity) for item in items]
     products = _listed_products(session, lines)
+    reference = cart_reference(user.id)
+    keys = [(products[ln.product_id].sku, products[ln.product_id].location_id) for ln in lines]
+    available, mine = inventory.available_many(session, keys), _held_by(session, reference)
     stock_lines = [
         inventory.StockLine(
-            products[line.product_id].sku, products[line.product_id].location_id, line.quantity
+            *key, _held_share(line.quantity, available.get(key, 0) + mine.get(key, 0))
         )
-        for line in lines
+        for key, line in zip(keys, lines, strict=True)
     ]
-    reference = cart_reference(user.id)
     with _named_shortage(products):
         inventory.reserve(
             session,
@@ -132,6 +157,20 @@ def hold_cart(session: Session, *, user: User, now: dt.datetime | None = None) -
             replacing=reference,
         )
     return expires_at
+
+
+def _held_by(session: Session, reference: str) -> dict[tuple[str, int], int]:
+    """Units the active hold ``reference`` has now, per (sku, location): they come back to it
+    when the hold is replaced."""
+    rows = session.execute(
+        select(StockLevel.sku, StockLevel.location_id, Reservation.quantity)
+        .join(StockLevel, Reservation.stock_level_id == StockLevel.id)
+        .where(Reservation.reference == reference, Reservation.status == ReservationStatus.ACTIVE)
+    )
+    held: dict[tuple[str, int], int] = defaultdict(int)
+    for sku, location_id, quantity in rows:
+        held[(sku, location_id)] += quantity
+    return held
 
 
 def cart_hold_expiry(session: Session, *, user: User) -> dt.datetime | None:
@@ -352,12 +391,21 @@ def _move(order: Order, target: OrderStatus) -> None:
     order.updated_at = utcnow()
 
 
+def _order_number(reference: str) -> int | None:
+    """The id in an ``order:<id>`` reference, or None for any other reference."""
+    kind, _, number = reference.partition(":")
+    try:
+        return parse_int(number, low=1) if kind == "order" else None
+    except CoreError:
+        return None
+
+
 def mark_paid(session: Session, *, subject_ref: str) -> Order | None:
     """Payment succeeded: an order waiting for it moves on to paid (others just stay)."""
-    kind, _, number = subject_ref.partition(":")
-    if kind != "order" or not number.isdigit():
+    number = _order_number(subject_ref)
+    if number is None:
         return None
-    order = session.get(Order, int(number))
+    order = session.get(Order, number)
     if order is not None and order.status is OrderStatus.PENDING_PAYMENT:
         _move(order, OrderStatus.PAID)
         session.flush()
@@ -419,8 +467,8 @@ def hand_over(session: Session, *, agent: User, order_id: int) -> Order:
 
 def _order_on_its_way(session: Session, reference: str) -> Order | None:
     """The door order behind a logistics reference, while it is packed or on its way."""
-    kind, _, number = reference.partition(":")
-    order = session.get(Order, int(number)) if kind == "order" and number.isdigit() else None
+    number = _order_number(reference)
+    order = session.get(Order, number) if number is not None else None
     if order is None or order.status not in (OrderStatus.PACKED, OrderStatus.OUT_FOR_DELIVERY):
         return None
     return order

@@ -17,6 +17,8 @@ from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.idempotency import apply_once
 from core.models import Role, User
+from core.parse import parse_int, query_int
+from core.security import same_site_path
 from payments.models import Payment, PaymentMethod
 from payments.services import (
     online_payments_available,
@@ -47,10 +49,12 @@ NAMES = {
 
 
 def _form_int(name: str, low: int, high: int) -> int:
-    value = request.form.get(name, "").strip()
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise ShopError("quantity_range", low=low, high=high)
-    return int(value)
+    return parse_int(
+        request.form.get(name),
+        low=low,
+        high=high,
+        error=lambda: ShopError("quantity_range", low=low, high=high),
+    )
 
 
 def _choice(name: str, enum: type[Delivery] | type[PaymentMethod]) -> Delivery | PaymentMethod:
@@ -247,7 +251,8 @@ def order_action(order_id: int, action: str) -> Response:
     with unit_of_work() as session:
         service(session, order_id=order_id, **{who: require_account()})
     flash(str(done), "success")
-    return redirect(request.form.get("back") or url_for("orders.order_page", order_id=order_id))
+    back = same_site_path(request.form.get("back"))
+    return redirect(back or url_for("orders.order_page", order_id=order_id))
 
 
 def _online_payment(order_id: int) -> tuple[Order, Payment]:
@@ -315,10 +320,9 @@ def assisted() -> str:
     session, agent = get_session(), require_account()
     query = request.args.get("q", "")[:20]
     villager = None
-    if request.args.get("villager", type=int):
-        villager = services.villager_for_agent(
-            session, agent=agent, user_id=request.args.get("villager", type=int) or 0
-        )
+    villager_id = query_int("villager")
+    if villager_id is not None:
+        villager = services.villager_for_agent(session, agent=agent, user_id=villager_id)
     return render_template(
         "orders/assisted.html",
         query=query,
@@ -334,11 +338,9 @@ def assisted() -> str:
 def place_assisted(villager_id: int) -> Response:
     agent = require_account()
     lines = [
-        services.LineInput(int(key.removeprefix("qty-")), _form_int(key, 0, 1000))
+        services.LineInput(parse_int(key.removeprefix("qty-"), low=1), _form_int(key, 0, 1000))
         for key in request.form
-        if key.startswith("qty-")
-        and key[4:].isdigit()
-        and request.form[key].strip() not in ("", "0")
+        if key.startswith("qty-") and request.form[key].strip() not in ("", "0")
     ]
     with unit_of_work() as session:
         buyer = services.villager_for_agent(session, agent=agent, user_id=villager_id)

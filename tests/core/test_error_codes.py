@@ -145,3 +145,33 @@ def test_an_undeclared_code_is_refused() -> None:
         409,
         "「稻米」库存不足：只剩 2 件，请减少数量",
     )
+
+
+def _error_types_by_name() -> dict[str, type[CunzhanError]]:
+    """Every error class of ours that declares codes, by its name (subclasses included)."""
+    found: dict[str, type[CunzhanError]] = {}
+    pending: list[type[CunzhanError]] = list(PACKAGE_TYPES)
+    while pending:
+        kind = pending.pop()
+        found[kind.__name__] = kind
+        pending.extend(kind.__subclasses__())
+    return found
+
+
+def test_every_code_raised_by_name_is_declared() -> None:
+    """``ShopError("typo")`` would be a KeyError, so a 500, at the moment of refusing: every
+    literal code passed to a package's error type (in a raise, a lambda, anywhere) must be in
+    that type's catalog."""
+    types = _error_types_by_name()
+    offenders = [
+        f"{path}:{node.lineno} {name}({code!r})"
+        for path, tree in _sources()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (name := _called_name(node)) in types
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(code := node.args[0].value, str)
+        and code not in types[name].catalog
+    ]
+    assert offenders == [], "declare these codes:\n" + "\n".join(offenders)

@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 
 from core.models import User
 from core.security import FAILED_LOGINS_PER_MINUTE
+from core.timeutil import utcnow
 from logistics.models import StopStatus
 from tests.conftest import TEST_PASSWORD
 from tests.faults.conftest import app_on_test_session, closed_port
 from tests.logistics.conftest import World
-
-AT = "2026-11-23T09:30:00+08:00"
 
 
 @pytest.fixture
@@ -74,7 +73,11 @@ def test_a_delivery_confirmed_with_a_pickup_code_goes_through(
     token = login(world.cadre)
     response = client.post(
         f"/api/v1/stops/{stop.id}/events",
-        json={"type": "delivered", "pickup_code": stop.parcels[0].pickup_code, "at": AT},
+        json={
+            "type": "delivered",
+            "pickup_code": stop.parcels[0].pickup_code,
+            "at": utcnow().isoformat(),
+        },
         headers={"X-CSRFToken": token, "Idempotency-Key": "delivery-without-redis-1"},
     )
     assert response.status_code == 201, response.get_json()

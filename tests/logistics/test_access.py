@@ -8,9 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from core.models import Role, User
+from core.timeutil import utcnow
 from tests.logistics.conftest import World
 
-AT = "2026-11-23T09:30:00+08:00"
+AT = utcnow().isoformat()  # stop events must fall on the round's day (today)
 
 
 @pytest.mark.parametrize("role", [Role.VILLAGER, Role.FARMER, Role.AGENT, Role.DISPATCHER, "cadre"])

@@ -11,12 +11,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from core.models import Role, User
+from core.timeutil import utcnow
 from logistics.models import ParcelStatus, RoundStatus, StopEvent, StopStatus, UplinkStatus
 from logistics.planning import prepare
 from logistics.throttle import WRONG_CODES_PER_WINDOW
 from tests.logistics.conftest import World
 
-AT = "2026-11-23T09:30:00+08:00"
+AT = utcnow().isoformat()  # stop events must fall on the round's day (today)
 
 
 def post_event(

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.models import User
+from core.timeutil import utcnow
 from logistics import planning, signals
 from logistics.errors import LogisticsError
 from logistics.models import PlanStatus, Round
@@ -64,7 +65,7 @@ def test_deliveries_and_collections_are_announced(
     stop = world.round(1, uplinks=True).stops[0]
     token = login(world.cadre)
     headers = {"X-CSRFToken": token}
-    at = "2026-11-23T09:30:00+08:00"
+    at = utcnow().isoformat()
     with received(signals.parcel_delivered) as delivered, received(signals.uplink_collected) as got:
         body = {"type": "delivered", "pickup_code": stop.parcels[0].pickup_code, "at": at}
         headers["Idempotency-Key"] = "k-signal-1"

@@ -182,19 +182,19 @@ def _order(
 def test_checkout_holds_then_the_order_takes_the_stock_and_cancel_returns_it(
     db: Session, people: dict[str, User]
 ) -> None:
-    product = listed_product(db, people["farmer"], people["agent"], stock=3)
+    product = listed_product(db, people["farmer"], people["agent"], stock=4)
     villager = people["villager"]
     orders.set_cart_quantity(db, user=villager, product_id=product.id, quantity=2)
-    orders.hold_cart(db, user=villager)
-    assert inventory.available(db, sku=product.sku, location_id=product.location_id) == 1
-    with pytest.raises(ShopError, match="只剩 1 件"):
-        _order(db, people["other_villager"], product.id, 2)
+    orders.hold_cart(db, user=villager)  # 2 of 4: a hold takes at most half of what is left
+    assert inventory.available(db, sku=product.sku, location_id=product.location_id) == 2
+    with pytest.raises(ShopError, match="只剩 2 件"):
+        _order(db, people["other_villager"], product.id, 3)
     order = _order(db, villager, product.id, 2)
     assert (order.status, order.total_fen) == (OrderStatus.PENDING_PAYMENT, 900)
     assert orders.cart_items(db, user=villager) == []
     orders.cancel(db, user=villager, order_id=order.id)
     assert order.status is OrderStatus.CANCELLED
-    assert inventory.available(db, sku=product.sku, location_id=product.location_id) == 3
+    assert inventory.available(db, sku=product.sku, location_id=product.location_id) == 4
 
 
 def test_cash_at_the_counter_pays_the_order_then_pack_ready_and_hand_over(
