@@ -12,9 +12,11 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles, signed_in
-from core.errors import CunzhanError, InvalidInput, NotFound
+from core.errors import CunzhanError, InvalidInput, NotFound, TooManyAttempts
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
+from logistics.codes import WrongPickupCode
+from logistics.throttle import throttled
 from payments.models import Payment, PaymentMethod
 from payments.services import (
     online_payments_available,
@@ -26,20 +28,26 @@ from shop.catalog.services import browse
 from shop.groupbuys.services import my_pledges
 from shop.orders import services
 from shop.orders.models import (
+    CASH_NAMES,
     DELIVERY_NAMES,
+    DOOR_FEE_FEN,
     ORDER_STATUS_NAMES,
     ORDER_TRANSITIONS,
     PAYMENT_NAMES,
+    PAYMENT_STATUS_NAMES,
     Delivery,
     Order,
     order_reference,
 )
+from shop.orders.steps import order_steps
 
 blueprint = Blueprint("orders", __name__, template_folder="templates")
 NAMES = {
     "status_names": ORDER_STATUS_NAMES,
     "delivery_names": DELIVERY_NAMES,
     "payment_names": PAYMENT_NAMES,
+    "cash_names": CASH_NAMES,
+    "payment_status_names": PAYMENT_STATUS_NAMES,
 }
 
 
@@ -139,14 +147,19 @@ def checkout() -> str | Response | tuple[str, int]:
 
 def _checkout_page(user: User, error: str | None = None) -> str:
     session = get_session()
-    items = services.cart_items(session, user=user)
+    shares = services.checkout_shares(session, user=user)
     return render_template(
         "orders/checkout.html",
-        items=items,
+        shares=shares,
+        station=user.household.village if user.household else None,
+        household=user.household,
         error=error,
-        total=sum(i.product.price_fen * i.quantity for i in items),
+        total=sum(share.total_fen for share in shares),
+        door_fee=DOOR_FEE_FEN,
         hold_until=services.cart_hold_expiry(session, user=user),
         online=online_payments_available(),
+        chosen_delivery=request.form.get("delivery", "pickup"),
+        chosen_payment=request.form.get("payment", "cash"),
         **NAMES,
     )
 
@@ -174,11 +187,13 @@ def my_orders() -> str:
 def order_page(order_id: int) -> str:
     session, user = get_session(), require_account()
     order = services.order_for(session, user=user, order_id=order_id)
+    payment = payment_for(session, order.reference)
     return render_template(
         "orders/order.html",
         order=order,
-        payment=payment_for(session, order.reference),
-        actions=_actions(user, order),
+        payment=payment,
+        steps=order_steps(order, payment),
+        actions=_actions(user, order, services.cash_due(session, order)),
         **NAMES,
     )
 
@@ -186,26 +201,36 @@ def order_page(order_id: int) -> str:
 @blueprint.route("/orders/<int:order_id>/receipt")
 @signed_in
 def receipt(order_id: int) -> str:
-    session = get_session()
-    order = services.order_for(session, user=require_account(), order_id=order_id)
+    session, user = get_session(), require_account()
+    order = services.order_for(session, user=user, order_id=order_id)
+    # The code is the buyer's; a slip printed at the counter carries it for a villager
+    # without a phone.
+    show_code = user.id == order.buyer_id or (order.assisted and user.id == order.placed_by_id)
     return render_template(
-        "orders/receipt.html", order=order, payment=payment_for(session, order.reference), **NAMES
+        "orders/receipt.html",
+        order=order,
+        payment=payment_for(session, order.reference),
+        show_code=show_code,
+        **NAMES,
     )
 
 
-def _actions(user: User, order: Order) -> list[str]:
-    """The buttons this user sees on this order (the services check again on POST)."""
+def _actions(user: User, order: Order, cash_due: bool) -> list[str]:
+    """The buttons this user sees on this order (the services check again on POST).
+
+    At the buyer's station the agent takes the cash of a cash order until it is handed
+    over, and the hand-over (with the pickup code) appears once it is paid."""
     possible = ORDER_TRANSITIONS.targets(order.status)
     at_station = order.station_village_id in user.villages_for(Role.AGENT)
     shown = []
     if order.seller_id == user.id and "packed" in possible:
         shown.append("pack")
     if at_station:
-        if order.status == "pending_payment" and order.payment_method == "cash":
+        if cash_due:
             shown.append("collect_cash")
-        if order.delivery == "pickup" and "ready_for_pickup" in possible:
+        if order.delivery == "pickup" and order.status == "packed":
             shown.append("ready")
-        if "picked_up" in possible:
+        if "picked_up" in possible and not cash_due:
             shown.append("hand_over")
     if (
         possible & {"cancelled", "refunded"}
@@ -232,10 +257,27 @@ ORDER_ACTIONS: dict[str, tuple[Callable[..., Order], str, Any]] = {
 @signed_in
 def order_action(order_id: int, action: str) -> Response:
     service, who, done = ORDER_ACTIONS[action]
+    if action == "hand-over":
+        return _hand_over(order_id)
     with unit_of_work() as session:
         service(session, order_id=order_id, **{who: require_account()})
     flash(str(done), "success")
     return redirect(request.form.get("back") or url_for("orders.order_page", order_id=order_id))
+
+
+def _hand_over(order_id: int) -> Response:
+    """The buyer tells the pickup code; wrong codes are throttled like parcels' codes."""
+    code = request.form.get("pickup_code", "")[:12]
+    try:
+        with throttled(order_reference(order_id)), unit_of_work() as session:
+            services.hand_over(
+                session, agent=require_account(), order_id=order_id, pickup_code=code
+            )
+    except (WrongPickupCode, TooManyAttempts) as error:
+        flash(error.message, "error")
+    else:
+        flash(_("已交货"), "success")
+    return redirect(url_for("orders.order_page", order_id=order_id))
 
 
 def _online_payment(order_id: int) -> tuple[Order, Payment]:
