@@ -230,8 +230,12 @@ def _listing_page(form: ListingForm, product: Product | None) -> str | Response 
         product_id = _save_listing(form, product.id if product else None)
     except CunzhanError as error:
         return page(error.message, error.status)
-    submitted = request.form.get("action") == "submit"
-    flash(_("已提交，等待村站审核") if submitted else _("已保存草稿"), "success")
+    status = get_session().get_one(Product, product_id).status
+    saved = {
+        ListingStatus.PENDING_REVIEW: _("已提交，等待村站审核"),
+        ListingStatus.LISTED: _("已保存"),
+    }
+    flash(saved.get(status, _("已保存草稿")), "success")
     return redirect(url_for("listings.edit_listing", product_id=product_id))
 
 

@@ -77,13 +77,29 @@ def cart_items(session: Session, *, user: User) -> Sequence[CartItem]:
     ).all()
 
 
+def listed_or_missing(session: Session, *, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None or product.status is not ListingStatus.LISTED:
+        raise NotFound("找不到这个商品 (no such product)")
+    return product
+
+
+def guest_items(session: Session, *, cart: dict[int, int]) -> list[CartItem]:
+    """A visitor's cart as (unsaved) cart items of the products still for sale."""
+    products = session.scalars(
+        select(Product).where(Product.id.in_(cart), Product.status == ListingStatus.LISTED)
+    ).all()
+    return [
+        CartItem(product_id=p.id, product=p, quantity=cart[p.id])
+        for p in sorted(products, key=lambda p: p.id)
+    ]
+
+
 def set_cart_quantity(session: Session, *, user: User, product_id: int, quantity: int) -> None:
     """Put ``quantity`` of a listed product in the cart (0 takes it out)."""
     if quantity != 0:
         _check_quantity(quantity)
-    product = session.get(Product, product_id)
-    if product is None or product.status is not ListingStatus.LISTED:
-        raise NotFound("找不到这个商品 (no such product)")
+    listed_or_missing(session, product_id=product_id)
     item = session.scalar(
         select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id)
     )

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from core.access import require_account, roles, signed_in
+from core.access import current_account, public, require_account, roles, signed_in
 from core.errors import CunzhanError, InvalidInput, NotFound, TooManyAttempts
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
@@ -26,7 +26,7 @@ from payments.services import (
 from payments.views import render_stripe_page, request_online_intents
 from shop.catalog.services import browse
 from shop.groupbuys.services import my_pledges
-from shop.orders import services
+from shop.orders import guest_cart, services
 from shop.orders.models import (
     CASH_NAMES,
     DELIVERY_NAMES,
@@ -42,6 +42,7 @@ from shop.orders.models import (
 from shop.orders.steps import order_steps
 
 blueprint = Blueprint("orders", __name__, template_folder="templates")
+ASSISTED_RESULTS = 10  # products found by name at the counter, each with a quantity box
 NAMES = {
     "status_names": ORDER_STATUS_NAMES,
     "delivery_names": DELIVERY_NAMES,
@@ -69,26 +70,35 @@ def _choice(name: str, enum: type[Delivery] | type[PaymentMethod]) -> Delivery |
 
 
 @blueprint.route("/cart")
-@signed_in
+@public
 def cart() -> str:
-    session, user = get_session(), require_account()
-    items = services.cart_items(session, user=user)
+    """The household's cart; a visitor not signed in sees the cart kept in their browser."""
+    session, user = get_session(), current_account()
+    if user is None:
+        items = services.guest_items(session, cart=guest_cart.read())
+    else:
+        items = list(services.cart_items(session, user=user))
     return render_template(
-        "orders/cart.html", items=items, total=sum(i.product.price_fen * i.quantity for i in items)
+        "orders/cart.html",
+        items=items,
+        guest=user is None,
+        total=sum(i.product.price_fen * i.quantity for i in items),
     )
 
 
 @blueprint.route("/cart/add", methods=["POST"])
-@signed_in
+@public
 def add_to_cart() -> Response:
+    """Add a product; a visitor's cart waits in the browser until they sign in."""
     product_id = _form_int("product_id", 1, 2**31 - 1)
+    quantity = _form_int("quantity", 1, 1000)
+    user = current_account()
+    if user is None:
+        services.listed_or_missing(get_session(), product_id=product_id)
+        flash(_("已加入购物车，登录后即可结算"), "success")
+        return guest_cart.add(redirect(url_for("orders.cart")), product_id, quantity)
     with unit_of_work() as session:
-        services.add_to_cart(
-            session,
-            user=require_account(),
-            product_id=product_id,
-            quantity=_form_int("quantity", 1, 1000),
-        )
+        services.add_to_cart(session, user=user, product_id=product_id, quantity=quantity)
     flash(_("已加入购物车"), "success")
     return redirect(url_for("orders.cart"))
 
@@ -349,12 +359,15 @@ def assisted() -> str:
         villager = services.villager_for_agent(
             session, agent=agent, user_id=request.args.get("villager", type=int) or 0
         )
+    product_query = request.args.get("product", "").strip()[:60]
+    found = browse(session, q=product_query, per_page=ASSISTED_RESULTS).items
     return render_template(
         "orders/assisted.html",
         query=query,
         villager=villager,
         matches=services.find_villagers(session, agent=agent, query=query),
-        products=browse(session, q=request.args.get("product", "")[:60], per_page=50).items,
+        product_query=product_query,
+        products=found if villager and product_query else [],
         **NAMES,
     )
 

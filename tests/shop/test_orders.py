@@ -211,7 +211,10 @@ def test_cash_at_the_counter_pays_the_order_then_pack_ready_and_hand_over(
         orders.pack(db, seller=people["other_farmer"], order_id=order.id)
     orders.pack(db, seller=people["farmer"], order_id=order.id)
     orders.mark_ready_for_pickup(db, agent=people["agent"], order_id=order.id)
-    orders.hand_over(db, agent=people["agent"], order_id=order.id)
+    assert order.pickup_code is not None
+    orders.hand_over(
+        db, agent=people["agent"], order_id=order.id, pickup_code=order.pickup_code
+    )
     assert order.status is OrderStatus.PICKED_UP
     with pytest.raises(Conflict):
         orders.cancel(db, user=people["villager"], order_id=order.id)
