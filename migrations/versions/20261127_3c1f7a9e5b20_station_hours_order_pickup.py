@@ -54,6 +54,7 @@ def downgrade() -> None:
         batch.drop_constraint("fk_shop_order_source_village_id_village", type_="foreignkey")
         batch.drop_column("pickup_code")
         batch.drop_column("expected_on")
+        batch.drop_constraint(op.f("ck_shop_order_route"), type_="check")
         batch.drop_column("route")
         batch.drop_column("source_village_id")
     with op.batch_alter_table("village") as batch:
