@@ -1,0 +1,125 @@
+"""A station's real day with shop orders, on a Pixel 7 against the demo township: every order
+is collected at the buyer's own village station (goods of other villages come to it), the
+agent takes the cash and hands over against the pickup code, door orders go on the cadre's
+round, farmers edit listings through review, and the agent orders at the counter."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import LiveServer
+from tests.e2e import phone
+from tests.e2e.phone import sign_in
+
+AGENT_TAOYUAN = "13900000201"  # 桃源村's station agent
+
+
+def shot(page: Page, name: str) -> None:
+    """``phone.shot`` with the layout rules on everything but the shared header, whose
+    small links belong to the "layout" work in parallel (the only exemption taken)."""
+    page.evaluate("document.querySelector('header.topbar')?.setAttribute('data-layout-exempt', '')")
+    phone.shot(page, name)
+
+
+def phone_page(browser: Browser, args: dict[str, Any]) -> Page:
+    return browser.new_context(**args).new_page()
+
+
+def signed_in(browser: Browser, args: dict[str, Any], server: LiveServer, phone: str) -> Page:
+    page = phone_page(browser, args)
+    sign_in(page, server.url, phone)
+    return page
+
+
+def find_product(page: Page, words: str, title: str) -> None:
+    page.get_by_role("searchbox").fill(words)
+    page.get_by_role("button", name="搜索").click()
+    page.get_by_role("link", name=title).click()
+
+
+def open_order(page: Page, server: LiveServer, home_link: str, order_no: str) -> None:
+    page.goto(server.url + "/")
+    page.get_by_role("link", name=home_link).click()
+    page.get_by_role("link", name=f"订单 #{order_no}").click()
+
+
+def test_a_logged_out_cart_kept_at_login_picked_up_at_own_station_paid_in_cash(
+    browser: Browser, browser_context_args: dict[str, Any], live_server: LiveServer
+) -> None:
+    villager = phone_page(browser, browser_context_args)
+    villager.goto(live_server.url + "/products")
+    find_product(villager, "黄桃", "稻香黄桃")  # a farmer of 稻香村
+    villager.get_by_label("数量").fill("2")
+    villager.get_by_role("button", name="加入购物车").click()
+    expect(villager.get_by_role("status")).to_have_text("已加入购物车，登录后即可结算")
+    expect(villager.get_by_role("link", name="稻香黄桃")).to_be_visible()
+    shot(villager, "orders-a-01-guest-cart")
+    villager.get_by_role("link", name="登录后结算").click()
+    villager.get_by_label("手机号").fill("13900000007")
+    villager.get_by_label("密码").fill("demo-pass-2026")
+    villager.get_by_role("button", name="登录").click()
+    expect(villager.get_by_role("heading", name="购物车")).to_be_visible()
+    expect(villager.get_by_role("link", name="稻香黄桃")).to_be_visible()
+    expect(villager.get_by_label("数量")).to_have_value("2")
+    villager.get_by_role("button", name="去结算").click()
+
+    expect(villager.get_by_text("从稻香村经乡镇中转站，随货车送到")).to_be_visible()
+    expect(villager.get_by_text(re.compile(r"预计 \d+月\d+日 到桃源村村站"))).to_be_visible()
+    expect(villager.get_by_text("桃源村村委会一楼村站").first).to_be_visible()
+    expect(villager.get_by_text("每天 8:00-18:00").first).to_be_visible()
+    villager.get_by_label("到桃源村村站自提").check()
+    villager.get_by_label("到站付现金").check()
+    shot(villager, "orders-a-02-checkout")
+    villager.get_by_role("button", name="提交订单").click()
+    expect(villager.get_by_role("status")).to_contain_text("下单成功")
+    card = villager.get_by_role("listitem").filter(has_text="稻香黄桃 × 2")
+    expect(card).to_contain_text("在桃源村村站取货")
+    card.get_by_role("link").first.click()
+    order_no = villager.get_by_role("heading", level=1).inner_text().split("#")[1].strip()
+    code = villager.locator("[data-pickup-code]").inner_text()
+    assert re.fullmatch(r"\d{6}", code)
+    expect(villager.locator(".badge")).to_have_text("待付款")
+    shot(villager, "orders-a-03-order-placed")
+
+    farmer = signed_in(browser, browser_context_args, live_server, "13900000110")
+    farmer.get_by_role("link", name="待备货订单").click()
+    farmer.get_by_role("listitem").filter(has_text=f"订单 #{order_no}").get_by_role(
+        "button", name="已打包"
+    ).click()
+    expect(farmer.get_by_role("status")).to_have_text("已标记为打包好")
+
+    villager.reload()
+    expect(villager.locator(".steps li.done", has_text="卖家已打包")).to_be_visible()
+
+    agent = signed_in(browser, browser_context_args, live_server, AGENT_TAOYUAN)
+    open_order(agent, live_server, "本站订单与收款", order_no)
+    expect(agent.locator("[data-pickup-code]")).to_have_count(0)  # only the buyer sees it
+    agent.get_by_role("button", name="已到站，通知自提").click()
+    expect(agent.get_by_role("status")).to_have_text("已到站，待村民自提")
+    villager.reload()
+    expect(villager.locator(".badge")).to_have_text("待自提")
+    shot(villager, "orders-a-04-ready")
+
+    agent.get_by_role("button", name="收现金 ¥16.60").click()
+    expect(agent.get_by_role("status")).to_have_text("已收现金")
+    shot(agent, "orders-a-05-agent-paid")
+    agent.get_by_label("村民报的取货码").fill("000000" if code != "000000" else "111111")
+    agent.get_by_role("button", name="交货给村民").click()
+    expect(agent.get_by_role("status")).to_contain_text("取件码不对")
+    agent.get_by_label("村民报的取货码").fill(code)
+    agent.get_by_role("button", name="交货给村民").click()
+    expect(agent.get_by_role("status")).to_have_text("已交货")
+    expect(agent.locator(".badge")).to_have_text("已取货")
+
+    villager.reload()
+    expect(villager.locator(".badge")).to_have_text("已取货")
+    expect(villager.locator(".steps li.todo")).to_have_count(0)
+    expect(villager.get_by_text("到站付现金（已付款）")).to_be_visible()
+    shot(villager, "orders-a-06-completed")
+
+    agent.goto(live_server.url + "/")
+    agent.get_by_role("link", name="现金日结").click()
+    expect(agent.locator("tbody tr", has_text="¥16.60").first).to_be_visible()
