@@ -5,8 +5,12 @@ round, farmers edit listings through review, and the agent orders at the counter
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -123,3 +127,88 @@ def test_a_logged_out_cart_kept_at_login_picked_up_at_own_station_paid_in_cash(
     agent.goto(live_server.url + "/")
     agent.get_by_role("link", name="现金日结").click()
     expect(agent.locator("tbody tr", has_text="¥16.60").first).to_be_visible()
+
+
+@pytest.fixture
+def online_payments(live_server: LiveServer, stripe_gateway: Any) -> Iterator[Any]:
+    """The live server with Stripe configured: the real SDK against localstripe."""
+    settings = live_server.app.config["CUNZHAN_SETTINGS"]
+    live_server.app.config["CUNZHAN_SETTINGS"] = dataclasses.replace(
+        settings, stripe_publishable_key="pk_test_cunzhan"
+    )
+    yield stripe_gateway
+    live_server.app.config["CUNZHAN_SETTINGS"] = settings
+
+
+def test_b_door_orders_cash_on_delivery_and_online_go_on_the_cadres_round(
+    browser: Browser,
+    browser_context_args: dict[str, Any],
+    live_server: LiveServer,
+    online_payments: Any,
+) -> None:
+    villager = signed_in(browser, browser_context_args, live_server, "13900000008")
+    villager.get_by_role("link", name="逛本地好物").click()
+    find_product(villager, "土鸡蛋", "石门土鸡蛋")
+    villager.get_by_role("button", name="加入购物车").click()
+    villager.get_by_role("button", name="去结算").click()
+    villager.get_by_label("送货上门").check()
+    expect(villager.get_by_text("桃源村3组8号")).to_be_visible()  # the delivery address
+    expect(villager.get_by_text("¥0.00")).to_be_visible()  # the delivery fee
+    expect(villager.get_by_label("货到付款（现金）")).to_be_visible()
+    expect(villager.get_by_label("在线支付")).to_be_visible()
+    shot(villager, "orders-b-01-door-checkout")
+    villager.get_by_label("货到付款（现金）").check()
+    villager.get_by_role("button", name="提交订单").click()
+    card = villager.get_by_role("listitem").filter(has_text="石门土鸡蛋")
+    expect(card).to_contain_text("货到付款（现金）")
+    expect(card).to_contain_text("从桃源村村站送货上门")
+    cash_no = card.get_by_role("link").first.inner_text().split("#")[1].strip()
+
+    # The same household pays a second door order online (localstripe behind the real SDK).
+    villager.goto(live_server.url + "/")
+    villager.get_by_role("link", name="逛本地好物").click()
+    find_product(villager, "糯米", "竹林糯米")
+    villager.get_by_role("button", name="加入购物车").click()
+    villager.get_by_role("button", name="去结算").click()
+    villager.get_by_label("送货上门").check()
+    villager.get_by_label("在线支付").check()
+    villager.get_by_role("button", name="提交订单").click()
+    expect(villager.get_by_role("heading", level=1)).to_contain_text("在线支付")
+    online_no = villager.url.split("/orders/")[1].split("/")[0]
+    # Stripe.js cannot load offline: the card is confirmed server-side against localstripe,
+    # then the page asks the server to re-read the intent, as pay.js does after Stripe.js.
+    client_secret = villager.locator("[data-client-secret]").get_attribute("data-client-secret")
+    assert client_secret
+    intents = online_payments._client.v1.payment_intents
+    intent_id = client_secret.split("_secret_")[0]
+    intents.update(intent_id, params={"payment_method": "pm_card_visa"})
+    intents.confirm(intent_id)
+    csrf = villager.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+    villager.request.post(
+        f"{live_server.url}/orders/{online_no}/pay/refresh", headers={"X-CSRFToken": csrf}
+    )
+    villager.reload()
+    expect(villager.get_by_text("已付款，卖家会尽快备货。")).to_be_visible()
+    shot(villager, "orders-b-02-paid-online")
+
+    for farmer_phone, order_no in (("13900000106", cash_no), ("13900000111", online_no)):
+        farmer = signed_in(browser, browser_context_args, live_server, farmer_phone)
+        farmer.get_by_role("link", name="待备货订单").click()
+        farmer.get_by_role("listitem").filter(has_text=f"订单 #{order_no}").get_by_role(
+            "button", name="已打包"
+        ).click()
+        expect(farmer.get_by_role("status")).to_have_text("已标记为打包好")
+
+    dispatcher = signed_in(browser, browser_context_args, live_server, "13900000401")
+    dispatcher.get_by_role("link", name="调度看板").click()
+    dispatcher.get_by_role("button", name="一键规划全部村的路线").click()
+    expect(dispatcher.get_by_role("status")).to_contain_text("已规划")
+
+    cadre = signed_in(browser, browser_context_args, live_server, "13900000301")
+    cadre.get_by_role("link", name="今天的配送路线").click()
+    expect(cadre.get_by_text("货到付款 ¥3.00 · 石门土鸡蛋×1个")).to_be_visible()
+    expect(cadre.get_by_text("竹林糯米×1斤").first).to_be_visible()
+
+    open_order(villager, live_server, "我的订单", cash_no)
+    expect(villager.locator(".steps li.done", has_text="卖家已打包")).to_be_visible()
+    expect(villager.get_by_text("货到付款（现金）（待收现金）")).to_be_visible()
