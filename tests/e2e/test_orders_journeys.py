@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
@@ -212,3 +211,121 @@ def test_b_door_orders_cash_on_delivery_and_online_go_on_the_cadres_round(
     open_order(villager, live_server, "我的订单", cash_no)
     expect(villager.locator(".steps li.done", has_text="卖家已打包")).to_be_visible()
     expect(villager.get_by_text("货到付款（现金）（待收现金）")).to_be_visible()
+
+
+def until_shown(page: Page, what: Any) -> None:
+    """Reload until ``what`` shows: the public storefront is cached for a few seconds
+    (STOREFRONT_CACHE_SECONDS), as a shopper reloading would see."""
+    for _ in range(10):
+        if what.count():
+            return
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(what).to_be_visible()
+
+
+def review(agent: Page, server: LiveServer, title: str) -> Any:
+    agent.goto(server.url + "/")
+    agent.get_by_role("link", name="审核上架申请").click()
+    return agent.get_by_role("article", name=title)
+
+
+def test_c_a_returned_listing_is_edited_and_resubmitted_and_a_price_change_is_reviewed_again(
+    browser: Browser, browser_context_args: dict[str, Any], live_server: LiveServer
+) -> None:
+    farmer = signed_in(browser, browser_context_args, live_server, "13900000112")  # 竹林村
+    agent = signed_in(browser, browser_context_args, live_server, "13900000206")
+    farmer.get_by_role("link", name="上架农产品").click()
+    farmer.get_by_role("link", name="上架新商品").click()
+    farmer.get_by_label("商品名称").fill("竹林笋干")
+    farmer.get_by_label("介绍").fill("春笋晒干。")
+    farmer.get_by_label("类别").select_option(label="土特产")
+    farmer.get_by_label("单位", exact=True).select_option(label="斤")
+    farmer.get_by_label("单价（元）").fill("30")
+    farmer.get_by_label("送到村站的数量").fill("8")
+    farmer.get_by_role("button", name="提交审核").click()
+    expect(farmer.get_by_text("状态：待审核")).to_be_visible()
+
+    card = review(agent, live_server, "竹林笋干")
+    card.get_by_label("退回原因").fill("请写明是哪年的笋，价格偏高")
+    card.get_by_role("button", name="退回").click()
+
+    farmer.reload()
+    expect(farmer.get_by_text("村站退回：请写明是哪年的笋，价格偏高")).to_be_visible()
+    shot(farmer, "orders-c-01-returned")
+    farmer.get_by_label("商品名称").fill("竹林笋干（今年春笋）")
+    farmer.get_by_label("单价（元）").fill("26.50")
+    farmer.get_by_role("button", name="提交审核").click()
+    expect(farmer.get_by_role("status")).to_have_text("已提交，等待村站审核")
+
+    card = review(agent, live_server, "竹林笋干（今年春笋）")
+    expect(card).to_contain_text("¥26.50")
+    card.get_by_role("button", name="通过，上架").click()
+    expect(agent.get_by_role("status")).to_contain_text("已上架")
+
+    farmer.reload()
+    expect(farmer.get_by_text("状态：在售")).to_be_visible()
+    expect(farmer.get_by_text("审核通过前暂停销售")).to_be_visible()
+    shot(farmer, "orders-c-02-listed-edit")
+    farmer.get_by_label("单价（元）").fill("28")
+    farmer.get_by_role("button", name="保存修改").click()
+    expect(farmer.get_by_role("status")).to_have_text("已提交，等待村站审核")
+    expect(farmer.get_by_text("状态：待审核")).to_be_visible()
+
+    shopper = phone_page(browser, browser_context_args)  # off sale meanwhile
+    shopper.goto(live_server.url + "/products?q=今年春笋")
+    until_shown(shopper, shopper.get_by_text("没有找到商品，换个词试试。"))
+
+    card = review(agent, live_server, "竹林笋干（今年春笋）")
+    expect(card).to_contain_text("¥28.00")
+    card.get_by_role("button", name="通过，上架").click()
+    until_shown(shopper, shopper.get_by_role("link", name="竹林笋干（今年春笋）"))
+    expect(shopper.get_by_text("¥28.00/斤")).to_be_visible()
+
+
+def test_d_the_agent_orders_at_the_counter_and_the_villager_pays_cash_at_pickup(
+    browser: Browser, browser_context_args: dict[str, Any], live_server: LiveServer
+) -> None:
+    agent = signed_in(browser, browser_context_args, live_server, AGENT_TAOYUAN)
+    agent.get_by_role("link", name="代客下单").click()
+    agent.get_by_label("手机号或姓名").fill("郑强华")
+    agent.get_by_role("button", name="查找村民").click()
+    agent.get_by_role("link", name=re.compile("郑强华 13900000010")).click()
+    expect(agent.get_by_text("桃源村村委会一楼村站")).to_be_visible()
+    expect(agent.locator("input[type=number]")).to_have_count(0)  # nothing until a search
+    agent.get_by_label("商品名称").fill("红薯粉丝")
+    agent.get_by_role("button", name="查找商品").click()
+    titles = agent.locator(".product-card label").all_inner_texts()
+    assert titles and all("红薯粉丝" in t for t in titles)  # the found ones only
+    agent.get_by_label("石门手工红薯粉丝").fill("2")
+    shot(agent, "orders-d-01-counter")
+    agent.get_by_role("button", name="下单并打印小票").click()
+    expect(agent.get_by_role("heading", level=1)).to_have_text("桃源村村站 购物小票")
+    expect(agent.get_by_text("从石门村经乡镇中转站，随货车送到")).to_be_visible()
+    code = agent.locator("[data-pickup-code]").inner_text()  # on the villager's slip
+    shot(agent, "orders-d-02-receipt")
+    agent.get_by_role("link", name="返回订单").click()
+    order_no = agent.get_by_role("heading", level=1).inner_text().split("#")[1].strip()
+
+    farmer = signed_in(browser, browser_context_args, live_server, "13900000107")
+    farmer.get_by_role("link", name="待备货订单").click()
+    farmer.get_by_role("listitem").filter(has_text=f"订单 #{order_no}").get_by_role(
+        "button", name="已打包"
+    ).click()
+    expect(farmer.get_by_role("status")).to_have_text("已标记为打包好")
+
+    open_order(agent, live_server, "本站订单与收款", order_no)
+    agent.get_by_role("button", name="已到站，通知自提").click()
+    expect(agent.get_by_text("先收款，再凭取货码交货。")).to_be_visible()
+    agent.get_by_role("button", name="收现金 ¥32.00").click()
+    expect(agent.get_by_role("status")).to_have_text("已收现金")
+    agent.get_by_label("村民报的取货码").fill(code)
+    agent.get_by_role("button", name="交货给村民").click()
+    expect(agent.locator(".badge")).to_have_text("已取货")
+    shot(agent, "orders-d-03-handed-over")
+
+    villager = signed_in(browser, browser_context_args, live_server, "13900000010")
+    villager.get_by_role("link", name="我的订单").click()
+    card = villager.get_by_role("listitem").filter(has_text=f"订单 #{order_no}")
+    expect(card).to_contain_text("已取货")
+    expect(card).to_contain_text("在桃源村村站取货")
