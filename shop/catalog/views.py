@@ -90,11 +90,12 @@ def storefront() -> str:
 @catalog.route("/products/<int:product_id>")
 @public
 def product_page(product_id: int) -> str:
-    session = get_session()
-    product = services.viewable_product(session, user=current_account(), product_id=product_id)
+    session, user = get_session(), current_account()
+    product = services.viewable_product(session, user=user, product_id=product_id)
     return render_template(
         "catalog/product.html",
         product=product,
+        station=user.household.village if user and user.household else None,
         stock=services.stock_of(session, [product])[product.id],
         categories=CATEGORY_NAMES,
         status_names=LISTING_STATUS_NAMES,
