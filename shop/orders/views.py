@@ -4,6 +4,7 @@ the station's orders (cash, handover) and assisted ordering (代购) at the coun
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -208,20 +209,29 @@ def order_page(order_id: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Slip:
+    order: Order
+    payment: Payment | None
+    show_code: bool
+
+
 @blueprint.route("/orders/<int:order_id>/receipt")
 @signed_in
 def receipt(order_id: int) -> str:
+    """The printable receipt; ``?more=8,9`` adds the other orders of the same checkout at the
+    counter (one per seller) to the same slip."""
     session, user = get_session(), require_account()
-    order = services.order_for(session, user=user, order_id=order_id)
-    # The code is the buyer's; a slip printed at the counter carries it for a villager
-    # without a phone.
-    show_code = user.id == order.buyer_id or (order.assisted and user.id == order.placed_by_id)
+    more = [int(n) for n in request.args.get("more", "").split(",") if n.isdigit()]
+    slips = []
+    for number in [order_id, *more[: services.MAX_LINES]]:
+        order = services.order_for(session, user=user, order_id=number)
+        # The code is the buyer's; a slip printed at the counter carries it for a villager
+        # without a phone.
+        show_code = user.id == order.buyer_id or (order.assisted and user.id == order.placed_by_id)
+        slips.append(Slip(order, payment_for(session, order.reference), show_code))
     return render_template(
-        "orders/receipt.html",
-        order=order,
-        payment=payment_for(session, order.reference),
-        show_code=show_code,
-        **NAMES,
+        "orders/receipt.html", slips=slips, station=slips[0].order.station_village, **NAMES
     )
 
 
@@ -394,4 +404,5 @@ def place_assisted(villager_id: int) -> Response:
             payment=PaymentMethod.CASH,
         )
     flash(_("已为 %(name)s 下单", name=buyer.name), "success")
-    return redirect(url_for("orders.receipt", order_id=orders[0].id))
+    more = ",".join(str(order.id) for order in orders[1:])
+    return redirect(url_for("orders.receipt", order_id=orders[0].id, more=more or None))

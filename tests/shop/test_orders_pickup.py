@@ -236,3 +236,72 @@ def test_a_visitors_cart_is_kept_through_signing_in(
         (product_id, 3)
     ]
     assert "竹笋" in client.get("/cart").get_data(as_text=True)
+
+
+def _csrf(client: FlaskClient, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    return page.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_the_checkout_page_names_the_station_address_fee_and_day(
+    client: FlaskClient,
+    db: Session,
+    people: dict[str, User],
+    places: dict[str, Village],
+    login: Callable[[User], str],
+) -> None:
+    villager = people["villager"]
+    orders.set_cart_quantity(
+        db, user=villager, product_id=_product(db, people, "far", "莲子"), quantity=1
+    )
+    login(villager)
+    page = client.get("/checkout").get_data(as_text=True)
+    expected = local_today() + dt.timedelta(days=2)
+    for text in (
+        "桃源村村站",
+        "<dd>村委会</dd>",  # the station's address
+        "每天 8:00-18:00",  # its hours
+        villager.household.address,  # type: ignore[union-attr]
+        "¥0.00",  # the door fee
+        "从柳溪村经乡镇中转站，随货车送到",
+        f"预计 {expected.month}月{expected.day}日 到桃源村村站",
+        "到站付现金",
+        "货到付款（现金）",
+    ):
+        assert text in page, text
+
+
+def test_wrong_pickup_codes_are_throttled_at_the_counter(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    [order] = _place(db, people["villager"], [_product(db, people, "home")])
+    orders.collect_cash(db, agent=people["home_agent"], order_id=order.id)
+    orders.pack(db, seller=people["home_farmer"], order_id=order.id)
+    orders.mark_ready_for_pickup(db, agent=people["home_agent"], order_id=order.id)
+    login(people["home_agent"])
+    token = _csrf(client, f"/orders/{order.id}")
+    wrong = "000000" if order.pickup_code != "000000" else "111111"
+    for _ in range(5):
+        answer = client.post(
+            f"/orders/{order.id}/hand-over", data={"csrf_token": token, "pickup_code": wrong}
+        )
+        assert answer.status_code == 302
+    right = {"csrf_token": token, "pickup_code": order.pickup_code}
+    client.post(f"/orders/{order.id}/hand-over", data=right)
+    assert order.status is OrderStatus.READY_FOR_PICKUP  # refused for the window
+    assert "取件码错了5次" in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_a_counter_order_of_two_sellers_prints_one_slip_of_the_villagers_station(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    ids = [_product(db, people, "near", "糯米"), _product(db, people, "far", "鸭蛋")]
+    login(people["home_agent"])
+    villager = people["villager"]
+    token = _csrf(client, f"/station/assisted?villager={villager.id}&product=糯米")
+    form = {"csrf_token": token, "delivery": "pickup", **{f"qty-{pid}": "2" for pid in ids}}
+    placed = client.post(f"/station/assisted/{villager.id}", data=form)
+    assert placed.status_code == 302
+    slip = client.get(placed.headers["Location"]).get_data(as_text=True)
+    assert slip.count("桃源村村站 购物小票") == 1
+    assert "糯米" in slip and "鸭蛋" in slip and slip.count("data-pickup-code") == 2
