@@ -266,7 +266,6 @@ ORDER_ACTIONS: dict[str, tuple[Callable[..., Order], str, Any]] = {
     "pack": (services.pack, "seller", _l("已标记为打包好")),
     "ready": (services.mark_ready_for_pickup, "agent", _l("已到站，待村民自提")),
     "collect-cash": (services.collect_cash, "agent", _l("已收现金")),
-    "hand-over": (services.hand_over, "agent", _l("已交货")),
 }
 
 
@@ -276,9 +275,9 @@ ORDER_ACTIONS: dict[str, tuple[Callable[..., Order], str, Any]] = {
 )
 @signed_in
 def order_action(order_id: int, action: str) -> Response:
-    service, who, done = ORDER_ACTIONS[action]
     if action == "hand-over":
         return _hand_over(order_id)
+    service, who, done = ORDER_ACTIONS[action]
     with unit_of_work() as session:
         service(session, order_id=order_id, **{who: require_account()})
     flash(str(done), "success")
