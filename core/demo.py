@@ -20,6 +20,8 @@ from core.services import create_user, grant_role
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo data only, printed by `make run`
 HUB = Point(28.196, 112.973)
+#: Opening hours of the demo stations (the agents keep other hours in some villages).
+STATION_HOURS = ("每天 8:00-18:00", "每天 7:30-12:00、14:00-19:00", "周一至周六 8:30-17:30")
 VILLAGE_NAMES = (
     "桃源村",
     "荷塘村",
@@ -112,10 +114,13 @@ def _build_places(session: Session, rng: random.Random) -> tuple[Township, list[
             township=township,
             name=name,
             station_address=f"{name}村委会一楼村站",
+            station_hours=STATION_HOURS[number % len(STATION_HOURS)],
             lat=point.lat,
             lon=point.lon,
         )
-        for name, point in zip(VILLAGE_NAMES, _village_points(rng), strict=True)
+        for number, (name, point) in enumerate(
+            zip(VILLAGE_NAMES, _village_points(rng), strict=True)
+        )
     ]
     session.add(county)
     session.flush()

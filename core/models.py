@@ -13,6 +13,8 @@ from core.geo import Point
 from core.labels import Labelled, name_members
 from core.timeutil import utcnow
 
+DEFAULT_STATION_HOURS = "每天 8:00-18:00"
+
 
 class Role(Labelled):
     VILLAGER = "villager"
@@ -84,6 +86,10 @@ class Village(_Located, Base):
     township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     station_address: Mapped[str] = mapped_column(String(200))
+    # Opening hours of the station as the agent writes them, e.g. "每天 8:00-18:00".
+    station_hours: Mapped[str] = mapped_column(
+        String(60), default=DEFAULT_STATION_HOURS, server_default=DEFAULT_STATION_HOURS
+    )
     lat: Mapped[float]
     lon: Mapped[float]
 

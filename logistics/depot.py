@@ -8,7 +8,6 @@ a 6-digit pickup code that only its recipient is shown.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -18,7 +17,7 @@ import routing
 from core.models import Township, Village
 from core.timeutil import utcnow
 from logistics import signals
-from logistics.codes import check_code
+from logistics.codes import check_code, new_code
 from logistics.errors import LogisticsError
 from logistics.models import (
     ON_SHELF,
@@ -64,16 +63,9 @@ def put_on_shelf(session: Session, *, parcels: list[Parcel]) -> None:
         free = iter([s for s in _shelf_places() if s not in taken_places])
         for parcel in arriving:
             parcel.shelf = next(free, "地面")  # the floor, when every shelf place is full
-            parcel.pickup_code = _new_code(taken_codes)
+            parcel.pickup_code = new_code(taken_codes)
             taken_codes.add(parcel.pickup_code)
     session.flush()
-
-
-def _new_code(taken: set[str | None]) -> str:
-    while True:
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        if code not in taken:
-            return code
 
 
 def _waiting_at_hub(session: Session, township_id: int) -> dict[int, list[Parcel]]:

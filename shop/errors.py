@@ -49,6 +49,7 @@ class ShopError(CunzhanError):
         "not_your_station_order": (404, _l("这不是您站点的订单")),
         "not_cash_order": (409, _l("这个订单不是现金付款")),
         "cash_not_collected": (409, _l("请先收款再交货")),
+        "not_payable_now": (409, _l("这个订单现在不能收款")),
         "already_packed": (409, _l("订单已打包，请联系村站取消")),
         "villager_not_found": (404, _l("找不到这位村民")),
         "quantity_range": (422, _l("数量须为 %(low)s 到 %(high)s 的整数")),

@@ -104,13 +104,14 @@ LISTING_STATUS_NAMES = name_members(
 )
 
 # A rejected listing goes back to draft with the agent's reason; a delisted one must be
-# reviewed again before it sells again.
+# reviewed again before it sells again; so must a listed one whose seller edits it (title,
+# price, story...): it leaves the storefront until the agent approves the change.
 LISTING_TRANSITIONS = TransitionTable(
     _l("商品"),
     {
         ListingStatus.DRAFT: frozenset({ListingStatus.PENDING_REVIEW}),
         ListingStatus.PENDING_REVIEW: frozenset({ListingStatus.LISTED, ListingStatus.DRAFT}),
-        ListingStatus.LISTED: frozenset({ListingStatus.DELISTED}),
+        ListingStatus.LISTED: frozenset({ListingStatus.DELISTED, ListingStatus.PENDING_REVIEW}),
         ListingStatus.DELISTED: frozenset({ListingStatus.PENDING_REVIEW}),
     },
 )

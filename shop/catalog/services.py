@@ -123,24 +123,30 @@ def own_product(session: Session, *, seller: User, product_id: int) -> Product:
     return product
 
 
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "unit",
+    "price_fen",
+    "origin_village_id",
+    "weight_g",
+)
+
+
 def update_listing(
     session: Session, *, seller: User, product_id: int, data: ListingInput
 ) -> Product:
-    """Edit a draft or delisted product (a listed one is delisted first)."""
+    """The seller edits a listing in any state. A listed product that changes goes back to
+    review and off the storefront until approved (buyers never pay a price the station has
+    not seen); a pending one stays pending with the new text."""
     product = own_product(session, seller=seller, product_id=product_id)
-    if product.status not in (ListingStatus.DRAFT, ListingStatus.DELISTED):
-        raise ShopError("listing_locked")
     data = _checked(session, _seller_village(seller), data)
-    for field in (
-        "title",
-        "description",
-        "category",
-        "unit",
-        "price_fen",
-        "origin_village_id",
-        "weight_g",
-    ):
-        setattr(product, field, getattr(data, field))
+    changed = any(getattr(product, name) != getattr(data, name) for name in EDITABLE_FIELDS)
+    for name in EDITABLE_FIELDS:
+        setattr(product, name, getattr(data, name))
+    if changed and product.status is ListingStatus.LISTED:
+        _move(product, ListingStatus.PENDING_REVIEW)
     session.flush()
     return product
 
@@ -178,7 +184,11 @@ def _move(product: Product, target: ListingStatus) -> None:
 
 
 def submit_for_review(session: Session, *, seller: User, product_id: int) -> Product:
+    """Ask the station to review it; a listing already waiting (or back in review after an
+    edit) just stays there."""
     product = own_product(session, seller=seller, product_id=product_id)
+    if product.status is ListingStatus.PENDING_REVIEW:
+        return product
     _move(product, ListingStatus.PENDING_REVIEW)
     product.reject_reason = ""
     session.flush()

@@ -95,11 +95,12 @@ def storefront() -> str:
 @catalog.route("/products/<int:product_id>")
 @public
 def product_page(product_id: int) -> str:
-    session = get_session()
-    product = services.viewable_product(session, user=current_account(), product_id=product_id)
+    session, user = get_session(), current_account()
+    product = services.viewable_product(session, user=user, product_id=product_id)
     return render_template(
         "catalog/product.html",
         product=product,
+        station=user.household.village if user and user.household else None,
         stock=services.stock_of(session, [product])[product.id],
         categories=CATEGORY_NAMES,
         status_names=LISTING_STATUS_NAMES,
@@ -235,8 +236,12 @@ def _listing_page(form: ListingForm, product: Product | None) -> str | Response 
         product_id = _save_listing(form, product.id if product else None)
     except CunzhanError as error:
         return page(error.message, error.status)
-    submitted = request.form.get("action") == "submit"
-    flash(_("已提交，等待村站审核") if submitted else _("已保存草稿"), "success")
+    status = get_session().get_one(Product, product_id).status
+    saved = {
+        ListingStatus.PENDING_REVIEW: _("已提交，等待村站审核"),
+        ListingStatus.LISTED: _("已保存"),
+    }
+    flash(saved.get(status, _("已保存草稿")), "success")
     return redirect(url_for("listings.edit_listing", product_id=product_id))
 
 

@@ -31,6 +31,15 @@ def order_payload(order: Order) -> dict[str, Any]:
         "total_fen": order.total_fen,
         "delivery": order.delivery.value,
         "payment": order.payment_method.value,
+        "station": {
+            "village_id": order.station_village_id,
+            "name": order.station_village.name,
+            "address": order.station_village.station_address,
+            "hours": order.station_village.station_hours,
+        },
+        "route": order.route.value,
+        "expected_on": order.expected_on,
+        "pickup_code": order.pickup_code,
         "lines": [
             {
                 "product_id": line.product_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_login import user_logged_in
 from sqlalchemy.orm import Session
 
 from core.models import User
@@ -15,7 +16,7 @@ from logistics.signals import parcel_delivered, parcel_picked_up
 from payments.models import Payment
 from payments.signals import payment_succeeded
 from shop.catalog.models import Product
-from shop.orders import services
+from shop.orders import guest_cart, services
 from shop.orders.models import Delivery, Order
 from shop.orders.signals import order_packed
 
@@ -66,3 +67,4 @@ def connect_handlers() -> None:
     order_packed.connect(_on_order_packed, weak=False)
     parcel_delivered.connect(_on_parcel_delivered, weak=False)
     parcel_picked_up.connect(_on_parcel_picked_up, weak=False)
+    user_logged_in.connect(guest_cart.merge_at_login, weak=False)

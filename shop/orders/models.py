@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -22,10 +23,40 @@ class Delivery(Labelled):
     PICKUP = "pickup"  # collected at the village station
 
 
+#: What door delivery costs on top of the goods (free for now; shown at checkout anyway).
+DOOR_FEE_FEN = 0
 DELIVERY_NAMES = name_members(
     Delivery, {Delivery.DOOR: _l("送货上门"), Delivery.PICKUP: _l("到村站自提")}
 )
 PAYMENT_NAMES = {PaymentMethod.CASH: _l("到站付现金"), PaymentMethod.ONLINE: _l("在线支付")}
+#: What the buyer does with cash depends on how the goods reach them.
+CASH_NAMES = {Delivery.DOOR: _l("货到付款（现金）"), Delivery.PICKUP: _l("到站付现金")}
+
+
+class Route(StrEnum):
+    """How the seller's goods reach the buyer's village station."""
+
+    SAME_STATION = "same_station"  # the seller stocks the buyer's own station
+    CADRE = "cadre"  # a cadre who serves both villages carries them on a round
+    HUB = "hub"  # up to the township hub and down again on the van's morning run
+
+
+ROUTE_NAMES = {
+    Route.SAME_STATION: _l("本村站的货"),
+    Route.CADRE: _l("村干部顺路从%(village)s带来"),
+    Route.HUB: _l("从%(village)s经乡镇中转站，随货车送到"),
+}
+
+
+def route_label(route: Route, source: Village | None) -> str:
+    """'从竹林村经乡镇中转站，随货车送到' and the like (no source: the township's stock)."""
+    return str(ROUTE_NAMES[route] % {"village": source.name if source else _l("乡镇仓库")})
+
+
+#: Days from the order to the goods on the buyer's station shelf: the seller packs on
+#: the day; a shared cadre brings them the next day; the van takes them to the hub on
+#: its next morning run and down to the village on the run after that.
+ROUTE_DAYS = {Route.SAME_STATION: 1, Route.CADRE: 1, Route.HUB: 2}
 
 
 class OrderStatus(Labelled):
@@ -107,6 +138,14 @@ class Order(Base):
         enum_column_type(OrderStatus), default=OrderStatus.PENDING_PAYMENT
     )
     total_fen: Mapped[int]
+    # Where the seller's goods wait, how they come to the buyer's station and when.
+    source_village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"))
+    route: Mapped[Route] = mapped_column(
+        enum_column_type(Route), default=Route.SAME_STATION, server_default="same_station"
+    )
+    expected_on: Mapped[dt.date | None]
+    # Told at the counter to collect a pickup order; only its buyer (and a printed slip) shows it.
+    pickup_code: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -114,7 +153,8 @@ class Order(Base):
     placed_by: Mapped[User] = relationship(foreign_keys=[placed_by_id])
     seller: Mapped[User] = relationship(foreign_keys=[seller_id])
     household: Mapped[Household] = relationship()
-    station_village: Mapped[Village] = relationship()
+    station_village: Mapped[Village] = relationship(foreign_keys=[station_village_id])
+    source_village: Mapped[Village | None] = relationship(foreign_keys=[source_village_id])
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
@@ -126,6 +166,16 @@ class Order(Base):
     @property
     def assisted(self) -> bool:
         return self.placed_by_id != self.buyer_id
+
+    @property
+    def payment_name(self) -> str:
+        if self.payment_method is PaymentMethod.CASH:
+            return str(CASH_NAMES[self.delivery])
+        return str(PAYMENT_NAMES[self.payment_method])
+
+    @property
+    def route_name(self) -> str:
+        return route_label(self.route, self.source_village)
 
 
 def order_reference(order_id: int) -> str:

@@ -39,12 +39,29 @@ class LineOut(Schema):
     total_fen = fields.Integer(required=True)
 
 
+class StationOut(Schema):
+    """The buyer's own village station, where the order is collected or delivered from."""
+
+    village_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    address = fields.String(required=True)
+    hours = fields.String(required=True)
+
+
 class OrderOut(Schema):
     id = fields.Integer(required=True)
     status = fields.String(required=True)
     total_fen = fields.Integer(required=True)
     delivery = fields.String(required=True)
     payment = fields.String(required=True)
+    station = fields.Nested(StationOut, required=True)
+    route = fields.String(
+        required=True, metadata={"description": "same_station, cadre or hub: how goods come"}
+    )
+    expected_on = fields.Date(allow_none=True, metadata={"description": "day due at the station"})
+    pickup_code = fields.String(
+        allow_none=True, metadata={"description": "pickup orders: told at the counter"}
+    )
     lines = fields.List(fields.Nested(LineOut), required=True)
 
 

@@ -19,28 +19,32 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.errors import CoreError
-from core.models import Household, Role, User
+from core.models import Household, Role, RoleGrant, User, Village
 from core.parse import parse_int
-from core.timeutil import ensure_utc, utcnow
+from core.timeutil import ensure_utc, local_today, utcnow
 from inventory import services as inventory
 from inventory.errors import OutOfStock
-from inventory.models import Reservation, ReservationStatus, StockLevel
+from inventory.models import Reservation, ReservationStatus, StockLevel, StockLocation
+from logistics.codes import check_code, new_code
 from payments import services as payments
 from payments.models import PaymentMethod, PaymentStatus
 from shop.catalog.models import CHINESE_UNIT, ListingStatus, Product
 from shop.errors import ShopError
 from shop.orders.models import (
     ORDER_TRANSITIONS,
+    ROUTE_DAYS,
     CartItem,
     Delivery,
     Order,
     OrderLine,
     OrderStatus,
+    Route,
+    route_label,
 )
-from shop.orders.signals import order_packed
+from shop.orders.signals import order_packed, order_picked_up, order_ready
 
 HOLD_MINUTES = 15
 HOLD_MAX_UNITS = 10  # per household and product; more is taken only when the order is placed
@@ -79,13 +83,29 @@ def cart_items(session: Session, *, user: User) -> Sequence[CartItem]:
     ).all()
 
 
+def listed_or_missing(session: Session, *, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None or product.status is not ListingStatus.LISTED:
+        raise ShopError("product_not_found")
+    return product
+
+
+def guest_items(session: Session, *, cart: dict[int, int]) -> list[CartItem]:
+    """A visitor's cart as (unsaved) cart items of the products still for sale."""
+    products = session.scalars(
+        select(Product).where(Product.id.in_(cart), Product.status == ListingStatus.LISTED)
+    ).all()
+    return [
+        CartItem(product_id=p.id, product=p, quantity=cart[p.id])
+        for p in sorted(products, key=lambda p: p.id)
+    ]
+
+
 def set_cart_quantity(session: Session, *, user: User, product_id: int, quantity: int) -> None:
     """Put ``quantity`` of a listed product in the cart (0 takes it out)."""
     if quantity != 0:
         _check_quantity(quantity)
-    product = session.get(Product, product_id)
-    if product is None or product.status is not ListingStatus.LISTED:
-        raise ShopError("product_not_found")
+    listed_or_missing(session, product_id=product_id)
     item = session.scalar(
         select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id)
     )
@@ -222,6 +242,100 @@ def _merged(lines: Sequence[LineInput]) -> dict[int, int]:
     return merged
 
 
+@dataclass(frozen=True)
+class Journey:
+    """How one seller's goods come to the buyer's own station, and the day they are due."""
+
+    source: Village | None  # the station the seller stocks (None: the township hub)
+    station: Village  # the buyer's village station, where every order is collected
+    route: Route
+    expected_on: dt.date
+
+    @property
+    def name(self) -> str:
+        return route_label(self.route, self.source)
+
+
+@dataclass(frozen=True)
+class SellerShare:
+    """The part of a checkout one seller packs: it becomes one order."""
+
+    seller: User
+    lines: list[tuple[Product, int]]
+    journey: Journey
+
+    @property
+    def total_fen(self) -> int:
+        return sum(product.price_fen * quantity for product, quantity in self.lines)
+
+
+def _share_a_cadre(session: Session, first: int, second: int) -> bool:
+    """Whether one cadre serves both villages (and can carry goods between them)."""
+    one, other = aliased(RoleGrant), aliased(RoleGrant)
+    query = (
+        select(one.user_id)
+        .join(other, other.user_id == one.user_id)
+        .where(one.role == Role.CADRE, other.role == Role.CADRE)
+        .where(one.village_id == first, other.village_id == second)
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def journey(
+    session: Session, *, location_id: int, station: Village, today: dt.date | None = None
+) -> Journey:
+    """Goods stocked at ``location_id`` for a buyer of ``station``: the route and the day.
+
+    Kept simple and honest: the goods of the buyer's own station are on its shelf the day
+    after the order (the seller packs first); a cadre serving both villages brings them on
+    the next day's round; anything else goes up to the hub and down on the van's run after.
+    """
+    location = session.get_one(StockLocation, location_id)
+    source = session.get(Village, location.village_id) if location.village_id else None
+    if source is not None and source.id == station.id:
+        route = Route.SAME_STATION
+    elif source is not None and _share_a_cadre(session, source.id, station.id):
+        route = Route.CADRE
+    else:
+        route = Route.HUB
+    start = today or local_today()
+    return Journey(source, station, route, start + dt.timedelta(days=ROUTE_DAYS[route]))
+
+
+def _buyer_station(buyer: User) -> Village:
+    if buyer.household is None:
+        raise ShopError("no_address")
+    return buyer.household.village
+
+
+def _shares(
+    session: Session, buyer: User, products: dict[int, Product], merged: dict[int, int]
+) -> list[SellerShare]:
+    station = _buyer_station(buyer)
+    by_seller: dict[int, list[tuple[Product, int]]] = defaultdict(list)
+    for product_id, quantity in sorted(merged.items()):
+        by_seller[products[product_id].seller_id].append((products[product_id], quantity))
+    return [
+        SellerShare(
+            chosen[0][0].seller,
+            chosen,
+            journey(session, location_id=chosen[0][0].location_id, station=station),
+        )
+        for _, chosen in sorted(by_seller.items())
+    ]
+
+
+def checkout_shares(session: Session, *, user: User) -> list[SellerShare]:
+    """What the checkout page shows: one share per seller, each with its journey."""
+    items = cart_items(session, user=user)
+    listed = [i for i in items if i.product.status is ListingStatus.LISTED]
+    if not listed or user.household is None:
+        return []
+    products = {i.product_id: i.product for i in listed}
+    return _shares(session, user, products, {i.product_id: i.quantity for i in listed})
+
+
 def place_orders(
     session: Session,
     *,
@@ -233,21 +347,18 @@ def place_orders(
     single_seller: bool = False,
 ) -> list[Order]:
     """Place one order per seller, take the stock (the buyer's cart hold first) and open
-    each order's payment; all or nothing. ``single_seller`` refuses lines of several."""
-    if buyer.household is None:
-        raise ShopError("no_address")
+    each order's payment; all or nothing. ``single_seller`` refuses lines of several.
+
+    Every order is collected at (or delivered from) the buyer's own village station; the
+    goods of other villages come to it as ``journey`` says."""
+    _buyer_station(buyer)
     if payment is PaymentMethod.ONLINE and not payments.online_payments_available():
         raise ShopError("online_unavailable")
     products = _listed_products(session, lines)
-    by_seller: dict[int, list[tuple[Product, int]]] = defaultdict(list)
-    for product_id, quantity in sorted(_merged(lines).items()):
-        by_seller[products[product_id].seller_id].append((products[product_id], quantity))
-    if single_seller and len(by_seller) > 1:
+    shares = _shares(session, buyer, products, _merged(lines))
+    if single_seller and len(shares) > 1:
         raise ShopError("one_seller_per_order")
-    orders = [
-        _new_order(session, buyer, placed_by, chosen, delivery, payment)
-        for _, chosen in sorted(by_seller.items())
-    ]
+    orders = [_new_order(session, buyer, placed_by, share, delivery, payment) for share in shares]
     stock_lines = [
         inventory.StockLine(
             line_product.sku, line_product.location_id, line.quantity, order.reference
@@ -284,22 +395,27 @@ def _new_order(
     session: Session,
     buyer: User,
     placed_by: User,
-    chosen: list[tuple[Product, int]],
+    share: SellerShare,
     delivery: Delivery,
     payment: PaymentMethod,
 ) -> Order:
     household = buyer.household
     assert household is not None
+    trip = share.journey
     order = Order(
         buyer_id=buyer.id,
         placed_by_id=placed_by.id,
-        seller_id=chosen[0][0].seller_id,
+        seller_id=share.seller.id,
         household_id=household.id,
-        station_village_id=chosen[0][0].location.village_id,
+        station_village_id=trip.station.id,
+        source_village_id=trip.source.id if trip.source else None,
+        route=trip.route,
+        expected_on=trip.expected_on,
+        pickup_code=new_code() if delivery is Delivery.PICKUP else None,
         delivery=delivery,
         payment_method=payment,
         status=OrderStatus.PENDING_PAYMENT,
-        total_fen=sum(product.price_fen * quantity for product, quantity in chosen),
+        total_fen=share.total_fen,
         lines=[
             OrderLine(
                 product_id=product.id,
@@ -308,7 +424,7 @@ def _new_order(
                 unit_price_fen=product.price_fen,
                 quantity=quantity,
             )
-            for product, quantity in chosen
+            for product, quantity in share.lines
         ],
     )
     session.add(order)
@@ -437,31 +553,56 @@ def _station_order(session: Session, *, agent: User, order_id: int) -> Order:
 
 
 def mark_ready_for_pickup(session: Session, *, agent: User, order_id: int) -> Order:
-    """The packed goods are on the station's shelf, waiting for the buyer."""
+    """The packed goods are on the buyer's station shelf, waiting for the buyer."""
     order = _station_order(session, agent=agent, order_id=order_id)
     _move(order, OrderStatus.READY_FOR_PICKUP)
     session.flush()
+    order_ready.send(None, order=order, session=session)
     return order
 
 
+#: While the goods are still to be handed over, the agent may take the cash at the counter.
+CASH_AT_COUNTER = frozenset(
+    {OrderStatus.PENDING_PAYMENT, OrderStatus.PACKED, OrderStatus.READY_FOR_PICKUP}
+)
+
+
+def cash_due(session: Session, order: Order) -> bool:
+    """A cash order whose money the agent can take now (unpaid and not yet handed over)."""
+    payment = payments.payment_for(session, order.reference)
+    return (
+        order.status in CASH_AT_COUNTER
+        and payment is not None
+        and payment.status is PaymentStatus.AWAITING_CASH
+    )
+
+
 def collect_cash(session: Session, *, agent: User, order_id: int) -> Order:
-    """The agent takes the order's amount in cash at the counter."""
+    """The agent takes the order's amount in cash at the counter (before handing over);
+    it goes on the station's cash statement."""
     order = _station_order(session, agent=agent, order_id=order_id)
     payment = payments.payment_for(session, order.reference)
     if payment is None or payment.method is not PaymentMethod.CASH:
         raise ShopError("not_cash_order")
+    if order.status not in CASH_AT_COUNTER:
+        raise ShopError("not_payable_now")
     payments.record_cash(session, payment_id=payment.id, amount_fen=order.total_fen, agent=agent)
     session.flush()
     return order
 
 
-def hand_over(session: Session, *, agent: User, order_id: int) -> Order:
-    """The buyer collected the goods at the station; it must be paid by then."""
+def hand_over(session: Session, *, agent: User, order_id: int, pickup_code: str = "") -> Order:
+    """The buyer collected the goods at the station, telling its pickup code; it must be
+    paid by then. (The view counts wrong codes with ``logistics.throttle``.)"""
     order = _station_order(session, agent=agent, order_id=order_id)
     if not is_paid(session, order):
         raise ShopError("cash_not_collected")
+    ORDER_TRANSITIONS.check(order.status, OrderStatus.PICKED_UP)
+    if order.pickup_code is not None:
+        check_code(pickup_code, [order.pickup_code])
     _move(order, OrderStatus.PICKED_UP)
     session.flush()
+    order_picked_up.send(None, order=order, session=session)
     return order
 
 

@@ -4,6 +4,7 @@ the station's orders (cash, handover) and assisted ordering (代购) at the coun
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,13 +13,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core.access import require_account, roles, signed_in
+from core.access import current_account, public, require_account, roles, signed_in
 from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.idempotency import apply_once
 from core.models import Role, User
 from core.parse import parse_int, query_int
 from core.security import same_site_path
+from logistics.errors import LogisticsError
+from logistics.throttle import throttled
 from payments.models import Payment, PaymentMethod
 from payments.services import (
     online_payments_available,
@@ -29,9 +32,11 @@ from payments.views import render_stripe_page, request_online_intents
 from shop.catalog.services import browse
 from shop.errors import ShopError
 from shop.groupbuys.services import my_pledges
-from shop.orders import services
+from shop.orders import guest_cart, services
 from shop.orders.models import (
+    CASH_NAMES,
     DELIVERY_NAMES,
+    DOOR_FEE_FEN,
     ORDER_STATUS_NAMES,
     ORDER_TRANSITIONS,
     PAYMENT_NAMES,
@@ -39,12 +44,15 @@ from shop.orders.models import (
     Order,
     order_reference,
 )
+from shop.orders.steps import order_steps
 
 blueprint = Blueprint("orders", __name__, template_folder="templates")
+ASSISTED_RESULTS = 10  # products found by name at the counter, each with a quantity box
 NAMES = {
     "status_names": ORDER_STATUS_NAMES,
     "delivery_names": DELIVERY_NAMES,
     "payment_names": PAYMENT_NAMES,
+    "cash_names": CASH_NAMES,
 }
 
 
@@ -68,26 +76,35 @@ def _choice(name: str, enum: type[Delivery] | type[PaymentMethod]) -> Delivery |
 
 
 @blueprint.route("/cart")
-@signed_in
+@public
 def cart() -> str:
-    session, user = get_session(), require_account()
-    items = services.cart_items(session, user=user)
+    """The household's cart; a visitor not signed in sees the cart kept in their browser."""
+    session, user = get_session(), current_account()
+    if user is None:
+        items = services.guest_items(session, cart=guest_cart.read())
+    else:
+        items = list(services.cart_items(session, user=user))
     return render_template(
-        "orders/cart.html", items=items, total=sum(i.product.price_fen * i.quantity for i in items)
+        "orders/cart.html",
+        items=items,
+        guest=user is None,
+        total=sum(i.product.price_fen * i.quantity for i in items),
     )
 
 
 @blueprint.route("/cart/add", methods=["POST"])
-@signed_in
+@public
 def add_to_cart() -> Response:
+    """Add a product; a visitor's cart waits in the browser until they sign in."""
     product_id = _form_int("product_id", 1, 2**31 - 1)
+    quantity = _form_int("quantity", 1, 1000)
+    user = current_account()
+    if user is None:
+        services.listed_or_missing(get_session(), product_id=product_id)
+        flash(_("已加入购物车，登录后即可结算"), "success")
+        return guest_cart.add(redirect(url_for("orders.cart")), product_id, quantity)
     with unit_of_work() as session:
-        services.add_to_cart(
-            session,
-            user=require_account(),
-            product_id=product_id,
-            quantity=_form_int("quantity", 1, 1000),
-        )
+        services.add_to_cart(session, user=user, product_id=product_id, quantity=quantity)
     flash(_("已加入购物车"), "success")
     return redirect(url_for("orders.cart"))
 
@@ -155,14 +172,19 @@ def _place_cart(session: Session) -> dict[str, Any]:
 
 def _checkout_page(user: User, error: str | None = None) -> str:
     session = get_session()
-    items = services.cart_items(session, user=user)
+    shares = services.checkout_shares(session, user=user)
     return render_template(
         "orders/checkout.html",
-        items=items,
+        shares=shares,
+        station=user.household.village if user.household else None,
+        household=user.household,
         error=error,
-        total=sum(i.product.price_fen * i.quantity for i in items),
+        total=sum(share.total_fen for share in shares),
+        door_fee=DOOR_FEE_FEN,
         hold_until=services.cart_hold_expiry(session, user=user),
         online=online_payments_available(),
+        chosen_delivery=request.form.get("delivery", "pickup"),
+        chosen_payment=request.form.get("payment", "cash"),
         **NAMES,
     )
 
@@ -190,38 +212,59 @@ def my_orders() -> str:
 def order_page(order_id: int) -> str:
     session, user = get_session(), require_account()
     order = services.order_for(session, user=user, order_id=order_id)
+    payment = payment_for(session, order.reference)
     return render_template(
         "orders/order.html",
         order=order,
-        payment=payment_for(session, order.reference),
-        actions=_actions(user, order),
+        payment=payment,
+        steps=order_steps(order, payment),
+        actions=_actions(user, order, services.cash_due(session, order)),
         **NAMES,
     )
+
+
+@dataclass(frozen=True)
+class Slip:
+    order: Order
+    payment: Payment | None
+    show_code: bool
 
 
 @blueprint.route("/orders/<int:order_id>/receipt")
 @signed_in
 def receipt(order_id: int) -> str:
-    session = get_session()
-    order = services.order_for(session, user=require_account(), order_id=order_id)
+    """The printable receipt; ``?more=8,9`` adds the other orders of the same checkout at the
+    counter (one per seller) to the same slip."""
+    session, user = get_session(), require_account()
+    more = [int(n) for n in request.args.get("more", "").split(",") if n.isdigit()]
+    slips = []
+    for number in [order_id, *more[: services.MAX_LINES]]:
+        order = services.order_for(session, user=user, order_id=number)
+        # The code is the buyer's; a slip printed at the counter carries it for a villager
+        # without a phone.
+        show_code = user.id == order.buyer_id or (order.assisted and user.id == order.placed_by_id)
+        slips.append(Slip(order, payment_for(session, order.reference), show_code))
     return render_template(
-        "orders/receipt.html", order=order, payment=payment_for(session, order.reference), **NAMES
+        "orders/receipt.html", slips=slips, station=slips[0].order.station_village, **NAMES
     )
 
 
-def _actions(user: User, order: Order) -> list[str]:
-    """The buttons this user sees on this order (the services check again on POST)."""
+def _actions(user: User, order: Order, cash_due: bool) -> list[str]:
+    """The buttons this user sees on this order (the services check again on POST).
+
+    At the buyer's station the agent takes the cash of a cash order until it is handed
+    over, and the hand-over (with the pickup code) appears once it is paid."""
     possible = ORDER_TRANSITIONS.targets(order.status)
     at_station = order.station_village_id in user.villages_for(Role.AGENT)
     shown = []
     if order.seller_id == user.id and "packed" in possible:
         shown.append("pack")
     if at_station:
-        if order.status == "pending_payment" and order.payment_method == "cash":
+        if cash_due:
             shown.append("collect_cash")
-        if order.delivery == "pickup" and "ready_for_pickup" in possible:
+        if order.delivery == "pickup" and order.status == "packed":
             shown.append("ready")
-        if "picked_up" in possible:
+        if "picked_up" in possible and not cash_due:
             shown.append("hand_over")
     if (
         possible & {"cancelled", "refunded"}
@@ -237,7 +280,6 @@ ORDER_ACTIONS: dict[str, tuple[Callable[..., Order], str, Any]] = {
     "pack": (services.pack, "seller", _l("已标记为打包好")),
     "ready": (services.mark_ready_for_pickup, "agent", _l("已到站，待村民自提")),
     "collect-cash": (services.collect_cash, "agent", _l("已收现金")),
-    "hand-over": (services.hand_over, "agent", _l("已交货")),
 }
 
 
@@ -247,12 +289,29 @@ ORDER_ACTIONS: dict[str, tuple[Callable[..., Order], str, Any]] = {
 )
 @signed_in
 def order_action(order_id: int, action: str) -> Response:
+    if action == "hand-over":
+        return _hand_over(order_id)
     service, who, done = ORDER_ACTIONS[action]
     with unit_of_work() as session:
         service(session, order_id=order_id, **{who: require_account()})
     flash(str(done), "success")
     back = same_site_path(request.form.get("back"))
     return redirect(back or url_for("orders.order_page", order_id=order_id))
+
+
+def _hand_over(order_id: int) -> Response:
+    """The buyer tells the pickup code; wrong codes are throttled like parcels' codes."""
+    code = request.form.get("pickup_code", "")[:12]
+    try:
+        with throttled(order_reference(order_id)), unit_of_work() as session:
+            services.hand_over(
+                session, agent=require_account(), order_id=order_id, pickup_code=code
+            )
+    except LogisticsError as error:  # a wrong code, or too many of them
+        flash(error.message, "error")
+    else:
+        flash(_("已交货"), "success")
+    return redirect(url_for("orders.order_page", order_id=order_id))
 
 
 def _online_payment(order_id: int) -> tuple[Order, Payment]:
@@ -323,12 +382,15 @@ def assisted() -> str:
     villager_id = query_int("villager")
     if villager_id is not None:
         villager = services.villager_for_agent(session, agent=agent, user_id=villager_id)
+    product_query = request.args.get("product", "").strip()[:60]
+    found = browse(session, q=product_query, per_page=ASSISTED_RESULTS).items
     return render_template(
         "orders/assisted.html",
         query=query,
         villager=villager,
         matches=services.find_villagers(session, agent=agent, query=query),
-        products=browse(session, q=request.args.get("product", "")[:60], per_page=50).items,
+        product_query=product_query,
+        products=found if villager and product_query else [],
         **NAMES,
     )
 
@@ -353,4 +415,5 @@ def place_assisted(villager_id: int) -> Response:
             payment=PaymentMethod.CASH,
         )
     flash(_("已为 %(name)s 下单", name=buyer.name), "success")
-    return redirect(url_for("orders.receipt", order_id=orders[0].id))
+    more = ",".join(str(order.id) for order in orders[1:])
+    return redirect(url_for("orders.receipt", order_id=orders[0].id, more=more or None))

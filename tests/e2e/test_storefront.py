@@ -92,7 +92,7 @@ def test_list_approve_order_for_pickup_and_see_it_to_pack(
     villager.get_by_role("button", name="加入购物车").click()
     villager.get_by_role("button", name="去结算").click()
     expect(villager.get_by_text("库存已为您保留到")).to_be_visible()
-    villager.get_by_label("到村站自提").check()
+    villager.get_by_label("村站自提").check()
     villager.get_by_label("到站付现金").check()
     villager.get_by_role("button", name="提交订单").click()
     expect(villager.get_by_role("status")).to_contain_text("下单成功")

@@ -211,7 +211,8 @@ def test_cash_at_the_counter_pays_the_order_then_pack_ready_and_hand_over(
         orders.pack(db, seller=people["other_farmer"], order_id=order.id)
     orders.pack(db, seller=people["farmer"], order_id=order.id)
     orders.mark_ready_for_pickup(db, agent=people["agent"], order_id=order.id)
-    orders.hand_over(db, agent=people["agent"], order_id=order.id)
+    assert order.pickup_code is not None
+    orders.hand_over(db, agent=people["agent"], order_id=order.id, pickup_code=order.pickup_code)
     assert order.status is OrderStatus.PICKED_UP
     with pytest.raises(ShopError):
         orders.cancel(db, user=people["villager"], order_id=order.id)
@@ -264,6 +265,8 @@ def test_public_api_products_and_orders_as_designed(
     assert created.status_code == 201, created.get_json()
     order = created.get_json()
     assert (order["status"], order["total_fen"]) == ("pending_payment", 900)
+    assert order["station"]["village_id"] == people["villager"].household.village_id  # type: ignore[union-attr]
+    assert order["route"] == "same_station" and len(order["pickup_code"]) == 6
     assert client.get(f"/api/v1/orders/{order['id']}").status_code == 200
     too_many = {**body, "lines": [{"product_id": product.id, "quantity": 4}]}
     sold_out = client.post("/api/v1/orders", json=too_many, headers=headers)
