@@ -38,6 +38,22 @@ class Settings:
     # What the Stripe account allows for immediate payments, e.g. "card,alipay,wechat_pay".
     stripe_payment_methods: tuple[str, ...] = ("card",)
     osrm_url: str | None = None
+    # SMS: at most this many messages to one phone per day (Asia/Shanghai), then in-app only.
+    sms_daily_cap: int = 10
+    aliyun_sms_access_key_id: str | None = None
+    aliyun_sms_access_key_secret: str | None = None
+    aliyun_sms_sign_name: str | None = None
+    aliyun_sms_template_codes: str | None = None  # "kind=SMS_123,kind=SMS_456"
+    aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
+
+    @property
+    def aliyun_sms_configured(self) -> bool:
+        return bool(
+            self.aliyun_sms_access_key_id
+            and self.aliyun_sms_access_key_secret
+            and self.aliyun_sms_sign_name
+            and self.aliyun_sms_template_codes
+        )
 
     @property
     def is_production(self) -> bool:
@@ -61,6 +77,12 @@ class Settings:
                 m.strip() for m in env.get("STRIPE_PAYMENT_METHODS", "card").split(",") if m.strip()
             ),
             osrm_url=env.get("OSRM_URL") or None,
+            sms_daily_cap=int(env.get("SMS_DAILY_CAP") or 10),
+            aliyun_sms_access_key_id=env.get("ALIYUN_SMS_ACCESS_KEY_ID") or None,
+            aliyun_sms_access_key_secret=env.get("ALIYUN_SMS_ACCESS_KEY_SECRET") or None,
+            aliyun_sms_sign_name=env.get("ALIYUN_SMS_SIGN_NAME") or None,
+            aliyun_sms_template_codes=env.get("ALIYUN_SMS_TEMPLATE_CODES") or None,
+            aliyun_sms_endpoint=env.get("ALIYUN_SMS_ENDPOINT") or "dysmsapi.aliyuncs.com",
         )
 
     def check_production(self) -> None:

@@ -18,6 +18,8 @@ from core.error_pages import install_error_handlers
 from core.flask_db import init_database
 from core.i18n import install_i18n
 from core.jobs import bind_flask
+from core.notices.sms import sender_for
+from core.notices.views import install_notices
 from core.openapi import make_api
 from core.security import install_security_headers, login_throttle
 from core.settings import Settings
@@ -120,6 +122,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(core_api.blueprint)
     csrf.exempt(core_api.login)
     app.register_blueprint(core_views.blueprint)
+    install_notices(app, sender_for(settings))
     app.register_blueprint(home_views.blueprint)
     _install_storefront(app, api)
     app.register_blueprint(payments_views.blueprint)
