@@ -40,6 +40,7 @@ from logistics.models import (
     UplinkStatus,
     Vehicle,
 )
+from logistics.notices import announce_rounds
 from logistics.timing import instant, seconds_of_day
 
 #: Price in metres of travel of leaving a household's stop out, by its most urgent content.
@@ -315,6 +316,7 @@ def apply_plan(
     if run is not None:
         _record(run, plan, solution, len(rounds))
     session.flush()
+    announce_rounds(session, rounds)
     return rounds
 
 

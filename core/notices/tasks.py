@@ -89,6 +89,8 @@ celery_app.conf.beat_schedule = {
 
 
 def _dispatch_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint ended; the outer one may still fail
+        return
     due = session.info.pop(services.SMS_AFTER_COMMIT, None)
     for sms_id in sorted(due or ()):
         try:

@@ -19,7 +19,7 @@ TEXTS = {
     NoticeKind.PARCEL_ON_SHELF: _l(
         "您的包裹已到%(station)s，货架 %(shelf)s，取件码 %(code)s，请凭取件码自取。"
     ),
-    NoticeKind.DELIVERY_TODAY: _l("村干部今天送货上门：%(goods)s。请留意电话。"),
+    NoticeKind.DELIVERY_TODAY: _l("村干部今天送货上门，预计 %(eta)s 到：%(goods)s。请留意电话。"),
     NoticeKind.ORDER_PACKED: _l("您的订单已打包：%(goods)s。"),
     NoticeKind.ORDER_READY: _l("您的订单已到%(station)s，可以来取了：%(goods)s。"),
     NoticeKind.GROUPBUY_TIER: _l("团购「%(title)s」人数又多了，价格降到 %(price)s。"),

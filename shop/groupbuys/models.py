@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
@@ -41,11 +41,16 @@ class PledgeStatus(StrEnum):
     ACTIVE = "active"  # counted toward the campaign, payment held or cash due
     CHARGED = "charged"  # captured at the final price (online) or cash to collect at pickup
     RELEASED = "released"  # the campaign failed: the hold was cancelled
+    CANCELLED = "cancelled"  # withdrawn by the household before the deadline
 
 
 PLEDGE_TRANSITIONS = TransitionTable(
     "pledge",
-    {PledgeStatus.ACTIVE: frozenset({PledgeStatus.CHARGED, PledgeStatus.RELEASED})},
+    {
+        PledgeStatus.ACTIVE: frozenset(
+            {PledgeStatus.CHARGED, PledgeStatus.RELEASED, PledgeStatus.CANCELLED}
+        )
+    },
 )
 
 
@@ -90,7 +95,12 @@ class GroupBuy(Base):
     tiers: Mapped[list[PriceTier]] = relationship(
         order_by="PriceTier.min_quantity", cascade="all, delete-orphan", lazy="selectin"
     )
-    pledges: Mapped[list[Pledge]] = relationship(back_populates="group_buy", order_by="Pledge.id")
+    # The pledges that count: a cancelled one is kept (its payment names it) but left out.
+    pledges: Mapped[list[Pledge]] = relationship(
+        primaryjoin="and_(GroupBuy.id == Pledge.group_buy_id, Pledge.status != 'cancelled')",
+        order_by="Pledge.id",
+        viewonly=True,
+    )
 
     def price_at(self, quantity: int) -> int:
         """The unit price when ``quantity`` units are pledged in all."""
@@ -106,9 +116,19 @@ class GroupBuy(Base):
         return self.tiers[0].price_fen
 
     def next_tier(self) -> PriceTier | None:
-        """The next cheaper tier (the first one applies from the first unit)."""
+        """The next cheaper tier (the first one applies from the first unit); none once
+        the campaign no longer takes pledges."""
+        if self.status is not CampaignStatus.OPEN:
+            return None
         reached = max(self.pledged_quantity, 1)
         return next((t for t in self.tiers if t.min_quantity > reached), None)
+
+    @property
+    def minimum_reached(self) -> bool:
+        """Enough is pledged to succeed (the close counts only confirmed card holds)."""
+        if self.status is CampaignStatus.OPEN:
+            return self.pledged_quantity >= self.min_quantity
+        return self.status in (CampaignStatus.SUCCEEDED, CampaignStatus.FULFILLED)
 
 
 class PriceTier(Base):
@@ -128,7 +148,15 @@ class PriceTier(Base):
 class Pledge(Base):
     __tablename__ = "pledge"
     __table_args__ = (
-        UniqueConstraint("group_buy_id", "household_id"),
+        # One standing pledge per household; a cancelled one leaves room for a new one.
+        Index(
+            "uq_pledge_household_standing",
+            "group_buy_id",
+            "household_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
     )
 
@@ -142,7 +170,7 @@ class Pledge(Base):
     final_fen: Mapped[int | None]  # what the household pays at the final tier
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    group_buy: Mapped[GroupBuy] = relationship(back_populates="pledges")
+    group_buy: Mapped[GroupBuy] = relationship()
 
     @property
     def subject_ref(self) -> str:

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Household, Role, User
+from core.notices.models import NoticeKind
+from core.notices.services import notify
 from core.timeutil import utcnow
 from inventory import services as inventory
 from inventory.errors import OutOfStock
@@ -383,7 +385,20 @@ def pack(session: Session, *, seller: User, order_id: int) -> Order:
     _move(order, OrderStatus.PACKED)
     session.flush()
     order_packed.send(None, order=order, session=session)
+    _tell_buyer(session, order, NoticeKind.ORDER_PACKED)
     return order
+
+
+def _tell_buyer(session: Session, order: Order, kind: NoticeKind) -> None:
+    notify(
+        session,
+        user_id=order.buyer_id,
+        kind=kind,
+        event_key=f"order:{order.id}:{kind.value}",
+        link=("orders.order_page", {"order_id": order.id}),
+        goods=order.goods,
+        station=f"{order.station_village.name}村站",
+    )
 
 
 def _station_order(session: Session, *, agent: User, order_id: int) -> Order:
@@ -400,6 +415,7 @@ def mark_ready_for_pickup(session: Session, *, agent: User, order_id: int) -> Or
     order = _station_order(session, agent=agent, order_id=order_id)
     _move(order, OrderStatus.READY_FOR_PICKUP)
     session.flush()
+    _tell_buyer(session, order, NoticeKind.ORDER_READY)
     return order
 
 
