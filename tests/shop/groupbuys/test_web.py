@@ -184,7 +184,12 @@ def test_agent_records_a_cash_pledge_and_closes(
     )
     page = client.get(dashboard).get_data(as_text=True)
     assert "张大爷" in page and 'data-figure="households">1<' in page
-    client.post(f"/group-buys/{campaign.id}/close", data={"csrf_token": _csrf(client, dashboard)})
+    token = _csrf(client, dashboard)
+    unconfirmed = client.post(f"/group-buys/{campaign.id}/close", data={"csrf_token": token})
+    assert unconfirmed.headers["Location"].endswith(f"/group-buys/{campaign.id}/close")
+    confirm = client.get(f"/group-buys/{campaign.id}/close").get_data(as_text=True)
+    assert "现在截止会成团" in confirm and "还有 2 天" in confirm
+    client.post(f"/group-buys/{campaign.id}/close", data={"csrf_token": token, "confirm": "yes"})
     page = client.get(dashboard).get_data(as_text=True)
     assert "已成团" in page
     assert "¥1,800.00" in page  # 12 bags at ¥150, cash to collect
