@@ -7,6 +7,7 @@ and one SMS per event key, however often the step is repeated).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from core.notices.services import notify_household
 from core.timeutil import format_local
 from logistics.models import Courier, Parcel, Round
 
-PARCELS_PAGE = ("tracking.my_parcels", {})
+PARCELS_PAGE: tuple[str, dict[str, Any]] = ("tracking.my_parcels", {})
 
 
 def goods_of(parcel: Parcel) -> str:

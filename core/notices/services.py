@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,11 +30,11 @@ SENDING_LEASE = dt.timedelta(minutes=10)
 PAGE_SIZE = 50
 
 
-def _insert(session: Session, model: type[Any]) -> Insert:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement: Insert = module.insert(model)
-    return statement
+def _insert(session: Session, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING on both backends."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def notify(
