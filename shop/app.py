@@ -122,7 +122,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(core_api.blueprint)
     csrf.exempt(core_api.login)
     app.register_blueprint(core_views.blueprint)
-    install_notices(app, sender_for(settings))
+    install_notices(app, sender_for(settings, console_log=app.logger))
     app.register_blueprint(home_views.blueprint)
     _install_storefront(app, api)
     app.register_blueprint(payments_views.blueprint)

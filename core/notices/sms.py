@@ -34,8 +34,11 @@ class SmsSender(Protocol):
 class ConsoleSms:
     """Writes each message to the log instead of sending it (development, tests)."""
 
+    def __init__(self, logger: logging.Logger = log) -> None:
+        self.logger = logger
+
     def send(self, job: SmsJob) -> str:
-        log.info("SMS to %s: %s", job.phone, job.text)
+        self.logger.info("SMS to %s: %s", job.phone, job.text)
         return f"console-{job.sms_id}"
 
 
@@ -100,7 +103,8 @@ def parse_template_codes(text: str) -> dict[str, str]:
     return {kind.strip(): code.strip() for kind, code in pairs if kind.strip() and code.strip()}
 
 
-def sender_for(settings: Settings) -> SmsSender:
+def sender_for(settings: Settings, *, console_log: logging.Logger = log) -> SmsSender:
+    """Alibaba Cloud when every key is set, else the log (``console_log``)."""
     if settings.aliyun_sms_configured:
         assert settings.aliyun_sms_access_key_id and settings.aliyun_sms_access_key_secret
         return AliyunSms(
@@ -110,7 +114,7 @@ def sender_for(settings: Settings) -> SmsSender:
             template_codes=parse_template_codes(settings.aliyun_sms_template_codes or ""),
             endpoint=settings.aliyun_sms_endpoint,
         )
-    return ConsoleSms()
+    return ConsoleSms(console_log)
 
 
 def install_sms(app: Flask, sender: SmsSender) -> None:
