@@ -62,6 +62,22 @@ class Settings:
     # How many reverse proxies stand in front of the app (each appends to X-Forwarded-For):
     # 0 trusts no header, so behind a proxy every caller would share the proxy's address.
     trusted_proxies: int = 0
+    # SMS: at most this many messages to one phone per day (Asia/Shanghai), then in-app only.
+    sms_daily_cap: int = 10
+    aliyun_sms_access_key_id: str | None = None
+    aliyun_sms_access_key_secret: str | None = None
+    aliyun_sms_sign_name: str | None = None
+    aliyun_sms_template_codes: str | None = None  # "kind=SMS_123,kind=SMS_456"
+    aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
+
+    @property
+    def aliyun_sms_configured(self) -> bool:
+        return bool(
+            self.aliyun_sms_access_key_id
+            and self.aliyun_sms_access_key_secret
+            and self.aliyun_sms_sign_name
+            and self.aliyun_sms_template_codes
+        )
 
     @property
     def is_production(self) -> bool:
@@ -88,6 +104,12 @@ class Settings:
             database_connect_timeout=_seconds(env.get("DATABASE_CONNECT_TIMEOUT"), 3.0),
             database_statement_timeout=_seconds(env.get("DATABASE_STATEMENT_TIMEOUT"), 5.0),
             trusted_proxies=_proxy_hops(env.get("TRUSTED_PROXIES", "0")),
+            sms_daily_cap=int(env.get("SMS_DAILY_CAP") or 10),
+            aliyun_sms_access_key_id=env.get("ALIYUN_SMS_ACCESS_KEY_ID") or None,
+            aliyun_sms_access_key_secret=env.get("ALIYUN_SMS_ACCESS_KEY_SECRET") or None,
+            aliyun_sms_sign_name=env.get("ALIYUN_SMS_SIGN_NAME") or None,
+            aliyun_sms_template_codes=env.get("ALIYUN_SMS_TEMPLATE_CODES") or None,
+            aliyun_sms_endpoint=env.get("ALIYUN_SMS_ENDPOINT") or "dysmsapi.aliyuncs.com",
         )
 
     def check_production(self) -> None:

@@ -27,6 +27,7 @@ from logistics.models import (
     ParcelStatus,
     StopStatus,
 )
+from logistics.notices import announce_on_shelf
 from logistics.timing import instant
 
 SHELF_ROWS = "ABCDEFGH"
@@ -183,6 +184,7 @@ def _shelve(session: Session, parcels: list[Parcel]) -> None:
         parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
         parcel.received_at = now
     put_on_shelf(session, parcels=parcels)
+    announce_on_shelf(session, parcels)
 
 
 def hand_over(session: Session, *, village_id: int, parcel_id: int, pickup_code: str) -> Parcel:

@@ -43,6 +43,7 @@ from logistics.models import (
     UplinkStatus,
     Vehicle,
 )
+from logistics.notices import announce_rounds
 from logistics.timing import instant, seconds_of_day
 
 _log = logging.getLogger(__name__)
@@ -330,6 +331,7 @@ def apply_plan(
         _record(run, plan, solution, len(rounds))
     session.flush()
     number_trips(session, cadre_ids={v.cadre_id for v in plan.vehicles.values()}, day=plan.day)
+    announce_rounds(session, rounds)
     return rounds
 
 

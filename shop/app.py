@@ -23,6 +23,8 @@ from core.flask_db import init_database
 from core.header import install_header, register_header_count
 from core.i18n import install_i18n
 from core.jobs import bind_flask
+from core.notices.sms import sender_for
+from core.notices.views import install_notices
 from core.openapi import make_api
 from core.parse import IdConverter
 from core.security import install_security_headers, login_throttle
@@ -146,6 +148,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(core_api.login)
     app.register_blueprint(core_views.blueprint)
     app.register_blueprint(core_account_views.blueprint)
+    install_notices(app, sender_for(settings, console_log=app.logger))
     app.register_blueprint(home_views.blueprint)
     _install_storefront(app, api)
     app.register_blueprint(payments_views.blueprint)

@@ -76,6 +76,14 @@ class ShopError(CunzhanError):
         "campaign_full": (409, _l("超出最大供应量，还剩 %(left)s%(unit)s")),
         "pledge_not_found": (404, _l("没有这个认购")),
         "pledge_not_online": (404, _l("这个认购不是在线支付")),
+        "pledge_not_standing": (409, _l("这份认购已经结算或取消，不能再改")),
+        "held_pledge_only_down": (
+            409,
+            _l(
+                "在线冻结的认购只能减少数量。要多买，请先取消这份认购（冻结的款项会释放），"
+                "再按新数量参团。"
+            ),
+        ),
         "campaign_not_closing": (409, _l("团购不在结算中")),
         "pledges_unsettled": (409, _l("还有认购未结算")),
         "no_cash_due": (404, _l("没有待收款的认购")),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import core.idempotency
-import core.models  # noqa: F401 - registers the tables
+import core.models  # registers the tables (as every import below)
+import core.notices.models  # noqa: F401
 import inventory.models  # noqa: F401
 import logistics.models  # noqa: F401
 import payments.models  # noqa: F401

@@ -16,6 +16,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.models import Role, User, Village
+from core.notices.models import NoticeKind
+from core.notices.services import notify
 from core.timeutil import utcnow
 from inventory import services as inventory
 from inventory.models import StockLocation
@@ -266,7 +268,22 @@ def approve(session: Session, *, agent: User, product_id: int) -> Product:
     _move(product, ListingStatus.LISTED)
     product.reviewed_by_id, product.reviewed_at, product.reject_reason = agent.id, utcnow(), ""
     session.flush()
+    _tell_seller(session, product, NoticeKind.LISTING_APPROVED)
     return product
+
+
+def _tell_seller(session: Session, product: Product, kind: NoticeKind) -> None:
+    """The review's outcome, once per review (keyed by when it was made)."""
+    assert product.reviewed_at is not None
+    notify(
+        session,
+        user_id=product.seller_id,
+        kind=kind,
+        event_key=f"listing:{product.id}:{kind.value}:{product.reviewed_at.isoformat()}",
+        link=("listings.my_listings", {}),
+        title=product.title,
+        reason=product.reject_reason,
+    )
 
 
 def reject(session: Session, *, agent: User, product_id: int, reason: str) -> Product:
@@ -280,6 +297,7 @@ def reject(session: Session, *, agent: User, product_id: int, reason: str) -> Pr
     _move(product, ListingStatus.DRAFT)
     product.reviewed_by_id, product.reviewed_at, product.reject_reason = agent.id, utcnow(), reason
     session.flush()
+    _tell_seller(session, product, NoticeKind.LISTING_RETURNED)
     return product
 
 

@@ -53,6 +53,16 @@ class PledgeForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class ChangePledgeForm(FlaskForm):  # type: ignore[misc]
+    quantity = StrictIntegerField(
+        _l("新的数量"),
+        validators=[
+            DataRequired(_l("请填写数量")),
+            NumberRange(1, MAX_QUANTITY, _l("数量须在 1 到 1000 之间")),
+        ],
+    )
+
+
 class CashPledgeForm(PledgeForm):
     phone = StringField(
         _l("村民手机号"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
@@ -58,6 +58,7 @@ class PledgeStatus(Labelled):
     ACTIVE = "active"  # counted toward the campaign, payment held or cash due
     CHARGED = "charged"  # captured at the final price (online) or cash to collect at pickup
     RELEASED = "released"  # the campaign failed: the hold was cancelled
+    CANCELLED = "cancelled"  # withdrawn by the household before the deadline
 
 
 name_members(
@@ -66,6 +67,7 @@ name_members(
         PledgeStatus.ACTIVE: _l("已认购"),
         PledgeStatus.CHARGED: _l("已结算"),
         PledgeStatus.RELEASED: _l("已释放"),
+        PledgeStatus.CANCELLED: _l("已取消"),
     },
 )
 name_reference_kind("pledge", _l("团购认购 %(id)s号"))
@@ -74,7 +76,11 @@ name_reference_kind("groupbuy", _l("团购 %(id)s号"))
 
 PLEDGE_TRANSITIONS = TransitionTable(
     _l("认购"),
-    {PledgeStatus.ACTIVE: frozenset({PledgeStatus.CHARGED, PledgeStatus.RELEASED})},
+    {
+        PledgeStatus.ACTIVE: frozenset(
+            {PledgeStatus.CHARGED, PledgeStatus.RELEASED, PledgeStatus.CANCELLED}
+        )
+    },
 )
 
 
@@ -119,7 +125,12 @@ class GroupBuy(Base):
     tiers: Mapped[list[PriceTier]] = relationship(
         order_by="PriceTier.min_quantity", cascade="all, delete-orphan", lazy="selectin"
     )
-    pledges: Mapped[list[Pledge]] = relationship(back_populates="group_buy", order_by="Pledge.id")
+    # The pledges that count: a cancelled one is kept (its payment names it) but left out.
+    pledges: Mapped[list[Pledge]] = relationship(
+        primaryjoin="and_(GroupBuy.id == Pledge.group_buy_id, Pledge.status != 'cancelled')",
+        order_by="Pledge.id",
+        viewonly=True,
+    )
 
     def price_at(self, quantity: int) -> int:
         """The unit price when ``quantity`` units are pledged in all."""
@@ -140,9 +151,19 @@ class GroupBuy(Base):
         return self.tiers[0].price_fen
 
     def next_tier(self) -> PriceTier | None:
-        """The next cheaper tier (the first one applies from the first unit)."""
+        """The next cheaper tier (the first one applies from the first unit); none once
+        the campaign no longer takes pledges."""
+        if self.status is not CampaignStatus.OPEN:
+            return None
         reached = max(self.pledged_quantity, 1)
         return next((t for t in self.tiers if t.min_quantity > reached), None)
+
+    @property
+    def minimum_reached(self) -> bool:
+        """Enough is pledged to succeed (the close counts only confirmed card holds)."""
+        if self.status is CampaignStatus.OPEN:
+            return self.pledged_quantity >= self.min_quantity
+        return self.status in (CampaignStatus.SUCCEEDED, CampaignStatus.FULFILLED)
 
 
 class PriceTier(Base):
@@ -162,7 +183,15 @@ class PriceTier(Base):
 class Pledge(Base):
     __tablename__ = "pledge"
     __table_args__ = (
-        UniqueConstraint("group_buy_id", "household_id"),
+        # One standing pledge per household; a cancelled one leaves room for a new one.
+        Index(
+            "uq_pledge_household_standing",
+            "group_buy_id",
+            "household_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
     )
 
@@ -176,7 +205,7 @@ class Pledge(Base):
     final_fen: Mapped[int | None]  # what the household pays at the final tier
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    group_buy: Mapped[GroupBuy] = relationship(back_populates="pledges")
+    group_buy: Mapped[GroupBuy] = relationship()
 
     @property
     def subject_ref(self) -> str:

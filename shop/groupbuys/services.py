@@ -25,6 +25,7 @@ from payments.services import (
     start_payment,
 )
 from shop.errors import ShopError
+from shop.groupbuys import notices
 from shop.groupbuys.models import (
     CAMPAIGN_TRANSITIONS,
     PLEDGE_TRANSITIONS,
@@ -197,7 +198,9 @@ def pledge(
         raise ShopError("cash_pledges_only")
     if session.scalar(
         select(Pledge.id).where(
-            Pledge.group_buy_id == campaign.id, Pledge.household_id == household.id
+            Pledge.group_buy_id == campaign.id,
+            Pledge.household_id == household.id,
+            Pledge.status != PledgeStatus.CANCELLED,
         )
     ):
         raise ShopError("already_pledged")
@@ -212,6 +215,7 @@ def pledge(
     )
     session.add(record)
     session.flush()
+    _announce(session, campaign, added=quantity)
     if payment is PaymentMethod.ONLINE:
         start_payment(
             session,
@@ -225,6 +229,8 @@ def pledge(
 
 
 def _count_pledge(session: Session, campaign: GroupBuy, quantity: int, now: dt.datetime) -> None:
+    """Add ``quantity`` (less than zero to take units back) to the campaign's total, only
+    while it is open, before its deadline and within its maximum."""
     result = session.execute(
         update(GroupBuy)
         .where(
@@ -244,6 +250,69 @@ def _count_pledge(session: Session, campaign: GroupBuy, quantity: int, now: dt.d
         raise ShopError("campaign_closed")
     left = campaign.max_quantity - campaign.pledged_quantity
     raise ShopError("campaign_full", left=left, unit=campaign.unit_name)
+
+
+def _announce(session: Session, campaign: GroupBuy, *, added: int) -> None:
+    session.expire(campaign, ["pledges"])
+    notices.announce_progress(session, campaign, before=campaign.pledged_quantity - added)
+
+
+def _standing_pledge(session: Session, *, pledge_id: int, user: User) -> Pledge:
+    """A pledge still counting, that ``user`` may change: their household's, or one made
+    at the counter of their station."""
+    record = session.get(Pledge, pledge_id)
+    if record is None or not (
+        record.household_id == user.household_id
+        or record.group_buy.village_id in user.villages_for(Role.AGENT)
+    ):
+        raise ShopError("pledge_not_found")
+    if record.status is not PledgeStatus.ACTIVE:
+        raise ShopError("pledge_not_standing")
+    return record
+
+
+def change_pledge(
+    session: Session, *, pledge_id: int, user: User, quantity: int, now: dt.datetime | None = None
+) -> Pledge:
+    """Change a pledge's quantity before the deadline, through the same conditional UPDATE
+    as a new pledge (never over the maximum, never after the close).
+
+    A card pledge may only go down: its hold stays as it was and the close captures just
+    the new quantity at the final price, releasing the rest. Going up would need a larger
+    hold, so it is refused with the way to do it (cancel, then pledge again).
+    """
+    now = now or utcnow()
+    record = _standing_pledge(session, pledge_id=pledge_id, user=user)
+    campaign = record.group_buy
+    if not 1 <= quantity <= min(campaign.per_household_limit, MAX_QUANTITY):
+        raise ShopError(
+            "household_limit", limit=campaign.per_household_limit, unit=campaign.unit_name
+        )
+    added = quantity - record.quantity
+    if added == 0:
+        return record
+    if added > 0 and record.payment_method is PaymentMethod.ONLINE:
+        raise ShopError("held_pledge_only_down")
+    _count_pledge(session, campaign, added, now)
+    record.quantity = quantity
+    session.flush()
+    _announce(session, campaign, added=added)
+    return record
+
+
+def cancel_pledge(
+    session: Session, *, pledge_id: int, user: User, now: dt.datetime | None = None
+) -> Pledge:
+    """Withdraw a pledge before the deadline; a card hold is released."""
+    now = now or utcnow()
+    record = _standing_pledge(session, pledge_id=pledge_id, user=user)
+    _count_pledge(session, record.group_buy, -record.quantity, now)
+    if record.payment_method is PaymentMethod.ONLINE:
+        cancel_payment(session, subject_ref=record.subject_ref)
+    PLEDGE_TRANSITIONS.check(record.status, PledgeStatus.CANCELLED)
+    record.status = PledgeStatus.CANCELLED
+    session.flush()
+    return record
 
 
 # --- closing: claimed once, each pledge settled in its own transaction, then finished ---
@@ -362,6 +431,7 @@ def finish_closing(session: Session, *, campaign_id: int, now: dt.datetime) -> G
     campaign.status = target
     campaign.closed_at = now
     session.flush()
+    notices.announce_outcome(session, campaign)
     return campaign
 
 
@@ -423,7 +493,9 @@ def my_pledges(session: Session, *, user: User) -> list[Pledge]:
     return list(
         session.scalars(
             select(Pledge)
-            .where(Pledge.household_id == user.household_id)
+            .where(
+                Pledge.household_id == user.household_id, Pledge.status != PledgeStatus.CANCELLED
+            )
             .order_by(Pledge.created_at.desc())
             .options(joinedload(Pledge.group_buy))
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,17 +15,25 @@ from core.access import require_account, roles, signed_in
 from core.errors import CunzhanError
 from core.flask_db import database, get_session, unit_of_work
 from core.idempotency import apply_once
+from core.labels import label
 from core.models import Household, Role, User
 from core.money import format_fen, yuan_to_fen
 from core.services import normalise_phone
+from core.timeutil import utcnow
 from payments.models import Payment, PaymentMethod, PaymentStatus
 from payments.services import payment_for, record_cash, refresh_from_provider
 from payments.views import render_stripe_page, request_online_intents
 from shop.errors import ShopError
 from shop.groupbuys import fulfilment, services
 from shop.groupbuys.closing import close_campaign
-from shop.groupbuys.forms import CampaignForm, CashPledgeForm, PledgeForm, parse_tiers
-from shop.groupbuys.models import CampaignStatus, Delivery, GroupBuy, Pledge
+from shop.groupbuys.forms import (
+    CampaignForm,
+    CashPledgeForm,
+    ChangePledgeForm,
+    PledgeForm,
+    parse_tiers,
+)
+from shop.groupbuys.models import CampaignStatus, Delivery, GroupBuy, Pledge, PledgeStatus
 from shop.orders.models import PAYMENT_NAMES
 
 blueprint = Blueprint(
@@ -38,10 +46,24 @@ blueprint = Blueprint(
 )
 
 
+def campaign_label(campaign: GroupBuy) -> str:
+    """已成团 as soon as the minimum is pledged, though pledges are still taken."""
+    if campaign.status is CampaignStatus.OPEN and campaign.minimum_reached:
+        return label(CampaignStatus.SUCCEEDED)
+    return label(campaign.status)
+
+
+@blueprint.context_processor
+def _labels() -> dict[str, object]:
+    return {"campaign_label": campaign_label}
+
+
 def _own_pledge(campaign: GroupBuy, user: User) -> Pledge | None:
     return get_session().scalar(
         select(Pledge).where(
-            Pledge.group_buy_id == campaign.id, Pledge.household_id == user.household_id
+            Pledge.group_buy_id == campaign.id,
+            Pledge.household_id == user.household_id,
+            Pledge.status != PledgeStatus.CANCELLED,
         )
     )
 
@@ -72,6 +94,7 @@ def _detail(
         campaign=campaign,
         own=_own_pledge(campaign, user),
         form=pledge_form,
+        change_form=ChangePledgeForm(),
         organiser=_is_organiser(campaign, user),
         next_tier=campaign.next_tier(),
     ), status
@@ -112,8 +135,60 @@ def pledge(campaign_id: int) -> Response | tuple[str, int]:
     if record.payment_method is PaymentMethod.ONLINE:
         request_online_intents([record.subject_ref])
         return redirect(url_for(".pay", pledge_id=record.id))
-    flash(_("认购成功！截止后按成团价到村站付款取货。"), "success")
+    flash(
+        _(
+            "认购成功！按现在的价格应付 %(amount)s，截止时价格更低就按更低的价格结算。",
+            amount=format_fen(record.quantity * record.group_buy.current_price_fen),
+        ),
+        "success",
+    )
     return redirect(url_for(".detail", campaign_id=campaign_id))
+
+
+@blueprint.route("/pledges/<int:pledge_id>/change", methods=["POST"])
+@signed_in
+def change_pledge(pledge_id: int) -> Response:
+    """A new quantity before the deadline (never over the maximum, never after the close)."""
+    form = ChangePledgeForm()
+    record = _own_pledge_by_id(pledge_id)
+    if not form.validate_on_submit():
+        flash(" ".join(m for messages in form.errors.values() for m in messages), "error")
+        return redirect(url_for(".detail", campaign_id=record.group_buy_id))
+    try:
+        with unit_of_work() as session:
+            record = services.change_pledge(
+                session,
+                pledge_id=pledge_id,
+                user=require_account(),
+                quantity=form.quantity.data or 0,
+            )
+        due = format_fen(record.quantity * record.group_buy.current_price_fen)
+        flash(
+            _(
+                "已改为 %(n)s%(unit)s，按现在的价格应付 %(amount)s",
+                n=record.quantity,
+                unit=record.group_buy.unit,
+                amount=due,
+            ),
+            "success",
+        )
+    except CunzhanError as error:
+        flash(error.message, "error")
+    return redirect(url_for(".detail", campaign_id=record.group_buy_id))
+
+
+@blueprint.route("/pledges/<int:pledge_id>/cancel", methods=["POST"])
+@signed_in
+def cancel_pledge(pledge_id: int) -> Response:
+    """Withdraw before the deadline; a card hold is released."""
+    record = _own_pledge_by_id(pledge_id)
+    try:
+        with unit_of_work() as session:
+            services.cancel_pledge(session, pledge_id=pledge_id, user=require_account())
+        flash(_("已取消认购。截止前还可以重新参团。"), "info")
+    except CunzhanError as error:
+        flash(error.message, "error")
+    return redirect(url_for(".detail", campaign_id=record.group_buy_id))
 
 
 def _own_pledge_by_id(pledge_id: int) -> Pledge:
@@ -308,11 +383,27 @@ def cash_pledge(campaign_id: int) -> Response:
     return redirect(url_for(".dashboard", campaign_id=campaign_id))
 
 
+@blueprint.route("/<int:campaign_id>/close")
+@roles(Role.AGENT)
+def confirm_close(campaign_id: int) -> str:
+    """Before closing early: how long is left, and what closing now would mean."""
+    campaign = _organised(campaign_id)
+    return render_template(
+        "groupbuys/confirm_close.html",
+        campaign=campaign,
+        left=campaign.deadline - utcnow(),
+        price_now=campaign.price_at(campaign.pledged_quantity),
+    )
+
+
 @blueprint.route("/<int:campaign_id>/close", methods=["POST"])
 @roles(Role.AGENT)
 def close(campaign_id: int) -> Response:
-    """The agent closes the campaign now (it also closes by itself at the deadline)."""
+    """The agent closes the campaign now, after the confirmation step (it also closes by
+    itself at the deadline)."""
     _organised(campaign_id)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for(".confirm_close", campaign_id=campaign_id))
     # Closing runs its own transactions; end this request's read so SQLite's writer
     # lock is free for them.
     get_session().commit()

@@ -35,7 +35,7 @@ def _on_order_packed(_sender: Any, *, order: Order, session: Session, **_: Any) 
     for line in order.lines:
         product = session.get(Product, line.product_id)
         weight += (product.weight_g if product else 500) * line.quantity
-    goods = "、".join(f"{line.title}×{line.quantity}{line.unit}" for line in order.lines)
+    goods = order.goods
     if not services.is_paid(session, order):  # tell the cadre what to take at the door
         goods = f"货到付款 {format_fen(order.total_fen)} · {goods}"
     logistics.add_delivery_item(

@@ -177,6 +177,11 @@ class Order(Base):
     def route_name(self) -> str:
         return route_label(self.route, self.source_village)
 
+    @property
+    def goods(self) -> str:
+        """What is in it, as a person reads it: 「土鸡蛋×2盒、菜籽油×1桶」."""
+        return "、".join(f"{line.title}×{line.quantity}{line.unit}" for line in self.lines)
+
 
 def order_reference(order_id: int) -> str:
     return f"order:{order_id}"

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.errors import CoreError
 from core.models import Household, Role, RoleGrant, User, Village
+from core.notices.models import NoticeKind
+from core.notices.services import notify
 from core.parse import parse_int
 from core.timeutil import ensure_utc, local_today, utcnow
 from inventory import services as inventory
@@ -540,7 +542,20 @@ def pack(session: Session, *, seller: User, order_id: int) -> Order:
     _move(order, OrderStatus.PACKED)
     session.flush()
     order_packed.send(None, order=order, session=session)
+    _tell_buyer(session, order, NoticeKind.ORDER_PACKED)
     return order
+
+
+def _tell_buyer(session: Session, order: Order, kind: NoticeKind) -> None:
+    notify(
+        session,
+        user_id=order.buyer_id,
+        kind=kind,
+        event_key=f"order:{order.id}:{kind.value}",
+        link=("orders.order_page", {"order_id": order.id}),
+        goods=order.goods,
+        station=f"{order.station_village.name}村站",
+    )
 
 
 def _station_order(session: Session, *, agent: User, order_id: int) -> Order:
@@ -558,6 +573,7 @@ def mark_ready_for_pickup(session: Session, *, agent: User, order_id: int) -> Or
     _move(order, OrderStatus.READY_FOR_PICKUP)
     session.flush()
     order_ready.send(None, order=order, session=session)
+    _tell_buyer(session, order, NoticeKind.ORDER_READY)
     return order
 
 

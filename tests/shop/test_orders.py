@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import Role, User, Village
+from core.notices.models import NoticeKind
+from core.notices.services import notices_for
 from core.timeutil import utcnow
 from inventory import services as inventory
 from logistics.models import Parcel
@@ -92,6 +94,11 @@ def test_rejection_returns_the_listing_to_draft_with_the_reason(
     catalog.reject(db, agent=agent, product_id=product.id, reason="请补充产地照片")
     assert (product.status, product.reject_reason) == (ListingStatus.DRAFT, "请补充产地照片")
     assert catalog.browse(db).items == []
+    [told] = notices_for(db, user_id=farmer.id)  # the farmer learns why, in the app and by SMS
+    assert (told.kind, told.params["reason"]) == (NoticeKind.LISTING_RETURNED, "请补充产地照片")
+    catalog.submit_for_review(db, seller=farmer, product_id=product.id)
+    catalog.approve(db, agent=agent, product_id=product.id)
+    assert notices_for(db, user_id=farmer.id)[0].kind is NoticeKind.LISTING_APPROVED
 
 
 @pytest.mark.parametrize("price_fen", [0, -100, 12.5, True])
@@ -211,6 +218,9 @@ def test_cash_at_the_counter_pays_the_order_then_pack_ready_and_hand_over(
         orders.pack(db, seller=people["other_farmer"], order_id=order.id)
     orders.pack(db, seller=people["farmer"], order_id=order.id)
     orders.mark_ready_for_pickup(db, agent=people["agent"], order_id=order.id)
+    told = notices_for(db, user_id=people["villager"].id)
+    assert [n.kind for n in told] == [NoticeKind.ORDER_READY, NoticeKind.ORDER_PACKED]
+    assert told[0].params["goods"] == "桃源香米×1斤" and told[0].params["station"].endswith("村站")
     assert order.pickup_code is not None
     orders.hand_over(db, agent=people["agent"], order_id=order.id, pickup_code=order.pickup_code)
     assert order.status is OrderStatus.PICKED_UP

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import routing
-from core.errors import Conflict
 from core.models import Role, User, Village
 from core.services import grant_role
 from core.timeutil import local_today
@@ -25,6 +24,7 @@ from payments.models import PaymentMethod, PaymentStatus
 from payments.services import payment_for
 from shop.catalog import services as catalog
 from shop.catalog.models import ListingStatus
+from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Delivery, Order, OrderStatus, Route
@@ -140,7 +140,7 @@ def test_a_packed_cash_order_is_paid_at_the_counter_then_handed_over_with_its_co
     orders.pack(db, seller=people["far_farmer"], order_id=order.id)
     assert orders.cash_due(db, order)
     orders.mark_ready_for_pickup(db, agent=agent, order_id=order.id)
-    with pytest.raises(Conflict, match="请先收款再交货"):
+    with pytest.raises(ShopError, match="请先收款再交货"):
         orders.hand_over(db, agent=agent, order_id=order.id, pickup_code=order.pickup_code or "")
     orders.collect_cash(db, agent=agent, order_id=order.id)
     payment = payment_for(db, order.reference)

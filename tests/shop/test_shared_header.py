@@ -61,13 +61,6 @@ def test_visitors_see_the_cart_agents_without_one_do_not(
     assert 'class="cart"' not in header(client.get("/").get_data(as_text=True))
 
 
-def test_no_notices_link_until_the_notices_page_exists(
-    client: FlaskClient, people: dict[str, User], login: Callable[[User], str]
-) -> None:
-    login(people["villager"])
-    assert "/notices" not in header(client.get("/").get_data(as_text=True))
-
-
 def test_the_notices_link_shows_the_registered_unread_count(
     app: Flask, client: FlaskClient, people: dict[str, User], login: Callable[[User], str]
 ) -> None:

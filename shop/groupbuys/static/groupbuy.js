@@ -1,8 +1,7 @@
-// Countdown to the deadline and a live progress bar, refreshed from the public API.
+// Countdowns to the deadlines, a live progress bar refreshed from the public API, and the
+// amount a pledge would cost at today's price.
 (function () {
   "use strict";
-  var box = document.querySelector(".groupbuy-progress");
-  if (!box) { return; }
 
   function fen(amount) {
     var sign = amount < 0 ? "-" : "";
@@ -10,15 +9,33 @@
     return sign + "¥" + Math.floor(amount / 100).toLocaleString("en-US") + "." + String(amount % 100).padStart(2, "0");
   }
 
-  var countdown = box.querySelector(".countdown");
+  var countdowns = document.querySelectorAll(".countdown");
   function tick() {
-    if (!countdown) { return; }
-    var left = Math.max(0, Date.parse(countdown.dataset.deadline) - Date.now());
-    var days = Math.floor(left / 86400000), hours = Math.floor(left / 3600000) % 24;
-    var minutes = Math.floor(left / 60000) % 60, seconds = Math.floor(left / 1000) % 60;
-    countdown.textContent = (days ? days + "天" : "") + hours + "小时" + minutes + "分" + seconds + "秒";
+    countdowns.forEach(function (countdown) {
+      var left = Math.max(0, Date.parse(countdown.dataset.deadline) - Date.now());
+      var days = Math.floor(left / 86400000), hours = Math.floor(left / 3600000) % 24;
+      var minutes = Math.floor(left / 60000) % 60, seconds = Math.floor(left / 1000) % 60;
+      countdown.textContent = (days ? days + "天" : "") + hours + "小时" + minutes + "分" + seconds + "秒";
+    });
+  }
+  if (countdowns.length) {
+    tick();
+    setInterval(tick, 1000);
   }
 
+  var quantity = document.querySelector("input[data-price]");
+  var estimate = document.querySelector("[data-estimate]");
+  if (quantity && estimate) {
+    var hint = estimate.textContent;
+    quantity.addEventListener("input", function () {
+      var n = parseInt(quantity.value, 10);
+      var due = fen(n * parseInt(quantity.dataset.price, 10));
+      estimate.textContent = n > 0 ? estimate.dataset.estimate + " " + due + " · " + hint : hint;
+    });
+  }
+
+  var box = document.querySelector(".groupbuy-progress");
+  if (!box) { return; }
   function field(name) { return box.querySelector('[data-field="' + name + '"]'); }
 
   function refresh() {
@@ -33,8 +50,5 @@
       })
       .catch(function () { /* weak signal: keep what is shown */ });
   }
-
-  tick();
-  setInterval(tick, 1000);
   setInterval(refresh, 20000);
 })();

@@ -184,7 +184,12 @@ def test_agent_records_a_cash_pledge_and_closes(
     )
     page = client.get(dashboard).get_data(as_text=True)
     assert "张大爷" in page and 'data-figure="households">1<' in page
-    client.post(f"/group-buys/{campaign.id}/close", data={"csrf_token": _csrf(client, dashboard)})
+    token = _csrf(client, dashboard)
+    unconfirmed = client.post(f"/group-buys/{campaign.id}/close", data={"csrf_token": token})
+    assert unconfirmed.headers["Location"].endswith(f"/group-buys/{campaign.id}/close")
+    confirm = client.get(f"/group-buys/{campaign.id}/close").get_data(as_text=True)
+    assert "现在截止会成团" in confirm and "还有 2 天" in confirm
+    client.post(f"/group-buys/{campaign.id}/close", data={"csrf_token": token, "confirm": "yes"})
     page = client.get(dashboard).get_data(as_text=True)
     assert "已成团" in page
     assert "¥1,800.00" in page  # 12 bags at ¥150, cash to collect
@@ -388,3 +393,36 @@ def test_an_unreachable_provider_leaves_the_pledge_with_a_retry(
         assert "重试" in page.get_data(as_text=True)
     finally:
         install_gateways(before)
+
+
+def test_a_villager_changes_then_cancels_a_pledge_on_the_page(
+    client: FlaskClient,
+    db: Session,
+    make_campaign: Callable[..., GroupBuy],
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    campaign = make_campaign(min_quantity=10)
+    me = villager()
+    login(me)
+    page = f"/group-buys/{campaign.id}"
+    pledged = client.post(
+        f"{page}/pledge",
+        data={"quantity": 4, "payment": "cash", "csrf_token": _csrf(client, page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "应付 ¥600.00" in pledged and "data-due>¥600.00<" in pledged
+    pledge_id = int(re.search(r"/pledges/(\d+)/change", pledged).group(1))  # type: ignore[union-attr]
+    changed = client.post(
+        f"/group-buys/pledges/{pledge_id}/change",
+        data={"quantity": 12, "csrf_token": _csrf(client, page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已改为 12袋" in changed and "data-status>已成团<" in changed
+    cancelled = client.post(
+        f"/group-buys/pledges/{pledge_id}/cancel",
+        data={"csrf_token": _csrf(client, page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已取消认购" in cancelled and "我要参团" in cancelled
+    assert "data-status>进行中<" in cancelled and campaign.pledged_quantity == 0
