@@ -1,11 +1,19 @@
-"""Pickup codes, checked in constant time (``logistics.throttle`` limits wrong ones)."""
+"""Pickup codes, checked in constant time (``logistics.throttle`` limits wrong ones).
+
+The cadre's phone checks a code without signal against ``offline_check``: a random salt per
+stop and SHA-256(salt + code) of each parcel's code, never the code itself. What that protects
+and what it does not is in docs/cadre-offline.md.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 
 from core.errors import InvalidInput
+
+SALT_BYTES = 16
 
 
 class WrongPickupCode(InvalidInput):
@@ -13,8 +21,26 @@ class WrongPickupCode(InvalidInput):
         super().__init__("取件码不对 (wrong pickup code)")
 
 
+def is_right(given: str, expected: Iterable[str | None]) -> bool:
+    given = given.strip()
+    return any(secrets.compare_digest(code or "", given) for code in expected)
+
+
 def check_code(given: str, expected: Iterable[str | None]) -> None:
     """Raise WrongPickupCode unless ``given`` is one of the ``expected`` codes."""
-    given = given.strip()
-    if not any(secrets.compare_digest(code or "", given) for code in expected):
+    if not is_right(given, expected):
         raise WrongPickupCode()
+
+
+def code_hash(salt: str, code: str) -> str:
+    """What the phone computes with WebCrypto: hex SHA-256 of the salt then the code."""
+    return hashlib.sha256(f"{salt}{code}".encode()).hexdigest()
+
+
+def offline_check(codes: Iterable[str | None]) -> dict[str, object] | None:
+    """A fresh salt and the salted hash of each code (sorted, so order tells nothing)."""
+    present = [code for code in codes if code]
+    if not present:
+        return None
+    salt = secrets.token_hex(SALT_BYTES)
+    return {"salt": salt, "hashes": sorted({code_hash(salt, code) for code in present})}

@@ -4,6 +4,11 @@ Confirmations may arrive late, twice or out of order (an offline outbox replayin
 carries the client's Idempotency-Key: a repeat with the same body gets the first answer again;
 the same key with another body is refused; a stop that is no longer pending (re-planned,
 already delivered) answers 409 with its state — a delivered stop never reverts.
+
+Besides results, the outbox carries two kinds of note: ``wrong_code`` (a code the phone refused
+offline; the server counts it toward the wrong-code limit and changes nothing) and ``moved``
+(the cadre put a pending stop at another place in the round: the stops are renumbered and the
+pending stops' arrival times are dealt out again in the new order).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import User
 from core.timeutil import utcnow
 from logistics import signals
-from logistics.codes import check_code
+from logistics.codes import check_code, is_right
 from logistics.models import (
     FailureReason,
     ParcelStatus,
@@ -43,6 +48,7 @@ class EventInput:
     signature: str | None = None
     reason: str | None = None
     weight_g: int | None = None
+    position: int | None = None
 
     def fingerprint(self, stop_id: int) -> str:
         body = asdict(self) | {"at": self.at.isoformat(), "stop_id": stop_id}
@@ -53,6 +59,11 @@ class EventInput:
 class EventAnswer:
     body: dict[str, Any]
     replayed: bool
+
+    @property
+    def wrong_code(self) -> bool:
+        """A code refused on the phone that is wrong here too: it counts toward the limit."""
+        return bool(self.body.get("wrong_code"))
 
 
 class StopConflict(Conflict):
@@ -149,8 +160,14 @@ def record_event(
         if previous.fingerprint != fingerprint:
             raise KeyReused("这个 Idempotency-Key 已用于另一条确认 (key already used, other body)")
         return EventAnswer(json.loads(previous.response), replayed=True)
-    _apply(session, stop, event)
-    body = {"key": key, "type": event.type, "stop": StopOut().dump(stop)}
+    body: dict[str, Any] = {"key": key, "type": event.type}
+    if event.type == "wrong_code":
+        body["wrong_code"] = not is_right(event.pickup_code or "", _codes(stop))
+    elif event.type == "moved":
+        move_stop(session, stop=stop, position=event.position or 1)
+    else:
+        _apply(session, stop, event)
+    body["stop"] = StopOut().dump(stop)
     session.add(
         StopEvent(
             user_id=cadre.id,
@@ -164,6 +181,34 @@ def record_event(
     )
     session.flush()
     return EventAnswer(body, replayed=False)
+
+
+def _codes(stop: Stop) -> list[str | None]:
+    return [p.pickup_code for p in stop.parcels]
+
+
+def move_stop(session: Session, *, stop: Stop, position: int) -> None:
+    """Put a pending stop at ``position`` (1 = first) in its round; every stop is renumbered
+    in the new order and the pending stops take the pending arrival times in order, so the
+    times stay where the route's were and move with the households."""
+    if stop.status is not StopStatus.PENDING:
+        raise StopConflict(f"这一站已经是“{stop.status.value}” (stop is {stop.status})", stop)
+    round_ = stop.round
+    # Every stop of the round changes: lock them all (a confirmation locks only its own).
+    session.scalars(select(Stop).where(Stop.round_id == round_.id).with_for_update()).all()
+    ordered = [s for s in round_.stops if s.id != stop.id]
+    ordered.insert(max(0, min(position - 1, len(ordered))), stop)
+    slots = sorted(s.eta for s in ordered if s.status is StopStatus.PENDING)
+    for index, each in enumerate(ordered):  # out of the way of the unique (round, sequence)
+        each.sequence = -1 - index
+    session.flush()
+    pending = iter(slots)
+    for index, each in enumerate(ordered, start=1):
+        each.sequence = index
+        if each.status is StopStatus.PENDING:
+            each.eta = next(pending)
+    session.flush()
+    session.expire(round_, ["stops"])
 
 
 def _apply(session: Session, stop: Stop, event: EventInput) -> None:
@@ -185,7 +230,7 @@ def _deliver(session: Session, stop: Stop, event: EventInput, when: dt.datetime)
     if not stop.parcels:
         raise InvalidInput("这一站没有要送的包裹 (no parcels to deliver here)")
     if event.pickup_code:
-        check_code(event.pickup_code, [p.pickup_code for p in stop.parcels])
+        check_code(event.pickup_code, _codes(stop))
     elif not event.signature:
         raise InvalidInput("请输入取件码或请收件人签名 (pickup code or signature needed)")
     stop.move_to(StopStatus.DELIVERED)

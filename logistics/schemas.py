@@ -5,10 +5,11 @@ Pickup codes never appear in a cadre's or an agent's output: only the recipient 
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from core.schemas import StrictSchema
-from logistics.models import Courier, FailureReason, Priority
+from logistics.codes import offline_check
+from logistics.models import Courier, FailureReason, Priority, Stop, StopStatus
 
 UUIDISH = validate.Regexp(r"^[A-Za-z0-9\-_]{8,64}$", error="8-64 letters, digits, - or _")
 
@@ -55,6 +56,19 @@ class StopOut(Schema):
     uplinks = fields.List(fields.Nested(UplinkBrief), required=True)
 
 
+def stop_code_check(stop: Stop) -> dict[str, object] | None:
+    """What the phone needs to check a pickup code offline (a salt and hashes, no code)."""
+    if stop.status is not StopStatus.PENDING:
+        return None
+    return offline_check(p.pickup_code for p in stop.parcels)
+
+
+class RoundStopOut(StopOut):
+    """A stop of today's round, with the offline pickup-code check (docs/cadre-offline.md)."""
+
+    code_check = fields.Function(stop_code_check, allow_none=True)
+
+
 class RoundOut(Schema):
     id = fields.Integer(required=True)
     village = fields.Function(lambda r: r.village.name, required=True)
@@ -64,22 +78,33 @@ class RoundOut(Schema):
     departure = fields.AwareDateTime(required=True)
     return_at = fields.AwareDateTime(required=True)
     distance_m = fields.Integer(required=True)
-    stops = fields.List(fields.Nested(StopOut), required=True)
+    stops = fields.List(fields.Nested(RoundStopOut), required=True)
 
 
 class TodayOut(Schema):
     rounds = fields.List(fields.Nested(RoundOut), required=True)
 
 
+EVENT_TYPES = ["delivered", "failed", "collected", "wrong_code", "moved"]
+
+
 class StopEventIn(StrictSchema):
-    type = fields.String(
-        required=True, validate=validate.OneOf(["delivered", "failed", "collected"])
-    )
+    """A result, a code refused offline (``wrong_code`` + ``pickup_code``), or a new place in
+    the round (``moved`` + ``position``, 1 = first)."""
+
+    type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     at = fields.AwareDateTime(required=True)
     pickup_code = fields.String(validate=validate.Regexp(r"^\d{6}$", error="6 digits"))
     signature = fields.String(validate=validate.Length(min=1, max=20_000))
     reason = fields.String(validate=validate.OneOf([r.value for r in FailureReason]))
     weight_g = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000))
+    position = fields.Integer(strict=True, validate=validate.Range(min=1, max=1_000))
+
+    @validates_schema
+    def _needs(self, data: dict[str, object], **_: object) -> None:
+        needed = {"wrong_code": "pickup_code", "moved": "position"}.get(str(data.get("type")))
+        if needed and data.get(needed) is None:
+            raise ValidationError("required for this type", needed)
 
 
 class IdempotencyHeader(Schema):
