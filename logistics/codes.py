@@ -1,13 +1,15 @@
 """Pickup codes, checked in constant time (``logistics.throttle`` limits wrong ones).
 
-The cadre's phone checks a code without signal against ``offline_check``: a random salt per
-stop and SHA-256(salt + code) of each parcel's code, never the code itself. What that protects
-and what it does not is in docs/cadre-offline.md.
+The cadre's phone checks a code without signal against ``offline_check``: a salt per stop
+(unpredictable: an HMAC of the stop under the app's secret key, stable so that the page and the
+round API agree) and SHA-256(salt + code) of each parcel's code, never the code itself.
+What that protects and what it does not is in docs/cadre-offline.md.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 
@@ -37,10 +39,15 @@ def code_hash(salt: str, code: str) -> str:
     return hashlib.sha256(f"{salt}{code}".encode()).hexdigest()
 
 
-def offline_check(codes: Iterable[str | None]) -> dict[str, object] | None:
-    """A fresh salt and the salted hash of each code (sorted, so order tells nothing)."""
+def stop_salt(secret: bytes, stop_id: int) -> str:
+    return hmac.new(secret, f"pickup-code-salt:{stop_id}".encode(), "sha256").hexdigest()[
+        : 2 * SALT_BYTES
+    ]
+
+
+def offline_check(salt: str, codes: Iterable[str | None]) -> dict[str, object] | None:
+    """The salt and the salted hash of each code (sorted, so order tells nothing)."""
     present = [code for code in codes if code]
     if not present:
         return None
-    salt = secrets.token_hex(SALT_BYTES)
     return {"salt": salt, "hashes": sorted({code_hash(salt, code) for code in present})}

@@ -5,10 +5,11 @@ Pickup codes never appear in a cadre's or an agent's output: only the recipient 
 
 from __future__ import annotations
 
+from flask import current_app
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from core.schemas import StrictSchema
-from logistics.codes import offline_check
+from logistics.codes import offline_check, stop_salt
 from logistics.models import Courier, FailureReason, Priority, Stop, StopStatus
 
 UUIDISH = validate.Regexp(r"^[A-Za-z0-9\-_]{8,64}$", error="8-64 letters, digits, - or _")
@@ -60,7 +61,8 @@ def stop_code_check(stop: Stop) -> dict[str, object] | None:
     """What the phone needs to check a pickup code offline (a salt and hashes, no code)."""
     if stop.status is not StopStatus.PENDING:
         return None
-    return offline_check(p.pickup_code for p in stop.parcels)
+    salt = stop_salt(str(current_app.secret_key).encode(), stop.id)
+    return offline_check(salt, (p.pickup_code for p in stop.parcels))
 
 
 class RoundStopOut(StopOut):
