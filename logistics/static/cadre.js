@@ -28,7 +28,7 @@
   var clock = new Intl.DateTimeFormat(document.documentElement.lang, {
     hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "Asia/Shanghai"
   });
-  var sync = { running: null, failures: 0, timer: null, lastTry: null, signedOut: false };
+  var sync = { running: null, failures: 0, timer: null, lastTry: null, signedOut: false, left: false };
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, name) { return String(values[name]); });
@@ -213,6 +213,7 @@
 
   /* Probe the server with a tiny request; when it answers, upload every item in order. */
   function trySync() {
+    if (sync.left) { return Promise.resolve(); }  // signed out here: nothing more to send
     if (sync.running) { return sync.running; }
     clearTimeout(sync.timer);
     sync.lastTry = Date.now();
@@ -474,8 +475,9 @@
   }
 
   function signOutNow() {
+    sync.left = true;
     clearTimeout(sync.timer);
-    return clearLocal().then(function () {
+    return (sync.running || Promise.resolve()).then(clearLocal).then(function () {
       return self.cunzhanSignOut.remember(csrf);
     }).then(flushPendingSignOut).then(function (sent) {
       if (sent) { return; }
