@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Role, User, Village
+from core.photos import delete_photo, store_photo
 from core.timeutil import utcnow
 from inventory import services as inventory
 from inventory.models import StockLocation
@@ -30,7 +31,6 @@ from shop.catalog.models import (
     Unit,
     sku_of,
 )
-from shop.catalog.photos import delete_photo, store_photo
 
 MAX_PRICE_FEN = 10_000_000  # ¥100,000 a unit is surely a typo
 MAX_TITLE = 60

@@ -1,6 +1,8 @@
 """Photo intake: accept JPEG, PNG or WebP by their content (never the name or the
 declared type), re-encode with Pillow so that EXIF (GPS position!) and anything hidden
 in the file is dropped, and store under a random name.
+
+Shared by the shop's listing photos and the cadre's proof-of-delivery photos.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import CunzhanError, InvalidInput
@@ -40,6 +43,12 @@ def default_photo_dir() -> Path:
     """Where photos live unless the app sets ``PHOTO_DIR``: ``CUNZHAN_PHOTO_DIR`` or
     ``instance/photos``."""
     return Path(os.environ.get("CUNZHAN_PHOTO_DIR") or INSTANCE_DIR / "photos")
+
+
+def photo_dir() -> Path:
+    """The app's ``PHOTO_DIR`` when set, else ``default_photo_dir()`` (in a request)."""
+    configured = current_app.config.get("PHOTO_DIR")
+    return Path(configured) if configured else default_photo_dir()
 
 
 def photo_path(directory: Path, name: str, *, thumb: bool = False) -> Path:
