@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from core.access import require_account, roles
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
+from core.photos import photo_dir
 from core.schemas import ErrorSchema
 from core.timeutil import local_today
 from logistics import intake, rounds, tracking
@@ -92,7 +93,12 @@ def stop_event(payload: dict[str, Any], stop_id: int, key: str) -> Any:
     try:
         with guard, unit_of_work() as session:
             answer = rounds.record_event(
-                session, cadre=require_account(), stop_id=stop_id, key=key, event=event
+                session,
+                cadre=require_account(),
+                stop_id=stop_id,
+                key=key,
+                event=event,
+                photo_dir=photo_dir(),
             )
         if answer.wrong_code and not answer.replayed:
             count_wrong_code(f"stop:{stop_id}")  # refused on the phone, counted here

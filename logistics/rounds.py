@@ -13,17 +13,22 @@ pending stops' arrival times are dealt out again in the new order).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import User
+from core.photos import store_photo
 from core.timeutil import utcnow
 from logistics import signals
 from logistics.codes import check_code, is_right
@@ -49,6 +54,8 @@ class EventInput:
     reason: str | None = None
     weight_g: int | None = None
     position: int | None = None
+    photo: str | None = None  # base64 JPEG/PNG/WebP: a neighbour took the parcels
+    handed_to: str | None = None
 
     def fingerprint(self, stop_id: int) -> str:
         body = asdict(self) | {"at": self.at.isoformat(), "stop_id": stop_id}
@@ -146,9 +153,16 @@ def _locked_stop(session: Session, stop_id: int) -> Stop:
 
 
 def record_event(
-    session: Session, *, cadre: User, stop_id: int, key: str, event: EventInput
+    session: Session,
+    *,
+    cadre: User,
+    stop_id: int,
+    key: str,
+    event: EventInput,
+    photo_dir: Path | None = None,
 ) -> EventAnswer:
-    """Apply a confirmation once per key (see the module's docstring)."""
+    """Apply a confirmation once per key (see the module's docstring); a delivery photo is
+    stored in ``photo_dir``."""
     stop = _locked_stop(session, stop_id)  # serialises confirmations of one stop
     if stop.round.cadre_id != cadre.id:
         raise Forbidden("这一站不在您的路线上 (this stop is not on your round)")
@@ -166,7 +180,7 @@ def record_event(
     elif event.type == "moved":
         move_stop(session, stop=stop, position=event.position or 1)
     else:
-        _apply(session, stop, event)
+        _apply(session, stop, event, photo_dir)
     body["stop"] = StopOut().dump(stop)
     session.add(
         StopEvent(
@@ -211,7 +225,7 @@ def move_stop(session: Session, *, stop: Stop, position: int) -> None:
     session.expire(round_, ["stops"])
 
 
-def _apply(session: Session, stop: Stop, event: EventInput) -> None:
+def _apply(session: Session, stop: Stop, event: EventInput, photo_dir: Path | None) -> None:
     # A delivered stop may still have produce to collect (or to give up on); nothing else.
     about_produce = event.type != "delivered" and _still_open(stop)
     if stop.status is not StopStatus.PENDING and not about_produce:
@@ -219,18 +233,24 @@ def _apply(session: Session, stop: Stop, event: EventInput) -> None:
     if stop.round.status is RoundStatus.PLANNED:
         start_round(session, round_=stop.round)
     when = min(event.at, utcnow())
-    {"delivered": _deliver, "failed": _fail, "collected": _collect}[event.type](
-        session, stop, event, when
-    )
+    if event.type == "delivered":
+        _deliver(session, stop, event, when, photo_dir)
+    else:
+        {"failed": _fail, "collected": _collect}[event.type](session, stop, event, when)
     _finish_round_if_done(stop.round)
     session.flush()
 
 
-def _deliver(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:
+def _deliver(
+    session: Session, stop: Stop, event: EventInput, when: dt.datetime, photo_dir: Path | None
+) -> None:
     if not stop.parcels:
         raise InvalidInput("这一站没有要送的包裹 (no parcels to deliver here)")
     if event.pickup_code:
         check_code(event.pickup_code, _codes(stop))
+    elif event.photo and photo_dir is not None:
+        stop.photo = store_photo(photo_dir, _photo_bytes(event.photo)).name
+        stop.handed_to = event.handed_to
     elif not event.signature:
         raise InvalidInput("请输入取件码或请收件人签名 (pickup code or signature needed)")
     stop.move_to(StopStatus.DELIVERED)
@@ -240,6 +260,13 @@ def _deliver(session: Session, stop: Stop, event: EventInput, when: dt.datetime)
         parcel.move_to(ParcelStatus.DELIVERED)
         parcel.finished_at = when
         signals.parcel_delivered.send(parcel, session=session)
+
+
+def _photo_bytes(encoded: str) -> bytes:
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(_l("照片数据不完整，请重拍")) from None
 
 
 def _fail(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:

@@ -5,7 +5,7 @@ Pickup codes never appear in a cadre's or an agent's output: only the recipient 
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from core.schemas import StrictSchema
@@ -52,6 +52,10 @@ class StopOut(Schema):
     failure_reason = fields.String(allow_none=True)
     note = fields.String(allow_none=True, attribute="skip_note")
     collected_weight_g = fields.Integer(allow_none=True)
+    handed_to = fields.String(allow_none=True)
+    photo_url = fields.Function(
+        lambda s: url_for("cadre.stop_photo", stop_id=s.id) if s.photo else None, allow_none=True
+    )
     household = fields.Nested(HouseholdOut, required=True)
     parcels = fields.List(fields.Nested(ParcelBrief), required=True)
     uplinks = fields.List(fields.Nested(UplinkBrief), required=True)
@@ -92,7 +96,8 @@ EVENT_TYPES = ["delivered", "failed", "collected", "wrong_code", "moved"]
 
 class StopEventIn(StrictSchema):
     """A result, a code refused offline (``wrong_code`` + ``pickup_code``), or a new place in
-    the round (``moved`` + ``position``, 1 = first)."""
+    the round (``moved`` + ``position``, 1 = first). A delivery is proved by ``pickup_code``,
+    ``signature`` (SVG path) or ``photo`` (base64 image, with ``handed_to``: a neighbour)."""
 
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     at = fields.AwareDateTime(required=True)
@@ -101,6 +106,8 @@ class StopEventIn(StrictSchema):
     reason = fields.String(validate=validate.OneOf([r.value for r in FailureReason]))
     weight_g = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000))
     position = fields.Integer(strict=True, validate=validate.Range(min=1, max=1_000))
+    photo = fields.String(validate=validate.Length(min=64, max=5_000_000))
+    handed_to = fields.String(validate=validate.Length(min=1, max=60))
 
     @validates_schema
     def _needs(self, data: dict[str, object], **_: object) -> None:

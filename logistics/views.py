@@ -11,7 +11,16 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -21,11 +30,12 @@ from core.access import public, require_account, roles
 from core.errors import CunzhanError, Forbidden
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
+from core.photos import photo_dir, photo_path
 from core.timeutil import local_today
 from logistics import depot, rounds, tracking
 from logistics.access import agent_village, dispatcher_township
 from logistics.compression import gzip_response
-from logistics.models import FailureReason, Round
+from logistics.models import FailureReason, Round, Stop
 from logistics.schemas import stop_code_check
 from logistics.sketch import Sketch, qr_svg, sketch
 from logistics.throttle import throttled
@@ -88,6 +98,7 @@ def cadre_texts() -> dict[str, object]:
             "failed": _("本机已记录：未送达（%(reason)s），等待上传", reason="{reason}"),
             "collected": _("本机已记录：已收农产品 %(kg)s 公斤，等待上传", kg="{kg}"),
             "moved": _("本机已记录：顺序已调整，等待上传"),
+            "photo": _("本机已记录：%(name)s 代收（有照片），等待上传", name="{name}"),
         },
         "synced": _("已同步 %(time)s", time="{time}"),
         "never_synced": _("还没有连上服务器"),
@@ -101,6 +112,7 @@ def cadre_texts() -> dict[str, object]:
         "need_code": _("请输入 6 位取件码"),
         "need_weight": _("请输入重量（公斤）"),
         "need_signature": _("请收件人在框内签名"),
+        "need_photo": _("请拍一张包裹在代收人手里的照片，并填写代收人姓名"),
         "wrong_code": _("取件码不对，请再问一次收件人（还可以试 %(left)s 次）", left="{left}"),
         "too_many": _("取件码错了 5 次，请改用签名"),
         "signout_uploading": _("%(n)s 条还没上传，正在上传…", n="{n}"),
@@ -138,6 +150,20 @@ def printable_round(user: User, round_id: int) -> Round:
     if round_ is None or round_.village.township_id != dispatcher_township(user):
         raise Forbidden(_("这不是您乡镇的路线"))
     return round_
+
+
+@cadre.route("/cadre/stops/<int:stop_id>/photo")
+@roles(Role.CADRE, Role.DISPATCHER)
+def stop_photo(stop_id: int) -> Response:
+    """The photo taken when a neighbour took the parcels: for the stop's cadre and the
+    township's dispatcher only, never kept in shared caches."""
+    stop = get_session().get(Stop, stop_id)
+    if stop is None or stop.photo is None:
+        abort(404)
+    printable_round(require_account(), stop.round_id)  # 403 for anyone else
+    response = send_file(photo_path(photo_dir(), stop.photo), mimetype="image/jpeg", max_age=0)
+    response.cache_control.private = True
+    return response
 
 
 @tracking_pages.route("/parcels")

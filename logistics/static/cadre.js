@@ -91,6 +91,9 @@
   function recordedText(recorded) {
     if (recorded.failed) { return fill(T.recorded.failed, { reason: T.reasons[recorded.failed.reason] }); }
     if (recorded.collected) { return fill(T.recorded.collected, { kg: recorded.collected.weight_g / 1000 }); }
+    if (recorded.delivered && recorded.delivered.photo) {
+      return fill(T.recorded.photo, { name: recorded.delivered.handed_to });
+    }
     if (recorded.delivered) { return T.recorded.delivered; }
     if (recorded.moved) { return T.recorded.moved; }
     return "";
@@ -112,6 +115,8 @@
     element.dataset.open = open ? "1" : "0";
     var delivery = element.querySelector('form[data-type="delivered"]');
     if (delivery) { delivery.hidden = !(status === "pending" && !recorded.delivered); }
+    var photo = element.querySelector('form[data-type="photo"]');
+    if (photo && (!delivery || delivery.hidden)) { photo.hidden = true; }
     var collect = element.querySelector('form[data-type="collected"]');
     if (collect) { collect.hidden = !(element.dataset.produce === "1" && !recorded.collected); }
   }
@@ -303,6 +308,30 @@
     return body;
   }
 
+  /* A photo from the camera, made small on the phone (longest side 1280 px, JPEG) before it
+   * goes into the outbox: a few hundred KB instead of several MB over a weak signal. */
+  var PHOTO_SIDE = 1280;
+  function compressedPhoto(file) {
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, PHOTO_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return canvas.toDataURL("image/jpeg", 0.7).split(",")[1];
+    });
+  }
+
+  function deliverWithPhoto(form, stopId) {
+    var name = form.elements.handed_to.value.trim();
+    var file = form.elements.photo.files[0];
+    if (!name || !file) { say(stopId, T.need_photo, true); return; }
+    compressedPhoto(file).then(function (photo) {
+      say(stopId, "");
+      return queue(stopId, { type: "delivered", at: new Date().toISOString(), photo: photo, handed_to: name });
+    }, function () { say(stopId, T.need_photo, true); });
+  }
+
   root.addEventListener("submit", function (event) {
     var form = event.target.closest("form.event");
     if (!form) { return; }
@@ -310,6 +339,7 @@
     var element = form.closest("li.stop");
     var stopId = Number(element.dataset.stopId);
     if (form.dataset.type === "delivered") { deliverWithCode(form, element, stopId); return; }
+    if (form.dataset.type === "photo") { deliverWithPhoto(form, stopId); return; }
     var body = bodyOf(form, form.dataset.type);
     if (!body) { say(stopId, T.need_weight, true); return; }
     say(stopId, "");
@@ -389,6 +419,13 @@
     root.appendChild(pad);
     clearPad();
     queue(stopId, { type: "delivered", at: new Date().toISOString(), signature: signature });
+  });
+  root.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-photo-open]");
+    if (!opener) { return; }
+    var form = opener.closest("li.stop").querySelector('form[data-type="photo"]');
+    form.hidden = false;
+    form.elements.handed_to.focus();
   });
   root.addEventListener("click", function (event) {
     var button = event.target.closest("[data-sign]");

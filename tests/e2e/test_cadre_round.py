@@ -12,6 +12,7 @@ service worker; a signal that carries nothing ("lie-fi") is told apart from a re
 from __future__ import annotations
 
 import functools
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 from flask import Response
+from PIL import Image
 from playwright.sync_api import BrowserContext, Page, Playwright, Route, expect
 from sqlalchemy import func, select
 
@@ -27,6 +29,7 @@ from core.db import transaction
 from core.demo import demo_phone
 from core.flask_db import EXTENSION_KEY, DatabaseState
 from core.models import User, Village
+from core.photos import default_photo_dir, photo_path
 from core.timeutil import local_today
 from logistics.models import Round, RoundStatus, Stop, StopEvent, StopStatus, UplinkStatus
 from logistics.tracking import village_progress
@@ -373,6 +376,40 @@ def test_a_signal_that_carries_nothing_is_not_taken_for_a_connection(
     page.unroute("**/api/v1/**")  # requests answer again
     expect_bar(page, r"^已同步", timeout=5_000)
     assert stop_statuses(live_server, [stop.id]) == ["failed"]
+
+
+def test_a_neighbour_takes_the_parcels_offline_with_a_photo_as_proof(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 5)
+    sign_in(page, base, cadre, then="/cadre/today")
+    wait_until_controlled(page)
+    stop = next(s for s in open_stops(live_server, cadre) if s.code)
+    shown = card(page, stop)
+    if "is-next" not in (shown.get_attribute("class") or ""):
+        shown.get_by_role("button", name="先去这家").click()
+    context.set_offline(True)
+    shown.get_by_role("button", name="收件人不在，邻居代收").click()
+    shown.get_by_label("代收人姓名").fill("隔壁王婶")
+    picture = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (200, 120, 40)).save(picture, "JPEG")  # a camera-sized shot
+    shown.get_by_label("拍一张包裹在代收人手里的照片").set_input_files(
+        {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": picture.getvalue()}
+    )
+    cadre_shot(page, "cadre-10-neighbour-photo")
+    shown.get_by_role("button", name="拍照确认送达").click()
+    expect(shown.locator("[data-recorded]")).to_have_text(
+        "本机已记录：隔壁王婶 代收（有照片），等待上传"
+    )
+    context.set_offline(False)
+    expect_bar(page, r"^已同步", timeout=10_000)
+    with transaction(_database(live_server).write_sessions) as session:
+        delivered = session.get_one(Stop, stop.id)
+        assert delivered.status is StopStatus.DELIVERED and delivered.handed_to == "隔壁王婶"
+        name = delivered.photo
+    assert name is not None
+    with Image.open(photo_path(default_photo_dir(), name)) as stored:
+        assert max(stored.size) <= 1280  # made small on the phone before upload
 
 
 @pytest.fixture

@@ -3,12 +3,17 @@ the first answer, conflicts are 409 with the server's state, another cadre's sto
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import func, select
 
 from core.models import Role, User
@@ -323,3 +328,38 @@ def test_moving_a_stop_renumbers_the_round_and_deals_out_the_times_again(
     assert done.status_code == 409 and done.get_json()["error"]["stop"]["status"] == "delivered"
     no_position = post_event(client, token, third.id, {"type": "moved", "at": AT}, "k-nopos-01")
     assert no_position.status_code == 422
+
+
+def _photo_base64() -> str:
+    picture = Image.new("RGB", (640, 480), (30, 120, 60))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_a_neighbour_takes_the_parcels_with_a_photo_as_proof(
+    world: World,
+    app: Flask,
+    client: FlaskClient,
+    login: Callable[[User], str],
+    make_user: Callable[..., User],
+    tmp_path: Path,
+) -> None:
+    app.config["PHOTO_DIR"] = str(tmp_path)
+    stop, other = world.round(2).stops
+    token = login(world.cadre)
+    photo = {"type": "delivered", "photo": _photo_base64(), "handed_to": "隔壁王婶", "at": AT}
+    answer = post_event(client, token, stop.id, photo, "k-photo-001")
+    assert answer.status_code == 201, answer.get_json()
+    url = answer.get_json()["stop"]["photo_url"]
+    assert answer.get_json()["stop"]["handed_to"] == "隔壁王婶"
+    world.fresh()
+    assert stop.status is StopStatus.DELIVERED and stop.photo and stop.handed_to == "隔壁王婶"
+    assert (tmp_path / f"{stop.photo}.jpg").exists()  # stored like listing photos
+    shown = client.get(url)
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert "private" in shown.headers["Cache-Control"]
+    broken = {"type": "delivered", "photo": "A" * 100, "handed_to": "王婶", "at": AT}
+    assert post_event(client, token, other.id, broken, "k-photo-002").status_code == 422
+    login(make_user(Role.CADRE, village=world.village))
+    assert client.get(url).status_code == 403
