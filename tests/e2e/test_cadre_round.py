@@ -36,7 +36,7 @@ from logistics.tracking import village_progress
 from logistics.views import STATIC
 from tests.conftest import LiveServer
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.phone import shot, sign_in
+from tests.e2e.phone import SCREENSHOTS, shot, sign_in
 
 FIRST_LOAD_LIMIT = 150 * 1024
 
@@ -521,6 +521,12 @@ def test_the_page_and_the_print_sheet_fit_a_phone_in_english_too(
     expect(page.get_by_role("heading", name=re.compile("配送路单"))).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 412
     cadre_shot(page, "cadre-08-print-sheet")
+    page.emulate_media(media="print")  # on paper: A5 (148 mm = 559 px) and A4 (794 px) wide
+    for paper, width in (("a5", 559), ("a4", 794)):
+        page.set_viewport_size({"width": width, "height": 1000})
+        assert page.evaluate(_PRINT_PROBLEMS) == [], paper
+        page.screenshot(path=str(SCREENSHOTS / f"cadre-08-print-sheet-{paper}.png"), full_page=True)
+    page.emulate_media(media="screen")
     page.go_back()
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="Today's delivery round")).to_be_visible()
@@ -528,6 +534,19 @@ def test_the_page_and_the_print_sheet_fit_a_phone_in_english_too(
     expect(page.locator("#sync-state")).to_have_text(re.compile(r"^Synced \d\d:\d\d$"))
     cadre_shot(page, "cadre-09-today-english")
 
+
+# On paper: nothing wider than the sheet, no text under 14 px (QR codes are pictures).
+_PRINT_PROBLEMS = """() => {
+  const problems = [];
+  if (document.documentElement.scrollWidth > document.documentElement.clientWidth + 1) {
+    problems.push("wider than the paper");
+  }
+  for (const el of document.querySelectorAll("body *:not(svg):not(svg *)")) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (own && parseFloat(getComputedStyle(el).fontSize) < 14) problems.push(el.textContent.trim());
+  }
+  return problems;
+}"""
 
 _CACHED_URLS = """async () => {
   const urls = [];
