@@ -511,6 +511,39 @@ def test_the_outbox_survives_a_new_version_of_the_service_worker(
     assert stop_statuses(live_server, [stop.id]) == ["failed"]
 
 
+def test_the_outbox_survives_a_new_deployment_of_the_page(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 1)
+    sign_in(page, base, cadre, then="/cadre/today")
+    wait_until_controlled(page)
+    [stop, *_] = open_stops(live_server, cadre)
+    context.set_offline(True)
+    record_failure(page, stop)
+    expect_bar(page, r"^1 条待上传")
+    app = live_server.app
+    original = app.view_functions["cadre.today"]
+
+    @functools.wraps(original)  # keeps its access declaration (cadres)
+    def next_release() -> str:
+        return str(original()).replace('id="cadre"', 'id="cadre" data-release="next"')
+
+    app.view_functions["cadre.today"] = next_release
+    try:
+        hanging: list[Route] = []
+        page.route("**/api/v1/**", lambda route: hanging.append(route))  # no answers yet
+        context.set_offline(False)
+        page.reload()  # the new release of the page comes from the server
+        expect(page.locator("#cadre")).to_have_attribute("data-release", "next")
+        expect_bar(page, r"^1 条待上传，最近一次尝试")
+        assert stop_statuses(live_server, [stop.id]) == ["pending"]
+        page.unroute("**/api/v1/**")
+        expect_bar(page, r"^已同步", timeout=10_000)
+    finally:
+        app.view_functions["cadre.today"] = original
+    assert stop_statuses(live_server, [stop.id]) == ["failed"]
+
+
 def test_the_page_and_the_print_sheet_fit_a_phone_in_english_too(
     page: Page, live_server: LiveServer
 ) -> None:
