@@ -61,6 +61,7 @@ def rounds_today() -> dict[str, Any]:
 @blueprint.route("/cadre/ping")
 @blueprint.response(204)
 @blueprint.alt_response(401, schema=ErrorSchema, description="not signed in (session ended)")
+@blueprint.alt_response(403, schema=ErrorSchema, description="not a cadre")
 @roles(Role.CADRE)
 def ping() -> None:
     """The phone's probe of the signal: a few bytes that answer only when the server does
