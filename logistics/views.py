@@ -2,7 +2,7 @@
 
 The cadre's page is rendered on the server and enhanced by ``static/cadre.js``: confirmations
 go to an IndexedDB outbox and ``/api/v1/stops/{id}/events``; the service worker (``sw.js``)
-keeps the page and its assets for a reload without signal.
+keeps the page and its assets for a reload without signal (docs/cadre-offline.md).
 """
 
 from __future__ import annotations
