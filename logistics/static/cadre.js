@@ -163,6 +163,7 @@
       text = last ? fill(T.synced, { time: hhmm(last) }) : T.never_synced;
     }
     document.getElementById("sync-state").textContent = text;
+    document.getElementById("sign-in-again").hidden = !sync.signedOut;
     var bad = sync.signedOut || (count > 0 && !sync.running) || (!count && sync.failures > 0);
     document.getElementById("netbar").className = bad ? "netbar offline" : "netbar";
   }

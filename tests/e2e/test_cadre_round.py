@@ -26,7 +26,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright, Route, expect
 from sqlalchemy import func, select
 
 from core.db import transaction
-from core.demo import demo_phone
+from core.demo import DEMO_PASSWORD, demo_phone
 from core.flask_db import EXTENSION_KEY, DatabaseState
 from core.models import User, Village
 from core.photos import default_photo_dir, photo_path
@@ -459,11 +459,16 @@ def test_the_outbox_survives_closing_and_reopening_the_browser(
     page = browser.pages[0] if browser.pages else browser.new_page()
     page.goto(f"{base}/cadre/today")
     expect_bar(page, r"^2 条待上传")
-    browser.set_offline(False)
+    browser.set_offline(False)  # the signal returns while the page is open
     if not any(c["name"] == "session" for c in browser.cookies()):
-        sign_in(page, base, cadre, then="/cadre/today")  # the session cookie ended with it
-    else:
-        page.reload()
+        # The session cookie ended with the browser: the items wait for the cadre to sign in.
+        expect_bar(page, r"^登录已结束：2 条保存在手机里，请重新登录后上传$")
+        cadre_shot(page, "cadre-11-sign-in-again")
+        page.get_by_role("link", name="重新登录").click()
+        page.get_by_label("手机号").fill(cadre)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{base}/cadre/today")
     expect_bar(page, r"^已同步", timeout=10_000)
     assert stop_statuses(live_server, [first.id, second.id]) == ["failed", "failed"]
 
