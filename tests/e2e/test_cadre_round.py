@@ -11,6 +11,7 @@ service worker; a signal that carries nothing ("lie-fi") is told apart from a re
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import re
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Response
+from flask import Flask, Response
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, Playwright, Route, expect
 from sqlalchemy import func, select
@@ -127,6 +128,21 @@ def wait_until_controlled(page: Page, seconds: float = 10) -> None:
             return
         page.wait_for_timeout(100)
     raise AssertionError("the service worker never took control of the page")
+
+
+@contextlib.contextmanager
+def replaced_view(app: Flask, endpoint: str, view: Callable[..., Any]) -> Iterator[None]:
+    """Serve ``endpoint`` with ``view`` meanwhile (a new release, an outage), then restore."""
+    original = app.view_functions[endpoint]
+    app.view_functions[endpoint] = functools.wraps(original)(view)  # keeps its access rule
+    try:
+        yield
+    finally:
+        app.view_functions[endpoint] = original
+
+
+def server_busy() -> tuple[str, int]:
+    return "", 503
 
 
 def cadre_shot(page: Page, name: str) -> None:
@@ -484,10 +500,8 @@ def test_the_outbox_survives_a_new_version_of_the_service_worker(
     record_failure(page, stop)
     expect_bar(page, r"^1 条待上传")
     app = live_server.app
-    original = app.view_functions["cadre.service_worker"]
 
-    @functools.wraps(original)  # keeps its access declaration (public)
-    def next_deployment() -> Response:  # what a new release serves: other bytes, other cache
+    def next_worker() -> Response:  # what a new release serves: other bytes, other cache
         script = (STATIC / "sw.js").read_text(encoding="utf-8")
         response = Response(
             script.replace("cunzhan-cadre-v", "cunzhan-cadre-next-v"), mimetype="text/javascript"
@@ -495,27 +509,23 @@ def test_the_outbox_survives_a_new_version_of_the_service_worker(
         response.headers.update({"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
         return response
 
-    app.view_functions["cadre.service_worker"] = next_deployment
-    try:
-        hanging: list[Route] = []
-        page.route(
-            "**/api/v1/**", lambda route: hanging.append(route)
-        )  # keep the outbox waiting meanwhile
+    with (
+        replaced_view(app, "cadre.service_worker", next_worker),
+        replaced_view(app, "logistics_api.ping", server_busy),  # the outbox keeps waiting
+    ):
         context.set_offline(False)
         page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
-        for _ in range(100):  # the new worker installs, then activates and drops old caches
+        for _ in range(100):  # the new worker installs, then activates, drops old caches
             names = page.evaluate("caches.keys()")
             if names == [n for n in names if "cunzhan-cadre-next-v" in n] and names:
                 break
             page.wait_for_timeout(100)
         assert any("cunzhan-cadre-next-v" in n for n in names), names
         assert not any(re.fullmatch(r"cunzhan-cadre-v\d+", n) for n in names), names
-        assert stop_statuses(live_server, [stop.id]) == ["pending"]  # still in the outbox
-        page.unroute("**/api/v1/**")
         page.reload()
-    finally:
-        app.view_functions["cadre.service_worker"] = original
-    expect_bar(page, r"^已同步", timeout=10_000)
+        expect_bar(page, r"^1 条待上传，最近一次尝试")
+        assert stop_statuses(live_server, [stop.id]) == ["pending"]  # still in the outbox
+    expect_bar(page, r"^已同步", timeout=20_000)
     assert stop_statuses(live_server, [stop.id]) == ["failed"]
 
 
@@ -530,25 +540,19 @@ def test_the_outbox_survives_a_new_deployment_of_the_page(
     record_failure(page, stop)
     expect_bar(page, r"^1 条待上传")
     app = live_server.app
-    original = app.view_functions["cadre.today"]
+    today = app.view_functions["cadre.today"]
 
-    @functools.wraps(original)  # keeps its access declaration (cadres)
     def next_release() -> str:
-        return str(original()).replace('id="cadre"', 'id="cadre" data-release="next"')
+        return str(today()).replace('id="cadre"', 'id="cadre" data-release="next"')
 
-    app.view_functions["cadre.today"] = next_release
-    try:
-        hanging: list[Route] = []
-        page.route("**/api/v1/**", lambda route: hanging.append(route))  # no answers yet
-        context.set_offline(False)
-        page.reload()  # the new release of the page comes from the server
-        expect(page.locator("#cadre")).to_have_attribute("data-release", "next")
-        expect_bar(page, r"^1 条待上传，最近一次尝试")
-        assert stop_statuses(live_server, [stop.id]) == ["pending"]
-        page.unroute("**/api/v1/**")
-        expect_bar(page, r"^已同步", timeout=10_000)
-    finally:
-        app.view_functions["cadre.today"] = original
+    with replaced_view(app, "cadre.today", next_release):
+        with replaced_view(app, "logistics_api.ping", server_busy):  # the API is not back yet
+            context.set_offline(False)
+            page.reload()  # the new release of the page comes from the server
+            expect(page.locator("#cadre")).to_have_attribute("data-release", "next")
+            expect_bar(page, r"^1 条待上传，最近一次尝试")
+            assert stop_statuses(live_server, [stop.id]) == ["pending"]
+        expect_bar(page, r"^已同步", timeout=20_000)
     assert stop_statuses(live_server, [stop.id]) == ["failed"]
 
 
