@@ -519,7 +519,8 @@
       return self.cunzhanSignOut.remember(csrf);
     }).then(flushPendingSignOut).then(function (sent) {
       if (sent) { return; }
-      document.querySelectorAll("#cadre > :not(#signed-out)").forEach(function (element) { element.hidden = true; });
+      var stale = "#cadre > :not(#signed-out), main > .flash, .topnav .who";  // and the name, the "signed in" note
+      document.querySelectorAll(stale).forEach(function (element) { element.hidden = true; });
       document.getElementById("signed-out").hidden = false;
       window.addEventListener("online", flushPendingSignOut);
       setInterval(flushPendingSignOut, RETRY_MS[RETRY_MS.length - 1]);
