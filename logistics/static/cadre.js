@@ -535,8 +535,15 @@
     }, function () { return false; });
   }
 
+  /* Any way out on this page (a logout form, or a link to it) goes through the question. */
   document.addEventListener("submit", function (event) {
     if (!event.target.matches('form[action$="/logout"]')) { return; }
+    event.preventDefault();
+    guardedSignOut();
+  }, true);
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest('a[href$="/logout"]');
+    if (!link) { return; }
     event.preventDefault();
     guardedSignOut();
   }, true);
