@@ -190,9 +190,15 @@
     localStorage.setItem(LAST_SYNC_KEY, String(Date.now()));
   }
 
-  /* Settle one answer: applied (or applied before) → done; refused → tell the cadre. */
+  /* Settle one answer: applied (or applied before) → done; refused (403, 404, 409, 413, 422,
+   * 429) → tell the cadre. Anything else keeps the item: the server failed (5xx), or the
+   * session ended or changed (401, or 400 for a stale CSRF token) and the cadre signs in again. */
   function settle(item, response) {
-    if (response.status === 401) { sync.signedOut = true; throw new Error("signed out"); }
+    if (response.status === 401 || response.status === 400) {
+      sync.signedOut = true;
+      throw new Error("signed out");
+    }
+    if (response.status >= 500 || response.status === 408) { throw new Error("server error"); }
     return response.json().catch(function () { return {}; }).then(function (answer) {
       var element = stopElement(item.stopId);
       var type = item.body.type;

@@ -556,6 +556,20 @@ def test_the_outbox_survives_a_new_deployment_of_the_page(
     assert stop_statuses(live_server, [stop.id]) == ["failed"]
 
 
+def test_a_server_error_keeps_the_result_for_the_next_try(
+    page: Page, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 6)
+    sign_in(page, base, cadre, then="/cadre/today")
+    [stop, *_] = open_stops(live_server, cadre)
+    with replaced_view(live_server.app, "logistics_api.stop_event", server_busy):
+        record_failure(page, stop)
+        expect_bar(page, r"^1 条待上传，最近一次尝试")
+        expect(card(page, stop).locator("[data-state]")).to_have_text("待上传")
+    expect_bar(page, r"^已同步", timeout=10_000)
+    assert stop_statuses(live_server, [stop.id]) == ["failed"]
+
+
 def test_the_page_and_the_print_sheet_fit_a_phone_in_english_too(
     page: Page, live_server: LiveServer
 ) -> None:
