@@ -35,15 +35,25 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+/* The copy kept for later, without the one-time notes ("登录成功") of this answer. */
+function keep(url, response) {
+  var path = url.split("?")[0];
+  if (new URL(path).pathname !== PAGE) {
+    return caches.open(CACHE).then(function (cache) { return cache.put(path, response); });
+  }
+  return response.text().then(function (html) {
+    var page = html.replace(/<p class="flash[^"]*"[^>]*>[\s\S]*?<\/p>\s*/g, "");
+    var copy = new Response(page, { headers: { "Content-Type": response.headers.get("Content-Type") } });
+    return caches.open(CACHE).then(function (cache) { return cache.put(path, copy); });
+  });
+}
+
 function networkFirst(request) {
   var abort = new AbortController();
   var timer = setTimeout(function () { abort.abort(); }, NETWORK_TIMEOUT_MS);
   return fetch(request, { signal: abort.signal }).then(function (response) {
     clearTimeout(timer);
-    if (response.ok && !response.redirected) {
-      var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { cache.put(request.url.split("?")[0], copy); });
-    }
+    if (response.ok && !response.redirected) { keep(request.url, response.clone()); }
     return response;
   }).catch(function () {
     return caches.match(request, { ignoreSearch: true }).then(function (cached) {

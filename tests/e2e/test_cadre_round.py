@@ -326,6 +326,13 @@ def test_sign_out_with_an_empty_outbox_clears_the_cached_round(
     page.goto(f"{base}/cadre/today")
     assert "/login" in page.url  # nothing of the round is served to the next person
 
+    sign_in(page, base, demo_phone(3, 2), then="/cadre/today")  # the next morning
+    expect(page.locator("main > .flash")).to_have_text("登录成功")
+    page.context.set_offline(True)
+    page.reload()  # the copy kept on the phone carries no one-time note
+    expect(page.locator("#cadre")).to_be_visible()
+    expect(page.locator("main > .flash")).to_have_count(0)
+
 
 def test_a_wrong_code_is_refused_on_the_spot_without_signal_and_counted_later(
     page: Page, context: BrowserContext, live_server: LiveServer
