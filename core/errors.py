@@ -93,6 +93,11 @@ class CoreError(CunzhanError):
         "no_such_account": (404, _l("没有这个账号")),
         "register_rejected": (422, _l("有 %(n)d 行有误，一户也没有导入")),
         "not_a_whole_number": (422, _l("请填写 %(low)s 到 %(high)s 之间的整数")),
+        # photos (listings, proof of delivery)
+        "photo_too_large": (413, _l("照片不能超过 5 MB")),
+        "photo_format": (422, _l("只接受 JPEG、PNG 或 WebP 照片")),
+        "photo_too_many_pixels": (413, _l("照片像素太多，请缩小后再传")),
+        "photo_unreadable": (422, _l("这不是一张可用的照片")),
         "idempotency_key_reused": (409, _l("这个请求编号已用于另一个请求，请刷新页面后重试")),
         "bad_idempotency_key": (422, _l("请求编号的格式不对")),
         "invalid_transition": (409, _l("%(subject)s现在是“%(current)s”，不能改为“%(target)s”")),

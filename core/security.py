@@ -80,6 +80,14 @@ class FailureThrottle:
         for key in keys:
             self.limiter.hit(self.item, key)
 
+    def count_try(self, key: str) -> None:
+        """Count a failed try made elsewhere (a code refused on an offline phone) against
+        the same budget as ``attempt``."""
+        self.limiter.incr(self._tries_key(key), self.item.get_expiry())
+
+    def _tries_key(self, key: str) -> str:
+        return f"{self.item.key_for(key)}/tries"
+
     @contextmanager
     def attempt(self, key: str, *, failure: type[Exception]) -> Iterator[None]:
         """Count the try *before* the work, in one atomic increment, so that parallel tries
@@ -87,8 +95,7 @@ class FailureThrottle:
         20 racing guesses through 5 or 6 at a time). Past ``item.amount`` tries within the
         window (from the first try counted) the try is refused; a try that does not end in
         ``failure`` is given back, so right answers count nothing."""
-        counter = f"{self.item.key_for(key)}/tries"
-        expiry = self.item.get_expiry()
+        counter, expiry = self._tries_key(key), self.item.get_expiry()
         if self.limiter.incr(counter, expiry) > self.item.amount:
             raise self.refusal()
         failed = False

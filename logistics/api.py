@@ -19,6 +19,7 @@ from core.access import require_account, roles
 from core.flask_db import get_session, unit_of_work
 from core.idempotency import RequiredIdempotencyKeyHeader
 from core.models import Role
+from core.photos import photo_dir
 from core.schemas import ErrorSchema
 from core.timeutil import local_today
 from logistics import intake, rounds, tracking
@@ -39,7 +40,7 @@ from logistics.schemas import (
     StopEventOut,
     TodayOut,
 )
-from logistics.throttle import throttled
+from logistics.throttle import count_wrong_code, throttled
 
 blueprint = Blueprint(
     "logistics_api", __name__, url_prefix="/api/v1", description="配送 (parcels and rounds)"
@@ -58,6 +59,16 @@ def rounds_today() -> dict[str, Any]:
     return {"rounds": found}
 
 
+@blueprint.route("/cadre/ping")
+@blueprint.response(204)
+@blueprint.alt_response(401, schema=ErrorSchema, description="not signed in (session ended)")
+@blueprint.alt_response(403, schema=ErrorSchema, description="not a cadre")
+@roles(Role.CADRE)
+def ping() -> None:
+    """The phone's probe of the signal: a few bytes that answer only when the server does
+    (``navigator.onLine`` is true on a signal that carries nothing)."""
+
+
 @blueprint.route("/stops/<int:stop_id>/events", methods=["POST"])
 @blueprint.arguments(RequiredIdempotencyKeyHeader, location="headers", as_kwargs=True)
 @blueprint.arguments(StopEventIn)
@@ -71,7 +82,9 @@ def rounds_today() -> dict[str, Any]:
 @blueprint.alt_response(429, schema=ErrorSchema, description="too many wrong pickup codes")
 @roles(Role.CADRE)
 def stop_event(payload: dict[str, Any], stop_id: int, key: str) -> Any:
-    """Confirm a delivery (pickup code or signature), record a failure, or collect produce.
+    """Confirm a delivery (pickup code or signature), record a failure, or collect produce;
+    or, from the offline outbox, report a code the phone refused (``wrong_code``: counted
+    toward the 5 wrong codes, nothing changes) or a new place for the stop (``moved``).
 
     Send a client-made UUID as ``Idempotency-Key``: the first call answers 201; a repeat
     with the same body answers the same; the same key with another body answers 409.
@@ -88,7 +101,10 @@ def stop_event(payload: dict[str, Any], stop_id: int, key: str) -> Any:
                 key=key,
                 event=event,
                 code_guard=guard,
+                photo_dir=photo_dir(),
             )
+        if answer.body.get("wrong_code") and not answer.replayed:
+            count_wrong_code(f"stop:{stop_id}")  # refused on the phone, counted here
     except StopConflict as conflict:
         return _error(409, conflict.code, conflict.message, stop=conflict.stop)
     except IntegrityError:  # the same key raced in for another stop

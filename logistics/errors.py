@@ -60,6 +60,7 @@ class LogisticsError(CunzhanError):
         "village_not_found": (404, _l("没有这个村")),
         "village_not_in_township": (404, _l("本镇没有这个村")),
         "event_time_out_of_range": (422, _l("时间须在这条路线当天，且不晚于现在")),
+        "photo_incomplete": (422, _l("照片数据不完整，请重拍")),
         "villages_being_planned": (409, _l("%(villages)s正在规划，请等规划完再试")),
         "no_cadre_vehicle": (422, _l("%(village)s没有干部的车辆")),
         "round_not_found": (404, _l("没有这条路线")),

@@ -340,6 +340,10 @@ class Stop(Base):
     # Why the stop left its round without being served (re-planned, moved to another cadre).
     skip_note: Mapped[str | None] = mapped_column(String(200))
     signature: Mapped[str | None] = mapped_column(Text)
+    # The recipient was away: a neighbour took the parcels, photographed as proof
+    # (the stored photo's name, see core.photos) with the neighbour's name.
+    photo: Mapped[str | None] = mapped_column(String(32))
+    handed_to: Mapped[str | None] = mapped_column(String(60))
     collected_weight_g: Mapped[int | None]
     finished_at: Mapped[dt.datetime | None]
 

@@ -4,13 +4,21 @@ Confirmations may arrive late, twice or out of order (an offline outbox replayin
 carries the client's Idempotency-Key (``core.idempotency``): a repeat with the same body gets
 the first answer again; the same key with another body is refused; a stop that is no longer
 pending (re-planned, already delivered) answers 409 with its state — a delivered stop never reverts.
+
+Besides results, the outbox carries two kinds of note: ``wrong_code`` (a code the phone refused
+offline; the server counts it toward the wrong-code limit and changes nothing) and ``moved``
+(the cadre put a pending stop at another place in the round: the stops are renumbered and the
+pending stops' arrival times are dealt out again in the new order).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -19,9 +27,10 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from core import idempotency
 from core.labels import LabelText
 from core.models import User
+from core.photos import store_photo
 from core.timeutil import ensure_utc, utcnow
 from logistics import signals
-from logistics.codes import check_code
+from logistics.codes import check_code, is_right
 from logistics.errors import LogisticsError
 from logistics.models import (
     FailureReason,
@@ -47,6 +56,9 @@ class EventInput:
     signature: str | None = None
     reason: str | None = None
     weight_g: int | None = None
+    position: int | None = None
+    photo: str | None = None  # base64 JPEG/PNG/WebP: a neighbour took the parcels
+    handed_to: str | None = None
 
     def fingerprint(self, stop_id: int) -> str:
         return idempotency.fingerprint(
@@ -135,12 +147,15 @@ def record_event(
     key: str,
     event: EventInput,
     code_guard: AbstractContextManager[object] | None = None,
+    photo_dir: Path | None = None,
 ) -> idempotency.Answer:
-    """Apply a confirmation once per key (see the module's docstring).
+    """Apply a confirmation once per key (see the module's docstring); a delivery photo is
+    stored in ``photo_dir``.
 
     ``code_guard`` (the wrong-pickup-code throttle) is entered under the stop's row lock and
     only for a confirmation not applied before: tries on one stop are counted one after the
-    other, and replays of an applied confirmation are not tries at all."""
+    other, and replays of an applied confirmation are not tries at all. A ``wrong_code`` note
+    answers ``wrong_code: true`` when the code is wrong here too (the caller counts it)."""
     stop = _locked_stop(session, stop_id)  # serialises confirmations of one stop
     if stop.round.cadre_id != cadre.id:
         raise LogisticsError("stop_not_on_your_round")
@@ -148,9 +163,15 @@ def record_event(
     previous = idempotency.previous_answer(session, user_id=cadre.id, key=key, digest=digest)
     if previous is not None:
         return previous
-    with code_guard or nullcontext():
-        _apply(session, stop, event)
-    body = {"key": key, "type": event.type, "stop": StopOut().dump(stop)}
+    body: dict[str, Any] = {"key": key, "type": event.type}
+    if event.type == "wrong_code":
+        body["wrong_code"] = not is_right(event.pickup_code or "", _codes(stop))
+    elif event.type == "moved":
+        move_stop(session, stop=stop, position=event.position or 1)
+    else:
+        with code_guard or nullcontext():
+            _apply(session, stop, event, photo_dir)
+    body["stop"] = StopOut().dump(stop)
     session.add(StopEvent(user_id=cadre.id, stop_id=stop.id, type=event.type, occurred_at=event.at))
     return idempotency.remember(
         session, user_id=cadre.id, key=key, digest=digest, body=body, status=201
@@ -167,7 +188,35 @@ def _check_event_time(round_: Round, at: dt.datetime) -> None:
         raise LogisticsError("event_time_out_of_range")
 
 
-def _apply(session: Session, stop: Stop, event: EventInput) -> None:
+def _codes(stop: Stop) -> list[str | None]:
+    return [p.pickup_code for p in stop.parcels]
+
+
+def move_stop(session: Session, *, stop: Stop, position: int) -> None:
+    """Put a pending stop at ``position`` (1 = first) in its round; every stop is renumbered
+    in the new order and the pending stops take the pending arrival times in order, so the
+    times stay where the route's were and move with the households."""
+    if stop.status is not StopStatus.PENDING:
+        raise StopConflict(stop)
+    round_ = stop.round
+    # Every stop of the round changes: lock them all (a confirmation locks only its own).
+    session.scalars(select(Stop).where(Stop.round_id == round_.id).with_for_update()).all()
+    ordered = [s for s in round_.stops if s.id != stop.id]
+    ordered.insert(max(0, min(position - 1, len(ordered))), stop)
+    slots = sorted(s.eta for s in ordered if s.status is StopStatus.PENDING)
+    for index, each in enumerate(ordered):  # out of the way of the unique (round, sequence)
+        each.sequence = -1 - index
+    session.flush()
+    pending = iter(slots)
+    for index, each in enumerate(ordered, start=1):
+        each.sequence = index
+        if each.status is StopStatus.PENDING:
+            each.eta = next(pending)
+    session.flush()
+    session.expire(round_, ["stops"])
+
+
+def _apply(session: Session, stop: Stop, event: EventInput, photo_dir: Path | None) -> None:
     # A delivered stop may still have produce to collect (or to give up on); nothing else.
     about_produce = event.type != "delivered" and _still_open(stop)
     if stop.status is not StopStatus.PENDING and not about_produce:
@@ -176,18 +225,24 @@ def _apply(session: Session, stop: Stop, event: EventInput) -> None:
     if stop.round.status is RoundStatus.PLANNED:
         start_round(session, round_=stop.round)
     when = min(event.at, utcnow())
-    {"delivered": _deliver, "failed": _fail, "collected": _collect}[event.type](
-        session, stop, event, when
-    )
+    if event.type == "delivered":
+        _deliver(session, stop, event, when, photo_dir)
+    else:
+        {"failed": _fail, "collected": _collect}[event.type](session, stop, event, when)
     _finish_round_if_done(stop.round)
     session.flush()
 
 
-def _deliver(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:
+def _deliver(
+    session: Session, stop: Stop, event: EventInput, when: dt.datetime, photo_dir: Path | None
+) -> None:
     if not stop.parcels:
         raise LogisticsError("nothing_to_deliver")
     if event.pickup_code:
-        check_code(event.pickup_code, [p.pickup_code for p in stop.parcels])
+        check_code(event.pickup_code, _codes(stop))
+    elif event.photo and photo_dir is not None:
+        stop.photo = store_photo(photo_dir, _photo_bytes(event.photo)).name
+        stop.handed_to = event.handed_to
     elif not event.signature:
         raise LogisticsError("code_or_signature_needed")
     stop.move_to(StopStatus.DELIVERED)
@@ -197,6 +252,13 @@ def _deliver(session: Session, stop: Stop, event: EventInput, when: dt.datetime)
         parcel.move_to(ParcelStatus.DELIVERED)
         parcel.finished_at = when
         signals.parcel_delivered.send(parcel, session=session)
+
+
+def _photo_bytes(encoded: str) -> bytes:
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise LogisticsError("photo_incomplete") from None
 
 
 def _fail(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:

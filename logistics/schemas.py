@@ -5,10 +5,12 @@ Pickup codes never appear in a cadre's or an agent's output: only the recipient 
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from flask import current_app, url_for
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.schemas import StrictSchema
-from logistics.models import Courier, FailureReason, Priority
+from logistics.codes import offline_check, stop_salt
+from logistics.models import Courier, FailureReason, Priority, Stop, StopStatus
 
 
 class HouseholdOut(Schema):
@@ -48,9 +50,27 @@ class StopOut(Schema):
     failure_reason = fields.String(allow_none=True)
     note = fields.String(allow_none=True, attribute="skip_note")
     collected_weight_g = fields.Integer(allow_none=True)
+    handed_to = fields.String(allow_none=True)
+    photo_url = fields.Function(
+        lambda s: url_for("cadre.stop_photo", stop_id=s.id) if s.photo else None, allow_none=True
+    )
     household = fields.Nested(HouseholdOut, required=True)
     parcels = fields.List(fields.Nested(ParcelBrief), required=True)
     uplinks = fields.List(fields.Nested(UplinkBrief), required=True)
+
+
+def stop_code_check(stop: Stop) -> dict[str, object] | None:
+    """What the phone needs to check a pickup code offline (a salt and hashes, no code)."""
+    if stop.status is not StopStatus.PENDING:
+        return None
+    salt = stop_salt(str(current_app.secret_key).encode(), stop.id)
+    return offline_check(salt, (p.pickup_code for p in stop.parcels))
+
+
+class RoundStopOut(StopOut):
+    """A stop of today's round, with the offline pickup-code check (docs/cadre-offline.md)."""
+
+    code_check = fields.Function(stop_code_check, allow_none=True)
 
 
 class RoundOut(Schema):
@@ -62,22 +82,36 @@ class RoundOut(Schema):
     departure = fields.AwareDateTime(required=True)
     return_at = fields.AwareDateTime(required=True)
     distance_m = fields.Integer(required=True)
-    stops = fields.List(fields.Nested(StopOut), required=True)
+    stops = fields.List(fields.Nested(RoundStopOut), required=True)
 
 
 class TodayOut(Schema):
     rounds = fields.List(fields.Nested(RoundOut), required=True)
 
 
+EVENT_TYPES = ["delivered", "failed", "collected", "wrong_code", "moved"]
+
+
 class StopEventIn(StrictSchema):
-    type = fields.String(
-        required=True, validate=validate.OneOf(["delivered", "failed", "collected"])
-    )
+    """A result, a code refused offline (``wrong_code`` + ``pickup_code``), or a new place in
+    the round (``moved`` + ``position``, 1 = first). A delivery is proved by ``pickup_code``,
+    ``signature`` (SVG path) or ``photo`` (base64 image, with ``handed_to``: a neighbour)."""
+
+    type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     at = fields.AwareDateTime(required=True)
     pickup_code = fields.String(validate=validate.Regexp(r"^\d{6}$", error="6 digits"))
     signature = fields.String(validate=validate.Length(min=1, max=20_000))
     reason = fields.String(validate=validate.OneOf([r.value for r in FailureReason]))
     weight_g = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000))
+    position = fields.Integer(strict=True, validate=validate.Range(min=1, max=1_000))
+    photo = fields.String(validate=validate.Length(min=64, max=5_000_000))
+    handed_to = fields.String(validate=validate.Length(min=1, max=60))
+
+    @validates_schema
+    def _needs(self, data: dict[str, object], **_: object) -> None:
+        needed = {"wrong_code": "pickup_code", "moved": "position"}.get(str(data.get("type")))
+        if needed and data.get(needed) is None:
+            raise ValidationError("required for this type", needed)
 
 
 class StopEventOut(Schema):

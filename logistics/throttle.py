@@ -34,6 +34,12 @@ def install(app: Flask, storage_url: str) -> None:
     )
 
 
+def count_wrong_code(target: str) -> None:
+    """Count a wrong code tried elsewhere (on the phone, without signal)."""
+    throttle: FailureThrottle = current_app.extensions[THROTTLE_KEY]
+    throttle.count_try(target)
+
+
 @contextmanager
 def throttled(target: str) -> Iterator[None]:
     """Refuse if ``target`` ("parcel:7", "stop:12") has had too many wrong codes. The try is

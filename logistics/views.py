@@ -2,7 +2,7 @@
 
 The cadre's page is rendered on the server and enhanced by ``static/cadre.js``: confirmations
 go to an IndexedDB outbox and ``/api/v1/stops/{id}/events``; the service worker (``sw.js``)
-keeps the page and its assets for a reload without signal.
+keeps the page and its assets for a reload without signal (docs/cadre-offline.md).
 """
 
 from __future__ import annotations
@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -20,12 +29,14 @@ from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, User
 from core.parse import parse_int
+from core.photos import photo_dir, photo_path
 from core.timeutil import local_today
 from logistics import depot, planning, rounds, tracking
 from logistics.access import agent_village, dispatcher_township
 from logistics.compression import gzip_response
 from logistics.errors import LogisticsError
-from logistics.models import FAILURE_NAMES, Round
+from logistics.models import FAILURE_NAMES, Round, Stop
+from logistics.schemas import stop_code_check
 from logistics.sketch import Sketch, qr_svg, sketch
 from logistics.throttle import throttled
 
@@ -55,10 +66,54 @@ def round_sketch(round_: Round) -> Sketch:
 @roles(Role.CADRE)
 def today() -> str:
     found = rounds.todays_rounds(get_session(), cadre=require_account(), day=local_today())
-    maps = {r.id: round_sketch(r) for r in found}
     return render_template(
-        "logistics/cadre_today.html", rounds=found, maps=maps, reasons=FAILURE_NAMES
+        "logistics/cadre_today.html",
+        rounds=found,
+        maps={r.id: round_sketch(r) for r in found},
+        code_checks={s.id: stop_code_check(s) for r in found for s in r.stops},
+        reasons=FAILURE_NAMES,
+        texts=cadre_texts(),
     )
+
+
+def cadre_texts() -> dict[str, object]:
+    """What cadre.js says, translated here ({n}, {time}... are filled in on the phone)."""
+    return {
+        "states": {
+            "pending": _("待送"),
+            "delivered": _("已送达"),
+            "failed": _("未送达"),
+            "skipped": _("已改派"),
+            "waiting": _("待上传"),
+        },
+        "reasons": {r.value: str(label) for r, label in FAILURE_NAMES.items()},
+        "recorded": {
+            "delivered": _("本机已记录：已送达，等待上传"),
+            "failed": _("本机已记录：未送达（%(reason)s），等待上传", reason="{reason}"),
+            "collected": _("本机已记录：已收农产品 %(kg)s 公斤，等待上传", kg="{kg}"),
+            "moved": _("本机已记录：顺序已调整，等待上传"),
+            "photo": _("本机已记录：%(name)s 代收（有照片），等待上传", name="{name}"),
+        },
+        "synced": _("已同步 %(time)s", time="{time}"),
+        "never_synced": _("还没有连上服务器"),
+        "waiting": _("%(n)s 条待上传，最近一次尝试 %(time)s", n="{n}", time="{time}"),
+        "uploading": _("%(n)s 条待上传，正在上传…", n="{n}"),
+        "sign_in_again": _("登录已结束：%(n)s 条保存在手机里，请重新登录后上传", n="{n}"),
+        "uploaded": _("已上传"),
+        "produce_uploaded": _("农产品已登记"),
+        "server_decides": _("%(message)s（服务器状态为准）", message="{message}"),
+        "upload_failed": _("上传失败"),
+        "need_code": _("请输入 6 位取件码"),
+        "need_weight": _("请输入重量（公斤）"),
+        "need_signature": _("请收件人在框内签名"),
+        "need_photo": _("请拍一张包裹在代收人手里的照片，并填写代收人姓名"),
+        "wrong_code": _("取件码不对，请再问一次收件人（还可以试 %(left)s 次）", left="{left}"),
+        "too_many": _("取件码错了 5 次，请改用签名"),
+        "signout_uploading": _("%(n)s 条还没上传，正在上传…", n="{n}"),
+        "signout_unsent": _("还有 %(n)s 条记录没上传到服务器。现在退出，这些记录会丢失。", n="{n}"),
+        "signout_discard": _("确定丢掉这 %(n)s 条没上传的记录并退出吗？", n="{n}"),
+        "discard_button": _("丢掉 %(n)s 条并退出", n="{n}"),
+    }
 
 
 @cadre.route("/cadre/sw.js")
@@ -89,6 +144,20 @@ def printable_round(user: User, round_id: int) -> Round:
     if round_ is None or round_.village.township_id != dispatcher_township(user):
         raise LogisticsError("round_not_in_township")
     return round_
+
+
+@cadre.route("/cadre/stops/<int:stop_id>/photo")
+@roles(Role.CADRE, Role.DISPATCHER)
+def stop_photo(stop_id: int) -> Response:
+    """The photo taken when a neighbour took the parcels: for the stop's cadre and the
+    township's dispatcher only, never kept in shared caches."""
+    stop = get_session().get(Stop, stop_id)
+    if stop is None or stop.photo is None:
+        abort(404)
+    printable_round(require_account(), stop.round_id)  # 403 for anyone else
+    response = send_file(photo_path(photo_dir(), stop.photo), mimetype="image/jpeg", max_age=0)
+    response.cache_control.private = True
+    return response
 
 
 @tracking_pages.route("/parcels")

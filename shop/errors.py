@@ -29,10 +29,6 @@ class ShopError(CunzhanError):
         "not_your_station_product": (403, _l("这不是您站点的商品")),
         "reject_reason_required": (422, _l("请写明退回原因")),
         "not_pending_review": (422, _l("只有待审核的商品可以退回")),
-        "too_large": (413, _l("照片不能超过 5 MB")),
-        "photo_format": (422, _l("只接受 JPEG、PNG 或 WebP 照片")),
-        "photo_too_many_pixels": (413, _l("照片像素太多，请缩小后再传")),
-        "photo_unreadable": (422, _l("这不是一张可用的照片")),
         # carts and orders
         "quantity_not_integer": (422, _l("数量必须是整数")),
         "bad_quantity": (422, _l("数量须在 1 到 %(most)s 之间")),

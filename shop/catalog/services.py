@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from core.models import Role, User, Village
 from core.notices.models import NoticeKind
 from core.notices.services import notify
+from core.photos import delete_photo, store_photo
 from core.timeutil import utcnow
 from inventory import services as inventory
 from inventory.models import StockLocation
@@ -31,7 +32,6 @@ from shop.catalog.models import (
     Unit,
     sku_of,
 )
-from shop.catalog.photos import delete_photo, store_photo
 from shop.errors import ShopError
 
 MAX_PRICE_FEN = 10_000_000  # ¥100,000 a unit is surely a typo

@@ -4,12 +4,10 @@ station's review queue, and the photo route with its access policy."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -29,6 +27,7 @@ from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
 from core.parse import query_int
+from core.photos import photo_dir, photo_path
 from shop.catalog import services
 from shop.catalog.cache import storefront_cache
 from shop.catalog.forms import ListingForm, RejectForm, StockForm
@@ -41,17 +40,11 @@ from shop.catalog.models import (
     ProductPhoto,
     Unit,
 )
-from shop.catalog.photos import default_photo_dir, photo_path
 
 catalog = Blueprint("catalog", __name__, template_folder="templates")
 listings = Blueprint("listings", __name__, template_folder="templates")
 PHOTO_NAME = re.compile(r"^[0-9a-f]{32}$")
 SELLERS = (Role.FARMER, Role.SUPPLIER)
-
-
-def photo_dir() -> Path:
-    configured = current_app.config.get("PHOTO_DIR")
-    return Path(configured) if configured else default_photo_dir()
 
 
 # --- storefront ----------------------------------------------------------------------

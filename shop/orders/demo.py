@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from core.demo import DemoTownship
 from core.models import Role, User
+from core.photos import default_photo_dir
 from payments.models import PaymentMethod
 from shop.catalog import services
 from shop.catalog.models import Category, Product, Unit
-from shop.catalog.photos import default_photo_dir
 from shop.orders import services as orders
 from shop.orders.models import Delivery
 

@@ -3,37 +3,52 @@
 A cadre signs in and opens today's round; the signal drops; a reload is served by the service
 worker; three stops are confirmed with pickup codes and one is recorded as failed while offline;
 the signal returns and the outbox replays; the dispatcher's board shows the four results and
-the villager sees the parcel delivered. Also: the first load weighs at most 150 KB, and logout
-clears the cache and the outbox (RELIABILITY.md 25).
+the villager sees the parcel delivered. Also: the first load weighs at most 150 KB; signing out
+never loses the outbox without asking twice and reaches the server even from a phone without
+signal; a wrong code is refused offline; the outbox survives a browser restart and a new
+service worker; a signal that carries nothing ("lie-fi") is told apart from a real one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, expect
-from sqlalchemy import select
+import pytest
+from flask import Flask, Response
+from PIL import Image
+from playwright.sync_api import BrowserContext, Page, Playwright, Route, expect
+from sqlalchemy import func, select
 
 from core.db import transaction
 from core.demo import DEMO_PASSWORD, demo_phone
 from core.flask_db import EXTENSION_KEY, DatabaseState
 from core.models import User, Village
+from core.photos import default_photo_dir, photo_path
 from core.timeutil import local_today
-from logistics.models import Round, RoundStatus, Stop, StopStatus
+from logistics.models import Round, RoundStatus, Stop, StopEvent, StopStatus, UplinkStatus
 from logistics.tracking import village_progress
+from logistics.views import STATIC
 from tests.conftest import LiveServer
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.phone import SCREENSHOTS, shot, sign_in
 
 FIRST_LOAD_LIMIT = 150 * 1024
 
 
 @dataclass(frozen=True)
-class PlannedStop:
+class OpenStop:
     id: int
-    code: str
+    code: str | None
     household_id: int
     village_id: int
-    tracking_no: str
+    tracking_no: str | None
 
 
 def _database(live_server: LiveServer) -> DatabaseState:
@@ -41,34 +56,42 @@ def _database(live_server: LiveServer) -> DatabaseState:
     return state
 
 
-def pending_stops(live_server: LiveServer, cadre_phone: str, count: int) -> list[PlannedStop]:
-    """The first pending stops (one parcel or more) of the cadre's first round today."""
+def open_stops(live_server: LiveServer, cadre_phone: str) -> list[OpenStop]:
+    """The cadre's stops still to serve today, in the order the page shows them."""
     with transaction(_database(live_server).write_sessions) as session:
         cadre = session.scalars(select(User).where(User.phone == cadre_phone)).one()
-        round_ = session.scalars(
+        rounds = session.scalars(
             select(Round)
             .where(Round.cadre_id == cadre.id, Round.day == local_today())
-            .where(Round.status == RoundStatus.PLANNED)
-            .order_by(Round.departure)
-        ).first()
-        assert round_ is not None, "the demo plans rounds for every cadre"
-        stops = [s for s in round_.stops if s.status is StopStatus.PENDING and s.parcels]
-        assert len(stops) >= count
-        return [
-            PlannedStop(
-                s.id,
-                s.parcels[0].pickup_code or "",
-                s.household_id,
-                round_.village_id,
-                s.parcels[0].tracking_no,
-            )
-            for s in stops[:count]
-        ]
+            .where(Round.status != RoundStatus.CANCELLED)
+            .order_by(Round.departure, Round.id)
+        )
+        found = []
+        for round_ in rounds:
+            for s in round_.stops:
+                produce = any(u.status is UplinkStatus.WAITING for u in s.uplinks)
+                if s.status is StopStatus.PENDING or (s.status is StopStatus.DELIVERED and produce):
+                    first = s.parcels[0] if s.parcels else None
+                    found.append(
+                        OpenStop(
+                            s.id,
+                            first.pickup_code if first else None,
+                            s.household_id,
+                            round_.village_id,
+                            first.tracking_no if first else None,
+                        )
+                    )
+        return found
 
 
 def stop_statuses(live_server: LiveServer, ids: list[int]) -> list[str]:
     with transaction(_database(live_server).write_sessions) as session:
         return [session.get_one(Stop, i).status.value for i in ids]
+
+
+def session_epoch(live_server: LiveServer, phone: str) -> int:
+    with transaction(_database(live_server).write_sessions) as session:
+        return session.scalars(select(User).where(User.phone == phone)).one().session_epoch
 
 
 def progress_of(live_server: LiveServer, village_id: int) -> tuple[int, int]:
@@ -80,14 +103,6 @@ def progress_of(live_server: LiveServer, village_id: int) -> tuple[int, int]:
             if p.village.id == village_id
         )
         return row.delivered, row.failed
-
-
-def sign_in(page: Page, base: str, phone: str, then: str) -> None:
-    page.goto(f"{base}/login?next={then}")
-    page.get_by_label("手机号").fill(phone)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}{then}")
 
 
 def transferred_bytes(page: Page, url: str) -> int:
@@ -109,72 +124,199 @@ def wait_until_controlled(page: Page, seconds: float = 10) -> None:
     """Poll from Python: wait_for_function evaluates strings, which the strict CSP forbids."""
     for _ in range(int(seconds * 10)):
         if page.evaluate("() => navigator.serviceWorker.controller !== null"):
+            page.wait_for_timeout(300)  # the worker finishes filling its cache
             return
         page.wait_for_timeout(100)
     raise AssertionError("the service worker never took control of the page")
+
+
+@contextlib.contextmanager
+def replaced_view(app: Flask, endpoint: str, view: Callable[..., Any]) -> Iterator[None]:
+    """Serve ``endpoint`` with ``view`` meanwhile (a new release, an outage), then restore."""
+    original = app.view_functions[endpoint]
+    app.view_functions[endpoint] = functools.wraps(original)(view)  # keeps its access rule
+    try:
+        yield
+    finally:
+        app.view_functions[endpoint] = original
+
+
+def server_busy() -> tuple[str, int]:
+    return "", 503
+
+
+def cadre_shot(page: Page, name: str) -> None:
+    """``shot`` with the layout rules held on everything this page owns. The shared site
+    header (the layout engineer's, reworked on another branch) is left out until that
+    branch is merged: drop the ``exempt`` line then."""
+    exempt = "document.querySelector('header.topbar')?.setAttribute('data-layout-exempt', '')"
+    page.evaluate(exempt)
+    shot(page, name)
+
+
+def card(page: Page, stop: OpenStop) -> Any:
+    return page.locator(f"#stop-{stop.id}")
+
+
+def deliver_with_code(page: Page, stop: OpenStop, code: str | None = None) -> None:
+    """Type the code the recipient reads out on the next stop's card and confirm."""
+    shown = card(page, stop)
+    expect(shown).to_have_class(re.compile(r"\bis-next\b"))
+    shown.get_by_label("取件码").fill(code or stop.code or "")
+    shown.get_by_role("button", name="确认送达").click()
+
+
+def record_failure(page: Page, stop: OpenStop) -> None:
+    shown = card(page, stop)
+    expect(shown).to_have_class(re.compile(r"\bis-next\b"))
+    shown.locator("select[name=reason]").select_option("not_home")
+    shown.get_by_role("button", name="记录未送达").click()
+
+
+def expect_bar(page: Page, pattern: str, timeout: float = 10_000) -> None:
+    expect(page.locator("#sync-state")).to_have_text(re.compile(pattern), timeout=timeout)
+
+
+def sign_out_button(page: Page) -> Any:
+    return page.get_by_role("button", name="退出登录")
 
 
 def test_a_cadre_works_offline_and_the_results_reach_the_dispatcher_and_the_villager(
     page: Page, context: BrowserContext, live_server: LiveServer
 ) -> None:
     base, cadre = live_server.url, demo_phone(3, 1)
-    stops = pending_stops(live_server, cadre, 4)
+    stops = open_stops(live_server, cadre)[:4]
+    assert all(s.code for s in stops), "the demo gives cadre 1 parcels at every stop"
     village_id = stops[0].village_id
     delivered_before, failed_before = progress_of(live_server, village_id)
 
-    sign_in(page, base, cadre, "/")
+    sign_in(page, base, cadre)
     weight = transferred_bytes(page, f"{base}/cadre/today")
     assert 0 < weight <= FIRST_LOAD_LIMIT, f"first load transferred {weight} bytes"
     expect(page.get_by_role("heading", name="今天的配送路线")).to_be_visible()
+    expect_bar(page, r"^已同步 \d\d:\d\d$")
     wait_until_controlled(page)
+    expect(card(page, stops[0])).to_have_class(re.compile(r"\bis-next\b"))
+    cadre_shot(page, "cadre-01-next-stop")
 
     context.set_offline(True)
     page.reload()  # no network: the service worker answers
-    expect(page.locator(f"#stop-{stops[0].id}")).to_be_visible()
-    expect(page.locator("#net-state")).to_have_text("离线")
+    expect(card(page, stops[0])).to_be_visible()
 
-    for stop in stops[:3]:
-        card = page.locator(f"#stop-{stop.id}")
-        card.locator("input[name=pickup_code]").fill(stop.code)
-        card.get_by_role("button", name="确认送达").click()
-        expect(card.locator("[data-state]")).to_have_text("待上传")
-    failing = page.locator(f"#stop-{stops[3].id}")
-    failing.locator("select[name=reason]").select_option("not_home")
-    failing.get_by_role("button", name="记录未送达").click()
-    expect(page.locator("#outbox-count")).to_have_text("4")
+    for n, stop in enumerate(stops[:3], start=1):
+        deliver_with_code(page, stop)
+        expect(card(page, stop).locator("[data-state]")).to_have_text("待上传")
+        # What the phone recorded, not the form: the stop is done here, the next one is up.
+        expect(card(page, stop).locator("[data-recorded]")).to_have_text(
+            "本机已记录：已送达，等待上传"
+        )
+        expect(card(page, stop).get_by_role("button", name="确认送达")).to_be_hidden()
+        expect_bar(page, rf"^{n} 条待上传，最近一次尝试 \d\d:\d\d$")
+    record_failure(page, stops[3])
+    expect_bar(page, r"^4 条待上传，最近一次尝试 \d\d:\d\d$")
+    cadre_shot(page, "cadre-02-offline-four-waiting")
     assert stop_statuses(live_server, [s.id for s in stops]) == ["pending"] * 4
 
-    context.set_offline(False)  # the signal returns: the outbox replays
-    expect(page.locator("#outbox-count")).to_have_text("0", timeout=30_000)
+    context.set_offline(False)  # the signal returns: the outbox replays at once
+    expect_bar(page, r"^已同步 \d\d:\d\d$", timeout=5_000)
     for stop in stops[:3]:
-        expect(page.locator(f"#stop-{stop.id} [data-state]")).to_have_text("已送达")
-    expect(failing.locator("[data-state]")).to_have_text("未送达")
+        expect(card(page, stop).locator("[data-state]")).to_have_text("已送达")
+    expect(card(page, stops[3]).locator("[data-state]")).to_have_text("未送达")
     assert stop_statuses(live_server, [s.id for s in stops]) == ["delivered"] * 3 + ["failed"]
 
-    dispatcher = context.browser.new_context(**_phone_free_context())  # type: ignore[union-attr]
+    dispatcher = context.browser.new_context(locale="zh-CN")  # type: ignore[union-attr]
     board = dispatcher.new_page()
-    sign_in(board, base, demo_phone(4, 1), "/dispatch")
+    sign_in(board, base, demo_phone(4, 1), then="/dispatch")
     row = board.locator(f'.village-card[data-village="{_village_name(live_server, village_id)}"]')
     expect(row.locator(".delivered")).to_have_text(str(delivered_before + 3))
     expect(row.locator(".failed")).to_have_text(str(failed_before + 1))
     dispatcher.close()
 
-    villager = context.browser.new_context(**_phone_free_context())  # type: ignore[union-attr]
+    villager = context.browser.new_context(locale="zh-CN")  # type: ignore[union-attr]
     mine = villager.new_page()
-    sign_in(mine, base, _phone_of_household(live_server, stops[0].household_id), "/parcels")
-    parcel = mine.locator(".parcel", has_text=stops[0].tracking_no)
+    household_phone = _phone_of_household(live_server, stops[0].household_id)
+    sign_in(mine, base, household_phone, then="/parcels")
+    parcel = mine.locator(".parcel", has_text=stops[0].tracking_no or "")
     expect(parcel.locator(".status")).to_have_text("已送到家")
     villager.close()
 
 
-def test_logout_clears_the_cached_round_and_the_outbox(page: Page, live_server: LiveServer) -> None:
-    base = live_server.url
-    sign_in(page, base, demo_phone(3, 2), "/cadre/today")
+def test_signing_out_with_unsent_results_asks_twice_and_loses_nothing(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 1)
+    sign_in(page, base, cadre, then="/cadre/today")
     wait_until_controlled(page)
-    page.wait_for_timeout(500)  # the worker finishes filling its cache after taking control
+    stops = open_stops(live_server, cadre)[:3]
+    context.set_offline(True)
+    deliver_with_code(page, stops[0])
+    record_failure(page, stops[1])
+    deliver_with_code(page, stops[2])
+    expect_bar(page, r"^3 条待上传")
+
+    dialog = page.get_by_role("dialog")
+    sign_out_button(page).click()  # asked, and the cadre stays
+    expect(dialog).to_contain_text("还有 3 条记录没上传到服务器")
+    expect(dialog.get_by_role("button")).to_have_text(["先不退出", "仍然退出"])
+    cadre_shot(page, "cadre-03-sign-out-asks")
+    page.screenshot(path=str(SCREENSHOTS / "cadre-03-sign-out-asks-screen.png"))  # as seen
+    dialog.get_by_role("button", name="先不退出").click()
+    expect(dialog).to_be_hidden()
+
+    sign_out_button(page).click()  # "sign out anyway", then the count is named: stays again
+    dialog.get_by_role("button", name="仍然退出").click()
+    expect(dialog).to_contain_text("确定丢掉这 3 条没上传的记录并退出吗？")
+    expect(dialog.get_by_role("button")).to_have_text(["先不退出", "丢掉 3 条并退出"])
+    page.screenshot(path=str(SCREENSHOTS / "cadre-03-sign-out-asks-twice-screen.png"))
+    dialog.get_by_role("button", name="先不退出").click()
+    expect(dialog).to_be_hidden()
+    assert page.url == f"{base}/cadre/today"
+
+    context.set_offline(False)
+    expect_bar(page, r"^已同步", timeout=5_000)
+    statuses = stop_statuses(live_server, [s.id for s in stops])
+    assert statuses == ["delivered", "failed", "delivered"]
+
+
+def test_discarding_offline_signs_out_on_the_server_at_the_next_contact(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 4)
+    sign_in(page, base, cadre, then="/cadre/today")
+    wait_until_controlled(page)
+    [stop, *_] = open_stops(live_server, cadre)
+    epoch = session_epoch(live_server, cadre)
+    context.set_offline(True)
+    record_failure(page, stop)
+    expect_bar(page, r"^1 条待上传")
+
+    sign_out_button(page).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="仍然退出").click()
+    dialog.get_by_role("button", name="丢掉 1 条并退出").click()
+    expect(page.locator("#signed-out")).to_be_visible()
+    expect(page.get_by_role("heading", name="今天的配送路线")).to_be_hidden()
+    cadre_shot(page, "cadre-04-signed-out-offline")
+    assert session_epoch(live_server, cadre) == epoch  # the server has not heard yet
+
+    context.set_offline(False)  # the next contact ends the session on the server
+    page.wait_for_url(re.compile(r"/login"), timeout=20_000)
+    assert session_epoch(live_server, cadre) == epoch + 1
+    assert stop_statuses(live_server, [stop.id]) == ["pending"]  # discarded, as chosen twice
+    assert not page.evaluate(_HAS_OUTBOX)
+    page.goto(f"{base}/cadre/today")
+    assert "/login" in page.url
+
+
+def test_sign_out_with_an_empty_outbox_clears_the_cached_round(
+    page: Page, live_server: LiveServer
+) -> None:
+    base = live_server.url
+    sign_in(page, base, demo_phone(3, 2), then="/cadre/today")
+    wait_until_controlled(page)
     assert f"{base}/cadre/today" in page.evaluate(_CACHED_URLS)
     assert page.evaluate(_HAS_OUTBOX)
-    page.get_by_role("button", name="退出").click()
+    sign_out_button(page).click()
     page.wait_for_url(f"{base}/login")
     # The login page may put the shared stylesheet back; nothing of the round stays.
     assert [u for u in page.evaluate(_CACHED_URLS) if "/static/" not in u] == []
@@ -182,6 +324,293 @@ def test_logout_clears_the_cached_round_and_the_outbox(page: Page, live_server: 
     page.goto(f"{base}/cadre/today")
     assert "/login" in page.url  # nothing of the round is served to the next person
 
+    sign_in(page, base, demo_phone(3, 2), then="/cadre/today")  # the next morning
+    expect(page.locator("main > .flash")).to_have_text("登录成功")
+    page.context.set_offline(True)
+    page.reload()  # the copy kept on the phone carries no one-time note
+    expect(page.locator("#cadre")).to_be_visible()
+    expect(page.locator("main > .flash")).to_have_count(0)
+
+
+def test_a_wrong_code_is_refused_on_the_spot_without_signal_and_counted_later(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 6)
+    sign_in(page, base, cadre, then="/cadre/today")
+    wait_until_controlled(page)
+    [stop, *_] = open_stops(live_server, cadre)
+    wrong = "123456" if stop.code != "123456" else "654321"
+    context.set_offline(True)
+    deliver_with_code(page, stop, wrong)
+    shown = card(page, stop)
+    expect(shown.locator("[data-message]")).to_have_text(
+        "取件码不对，请再问一次收件人（还可以试 4 次）"
+    )
+    expect(shown.locator("[data-state]")).to_have_text("待送")
+    expect(shown.get_by_role("button", name="确认送达")).to_be_visible()
+    cadre_shot(page, "cadre-05-wrong-code-offline")
+    deliver_with_code(page, stop)  # the right one is taken
+    expect(shown.locator("[data-state]")).to_have_text("待上传")
+
+    context.set_offline(False)
+    expect_bar(page, r"^已同步", timeout=5_000)
+    assert stop_statuses(live_server, [stop.id]) == ["delivered"]
+    with transaction(_database(live_server).write_sessions) as session:
+        tries = select(func.count(StopEvent.id)).where(
+            StopEvent.stop_id == stop.id, StopEvent.type == "wrong_code"
+        )
+        assert session.scalar(tries) == 1
+
+
+def test_the_cadre_puts_a_stop_off_till_later_and_the_server_learns_it(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 6)
+    sign_in(page, base, cadre, then="/cadre/today")
+    first, second, *_ = open_stops(live_server, cadre)
+    context.set_offline(True)
+    expect(card(page, first)).to_have_class(re.compile(r"\bis-next\b"))
+    card(page, first).get_by_role("button", name="这家稍后再去").click()
+    expect(card(page, second)).to_have_class(re.compile(r"\bis-next\b"))
+    expect(card(page, first)).to_have_class(re.compile(r"\bis-later\b"))
+    expect_bar(page, r"^1 条待上传")
+    context.set_offline(False)
+    expect_bar(page, r"^已同步", timeout=5_000)
+    with transaction(_database(live_server).write_sessions) as session:
+        moved, now_next = session.get_one(Stop, first.id), session.get_one(Stop, second.id)
+        assert moved.sequence == len(moved.round.stops)
+        assert now_next.sequence < moved.sequence and now_next.eta <= moved.eta
+
+
+def test_a_signal_that_carries_nothing_is_not_taken_for_a_connection(
+    page: Page, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 4)
+    sign_in(page, base, cadre, then="/cadre/today")
+    [stop, *_] = open_stops(live_server, cadre)
+    hanging: list[Route] = []
+    page.route(
+        "**/api/v1/**", lambda route: hanging.append(route)
+    )  # requests leave and never come back
+    record_failure(page, stop)
+    assert page.evaluate("navigator.onLine")
+    expect_bar(page, r"^1 条待上传，最近一次尝试 \d\d:\d\d$")
+    cadre_shot(page, "cadre-06-lie-fi")
+    assert stop_statuses(live_server, [stop.id]) == ["pending"]
+    page.unroute("**/api/v1/**")  # requests answer again
+    expect_bar(page, r"^已同步", timeout=5_000)
+    assert stop_statuses(live_server, [stop.id]) == ["failed"]
+
+
+def test_a_neighbour_takes_the_parcels_offline_with_a_photo_as_proof(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 5)
+    sign_in(page, base, cadre, then="/cadre/today")
+    wait_until_controlled(page)
+    stop = next(s for s in open_stops(live_server, cadre) if s.code)
+    shown = card(page, stop)
+    if "is-next" not in (shown.get_attribute("class") or ""):
+        shown.get_by_role("button", name="先去这家").click()
+    context.set_offline(True)
+    shown.get_by_role("button", name="收件人不在，邻居代收").click()
+    shown.get_by_label("代收人姓名").fill("隔壁王婶")
+    picture = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (200, 120, 40)).save(picture, "JPEG")  # a camera-sized shot
+    shown.get_by_label("拍一张包裹在代收人手里的照片").set_input_files(
+        {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": picture.getvalue()}
+    )
+    cadre_shot(page, "cadre-10-neighbour-photo")
+    shown.get_by_role("button", name="拍照确认送达").click()
+    expect(shown.locator("[data-recorded]")).to_have_text(
+        "本机已记录：隔壁王婶 代收（有照片），等待上传"
+    )
+    context.set_offline(False)
+    expect_bar(page, r"^已同步", timeout=10_000)
+    with transaction(_database(live_server).write_sessions) as session:
+        delivered = session.get_one(Stop, stop.id)
+        assert delivered.status is StopStatus.DELIVERED and delivered.handed_to == "隔壁王婶"
+        name = delivered.photo
+    assert name is not None
+    with Image.open(photo_path(default_photo_dir(), name)) as stored:
+        assert max(stored.size) <= 1280  # made small on the phone before upload
+
+
+@pytest.fixture
+def phone_profile(playwright: Playwright, tmp_path: Path) -> Iterator[Callable[[], BrowserContext]]:
+    """A Pixel 7 browser with a profile on disk: close it and open it again, IndexedDB and the
+    service worker stay (storage_state does not carry IndexedDB)."""
+    device = {k: v for k, v in playwright.devices["Pixel 7"].items() if k != "default_browser_type"}
+    opened: list[BrowserContext] = []
+
+    def launch() -> BrowserContext:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            locale="zh-CN",
+            **device,
+        )
+        opened.append(context)
+        return context
+
+    yield launch
+    for context in opened:
+        context.close()
+
+
+def test_the_outbox_survives_closing_and_reopening_the_browser(
+    phone_profile: Callable[[], BrowserContext], live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 3)
+    browser = phone_profile()
+    page = browser.new_page()
+    sign_in(page, base, cadre, then="/cadre/today")
+    wait_until_controlled(page)
+    first, second, *_ = open_stops(live_server, cadre)
+    browser.set_offline(True)
+    record_failure(page, first)
+    record_failure(page, second)
+    expect_bar(page, r"^2 条待上传")
+    browser.close()
+
+    browser = phone_profile()  # the same phone, the browser started again, still no signal
+    browser.set_offline(True)
+    page = browser.pages[0] if browser.pages else browser.new_page()
+    page.goto(f"{base}/cadre/today")
+    expect_bar(page, r"^2 条待上传")
+    browser.set_offline(False)  # the signal returns while the page is open
+    if not any(c["name"] == "session" for c in browser.cookies()):
+        # The session cookie ended with the browser: the items wait for the cadre to sign in.
+        expect_bar(page, r"^登录已结束：2 条保存在手机里，请重新登录后上传$")
+        cadre_shot(page, "cadre-11-sign-in-again")
+        page.get_by_role("link", name="重新登录").click()
+        page.get_by_label("手机号").fill(cadre)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{base}/cadre/today")
+    expect_bar(page, r"^已同步", timeout=10_000)
+    assert stop_statuses(live_server, [first.id, second.id]) == ["failed", "failed"]
+
+
+def test_the_outbox_survives_a_new_version_of_the_service_worker(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 2)
+    sign_in(page, base, cadre, then="/cadre/today")
+    wait_until_controlled(page)
+    [stop, *_] = open_stops(live_server, cadre)
+    context.set_offline(True)
+    record_failure(page, stop)
+    expect_bar(page, r"^1 条待上传")
+    app = live_server.app
+
+    def next_worker() -> Response:  # what a new release serves: other bytes, other cache
+        script = (STATIC / "sw.js").read_text(encoding="utf-8")
+        response = Response(
+            script.replace("cunzhan-cadre-v", "cunzhan-cadre-next-v"), mimetype="text/javascript"
+        )
+        response.headers.update({"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
+        return response
+
+    with (
+        replaced_view(app, "cadre.service_worker", next_worker),
+        replaced_view(app, "logistics_api.ping", server_busy),  # the outbox keeps waiting
+    ):
+        context.set_offline(False)
+        page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+        for _ in range(100):  # the new worker installs, then activates, drops old caches
+            names = page.evaluate("caches.keys()")
+            if names == [n for n in names if "cunzhan-cadre-next-v" in n] and names:
+                break
+            page.wait_for_timeout(100)
+        assert any("cunzhan-cadre-next-v" in n for n in names), names
+        assert not any(re.fullmatch(r"cunzhan-cadre-v\d+", n) for n in names), names
+        page.reload()
+        expect_bar(page, r"^1 条待上传，最近一次尝试")
+        assert stop_statuses(live_server, [stop.id]) == ["pending"]  # still in the outbox
+    expect_bar(page, r"^已同步", timeout=20_000)
+    assert stop_statuses(live_server, [stop.id]) == ["failed"]
+
+
+def test_the_outbox_survives_a_new_deployment_of_the_page(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 1)
+    sign_in(page, base, cadre, then="/cadre/today")
+    wait_until_controlled(page)
+    [stop, *_] = open_stops(live_server, cadre)
+    context.set_offline(True)
+    record_failure(page, stop)
+    expect_bar(page, r"^1 条待上传")
+    app = live_server.app
+    today = app.view_functions["cadre.today"]
+
+    def next_release() -> str:
+        return str(today()).replace('id="cadre"', 'id="cadre" data-release="next"')
+
+    with replaced_view(app, "cadre.today", next_release):
+        with replaced_view(app, "logistics_api.ping", server_busy):  # the API is not back yet
+            context.set_offline(False)
+            page.reload()  # the new release of the page comes from the server
+            expect(page.locator("#cadre")).to_have_attribute("data-release", "next")
+            expect_bar(page, r"^1 条待上传，最近一次尝试")
+            assert stop_statuses(live_server, [stop.id]) == ["pending"]
+        expect_bar(page, r"^已同步", timeout=20_000)
+    assert stop_statuses(live_server, [stop.id]) == ["failed"]
+
+
+def test_a_server_error_keeps_the_result_for_the_next_try(
+    page: Page, live_server: LiveServer
+) -> None:
+    base, cadre = live_server.url, demo_phone(3, 6)
+    sign_in(page, base, cadre, then="/cadre/today")
+    [stop, *_] = open_stops(live_server, cadre)
+    with replaced_view(live_server.app, "logistics_api.stop_event", server_busy):
+        record_failure(page, stop)
+        expect_bar(page, r"^1 条待上传，最近一次尝试")
+        expect(card(page, stop).locator("[data-state]")).to_have_text("待上传")
+    expect_bar(page, r"^已同步", timeout=10_000)
+    assert stop_statuses(live_server, [stop.id]) == ["failed"]
+
+
+def test_the_page_and_the_print_sheet_fit_a_phone_in_english_too(
+    page: Page, live_server: LiveServer
+) -> None:
+    base = live_server.url
+    sign_in(page, base, demo_phone(3, 5), then="/cadre/today")
+    cadre_shot(page, "cadre-07-today")
+    page.get_by_role("link", name="打印路单").first.click()
+    expect(page.get_by_role("heading", name=re.compile("配送路单"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 412
+    cadre_shot(page, "cadre-08-print-sheet")
+    page.emulate_media(media="print")  # on paper: A5 (148 mm = 559 px) and A4 (794 px) wide
+    for paper, width in (("a5", 559), ("a4", 794)):
+        page.set_viewport_size({"width": width, "height": 1000})
+        assert page.evaluate(_PRINT_PROBLEMS) == [], paper
+        page.screenshot(path=str(SCREENSHOTS / f"cadre-08-print-sheet-{paper}.png"), full_page=True)
+    page.emulate_media(media="screen")
+    page.go_back()
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Today's delivery round")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.locator("#sync-state")).to_have_text(re.compile(r"^Synced \d\d:\d\d$"))
+    cadre_shot(page, "cadre-09-today-english")
+
+
+# On paper: nothing wider than the sheet, no text under 14 px (QR codes are pictures).
+_PRINT_PROBLEMS = """() => {
+  const problems = [];
+  if (document.documentElement.scrollWidth > document.documentElement.clientWidth + 1) {
+    problems.push("wider than the paper");
+  }
+  for (const el of document.querySelectorAll("body *:not(svg):not(svg *)")) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (own && parseFloat(getComputedStyle(el).fontSize) < 14) problems.push(el.textContent.trim());
+  }
+  return problems;
+}"""
 
 _CACHED_URLS = """async () => {
   const urls = [];
@@ -191,10 +620,6 @@ _CACHED_URLS = """async () => {
   return urls;
 }"""
 _HAS_OUTBOX = "indexedDB.databases().then(dbs => dbs.some(d => d.name === 'cunzhan-outbox'))"
-
-
-def _phone_free_context() -> dict[str, Any]:
-    return {"locale": "zh-CN"}
 
 
 def _village_name(live_server: LiveServer, village_id: int) -> str:
@@ -211,19 +636,19 @@ def _phone_of_household(live_server: LiveServer, household_id: int) -> str:
 
 def test_a_recipient_signs_on_the_screen(page: Page, live_server: LiveServer) -> None:
     base, cadre = live_server.url, demo_phone(3, 3)
-    [stop] = pending_stops(live_server, cadre, 1)
-    sign_in(page, base, cadre, "/cadre/today")
-    card = page.locator(f"#stop-{stop.id}")
-    card.get_by_role("button", name="改用签名").click()
-    box = card.locator("canvas").bounding_box()
+    [stop, *_] = open_stops(live_server, cadre)
+    sign_in(page, base, cadre, then="/cadre/today")
+    shown = card(page, stop)
+    shown.get_by_role("button", name="改用签名").click()
+    box = shown.locator("canvas").bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + 20, box["y"] + 40)
     page.mouse.down()
     for step in range(1, 12):
         page.mouse.move(box["x"] + 20 + step * 20, box["y"] + 40 + (step % 3) * 25)
     page.mouse.up()
-    card.get_by_role("button", name="签名确认送达").click()
-    expect(card.locator("[data-state]")).to_have_text("已送达", timeout=15_000)
+    shown.get_by_role("button", name="签名确认送达").click()
+    expect(shown.locator("[data-state]")).to_have_text("已送达", timeout=15_000)
     assert stop_statuses(live_server, [stop.id]) == ["delivered"]
     with transaction(_database(live_server).write_sessions) as session:
         signature = session.get_one(Stop, stop.id).signature

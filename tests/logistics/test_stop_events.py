@@ -3,15 +3,22 @@ the first answer, conflicts are 409 with the server's state, another cadre's sto
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import io
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import func, select
 
 from core.models import Role, User
 from core.timeutil import utcnow
+from logistics.codes import code_hash
 from logistics.models import ParcelStatus, RoundStatus, StopEvent, StopStatus, UplinkStatus
 from logistics.planning import prepare
 from logistics.throttle import WRONG_CODES_PER_WINDOW
@@ -222,3 +229,138 @@ def test_rounds_today_lists_only_the_callers_rounds_without_pickup_codes(
     assert set(stop) >= {"id", "sequence", "status", "eta", "household", "parcels"}
     codes = [p.pickup_code for s in mine.stops for p in s.parcels]
     assert codes and all(code and code not in str(answer) for code in codes)
+
+
+def test_the_offline_code_check_carries_salted_hashes_and_never_a_code(
+    world: World,
+    client: FlaskClient,
+    login: Callable[[User], str],
+) -> None:
+    mine = world.round(3)
+    extra = world.parcel(mine.stops[0].household)  # two parcels, two codes at one stop
+    extra.stop = mine.stops[0]
+    world.db.flush()
+    login(world.cadre)
+    answer = client.get("/api/v1/rounds/today").get_json()
+    page = client.get("/cadre/today").get_data(as_text=True)
+    world.fresh()
+    codes = [p.pickup_code or "" for s in mine.stops for p in s.parcels]
+    assert len(codes) == 4 and all(code and code not in str(answer) for code in codes)
+    assert all(code not in page for code in codes)
+    salts = set()
+    for shown, stop in zip(answer["rounds"][0]["stops"], mine.stops, strict=True):
+        check = shown["code_check"]
+        salts.add(check["salt"])
+        assert len(check["salt"]) == 32
+        expected = sorted(code_hash(check["salt"], p.pickup_code or "") for p in stop.parcels)
+        assert check["hashes"] == expected  # what the phone's WebCrypto computes
+        assert f'data-code-salt="{check["salt"]}"' in page
+        assert f'data-code-hashes="{" ".join(expected)}"' in page
+        assert all(code not in h for h in check["hashes"] for code in codes)
+    assert len(salts) == 3  # a salt per stop: one table of 10^6 hashes serves one stop only
+
+
+def test_codes_refused_on_the_phone_count_toward_the_limit_once_each(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    stop = world.round(1).stops[0]
+    token = login(world.cadre)
+    code = stop.parcels[0].pickup_code
+    wrong = "000000" if code != "000000" else "111111"
+    refused = {"type": "wrong_code", "pickup_code": wrong, "at": AT}
+    for attempt in range(WRONG_CODES_PER_WINDOW - 1):
+        key = f"k-offline-{attempt:03d}"
+        for _replay in range(2):  # an outbox replaying after a lost answer counts once
+            answer = post_event(client, token, stop.id, refused, key)
+            assert answer.status_code == 201 and answer.get_json()["wrong_code"] is True
+    assert post_event(client, token, stop.id, delivered(wrong), "k-online-01").status_code == 422
+    assert post_event(client, token, stop.id, delivered(code), "k-right-001").status_code == 429
+    assert (
+        post_event(
+            client, token, stop.id, {"type": "wrong_code", "at": AT}, "k-nocode1"
+        ).status_code
+        == 422
+    )
+    world.fresh()
+    assert stop.status is StopStatus.PENDING
+
+
+def test_a_right_code_reported_as_wrong_changes_and_counts_nothing(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    stop = world.round(1).stops[0]
+    token = login(world.cadre)
+    code = stop.parcels[0].pickup_code
+    body = {"type": "wrong_code", "pickup_code": code, "at": AT}
+    for attempt in range(WRONG_CODES_PER_WINDOW + 1):
+        answer = post_event(client, token, stop.id, body, f"k-stale-{attempt:03d}")
+        assert answer.status_code == 201 and answer.get_json()["wrong_code"] is False
+    assert post_event(client, token, stop.id, delivered(code), "k-right-001").status_code == 201
+    world.fresh()
+    assert stop.status is StopStatus.DELIVERED  # the phone's refusal handed nothing over
+
+
+def test_moving_a_stop_renumbers_the_round_and_deals_out_the_times_again(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    round_ = world.round(4)
+    for n, stop in enumerate(round_.stops):
+        stop.eta = stop.eta + dt.timedelta(minutes=10 * n)
+    world.db.flush()
+    first, second, third, fourth = round_.stops
+    slots = [s.eta for s in round_.stops]
+    token = login(world.cadre)
+    code = first.parcels[0].pickup_code
+    assert post_event(client, token, first.id, delivered(code), "k-first-001").status_code == 201
+    later = {"type": "moved", "position": 4, "at": AT}
+    answer = post_event(client, token, second.id, later, "k-later-001")
+    assert answer.status_code == 201 and answer.get_json()["stop"]["sequence"] == 4
+    world.fresh()
+    assert [s.id for s in round_.stops] == [first.id, third.id, fourth.id, second.id]
+    assert [s.sequence for s in round_.stops] == [1, 2, 3, 4]
+    assert [s.eta for s in round_.stops] == [slots[0], *slots[1:]]  # the times stay in order
+    assert second.eta == slots[3] and third.eta == slots[1]
+    sooner = {"type": "moved", "position": 2, "at": AT}
+    assert post_event(client, token, fourth.id, sooner, "k-first-002").status_code == 201
+    world.fresh()
+    assert [s.id for s in round_.stops] == [first.id, fourth.id, third.id, second.id]
+    assert fourth.eta == slots[1]
+    done = post_event(client, token, first.id, later, "k-done-0001")
+    assert done.status_code == 409 and done.get_json()["error"]["stop"]["status"] == "delivered"
+    no_position = post_event(client, token, third.id, {"type": "moved", "at": AT}, "k-nopos-01")
+    assert no_position.status_code == 422
+
+
+def _photo_base64() -> str:
+    picture = Image.new("RGB", (640, 480), (30, 120, 60))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_a_neighbour_takes_the_parcels_with_a_photo_as_proof(
+    world: World,
+    app: Flask,
+    client: FlaskClient,
+    login: Callable[[User], str],
+    make_user: Callable[..., User],
+    tmp_path: Path,
+) -> None:
+    app.config["PHOTO_DIR"] = str(tmp_path)
+    stop, other = world.round(2).stops
+    token = login(world.cadre)
+    photo = {"type": "delivered", "photo": _photo_base64(), "handed_to": "隔壁王婶", "at": AT}
+    answer = post_event(client, token, stop.id, photo, "k-photo-001")
+    assert answer.status_code == 201, answer.get_json()
+    url = answer.get_json()["stop"]["photo_url"]
+    assert answer.get_json()["stop"]["handed_to"] == "隔壁王婶"
+    world.fresh()
+    assert stop.status is StopStatus.DELIVERED and stop.photo and stop.handed_to == "隔壁王婶"
+    assert (tmp_path / f"{stop.photo}.jpg").exists()  # stored like listing photos
+    shown = client.get(url)
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert "private" in shown.headers["Cache-Control"]
+    broken = {"type": "delivered", "photo": "A" * 100, "handed_to": "王婶", "at": AT}
+    assert post_event(client, token, other.id, broken, "k-photo-002").status_code == 422
+    login(make_user(Role.CADRE, village=world.village))
+    assert client.get(url).status_code == 403

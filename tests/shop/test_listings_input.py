@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import Role, User, Village
+from core.photos import MAX_PHOTO_BYTES
 from shop.catalog.models import Product
-from shop.catalog.photos import MAX_PHOTO_BYTES
 from tests.shop.storefront_helpers import listed_product, png_bytes
 
 

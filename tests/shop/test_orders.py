@@ -13,6 +13,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import CoreError
 from core.models import Role, User, Village
 from core.notices.models import NoticeKind
 from core.notices.services import notices_for
@@ -139,7 +140,7 @@ def test_photos_are_checked_by_content_reencoded_and_stripped(
     )
     stored = (tmp_path / f"{photo.name}.jpg").read_bytes()
     assert b"SecretCam" not in stored and len(photo.name) == 32
-    with pytest.raises(ShopError):
+    with pytest.raises(CoreError):
         catalog.add_photo(
             db,
             seller=people["farmer"],
@@ -147,7 +148,7 @@ def test_photos_are_checked_by_content_reencoded_and_stripped(
             directory=tmp_path,
             data=b"GIF89a" + b"\0" * 100,
         )
-    with pytest.raises(ShopError):
+    with pytest.raises(CoreError, match="这不是一张可用的照片"):
         catalog.add_photo(
             db,
             seller=people["farmer"],

@@ -15,10 +15,10 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import CoreError
 from core.models import User
+from core.photos import MAX_DECODED_BYTES, store_photo
 from shop.catalog.models import Product
-from shop.catalog.photos import MAX_DECODED_BYTES, store_photo
-from shop.errors import ShopError
 from tests.shop.test_listings_input import farmer, listing_form, post_listing
 
 __all__ = ["farmer"]  # the fixture, shared with the listing-form tests
@@ -51,7 +51,7 @@ def png_header(width: int, height: int, colour_type: int) -> bytes:
     ],
 )
 def test_bombs_are_refused_from_the_header_with_413(tmp_path: Path, data: bytes) -> None:
-    with pytest.raises(ShopError) as refused:
+    with pytest.raises(CoreError) as refused:
         store_photo(tmp_path, data)
     assert refused.value.code == "photo_too_many_pixels" and refused.value.status == 413
 

@@ -1,6 +1,8 @@
 """Photo intake: accept JPEG, PNG or WebP by their content (never the name or the
 declared type), re-encode with Pillow so that EXIF (GPS position!) and anything hidden
 in the file is dropped, and store under a random name.
+
+Shared by the shop's listing photos and the cadre's proof-of-delivery photos.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.errors import CoreError
 from core.settings import INSTANCE_DIR
-from shop.errors import ShopError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Both read from the header, before any pixel is decoded: a few KB of PNG can describe a
@@ -41,6 +44,12 @@ def default_photo_dir() -> Path:
     return Path(os.environ.get("CUNZHAN_PHOTO_DIR") or INSTANCE_DIR / "photos")
 
 
+def photo_dir() -> Path:
+    """The app's ``PHOTO_DIR`` when set, else ``default_photo_dir()`` (in a request)."""
+    configured = current_app.config.get("PHOTO_DIR")
+    return Path(configured) if configured else default_photo_dir()
+
+
 def photo_path(directory: Path, name: str, *, thumb: bool = False) -> Path:
     return directory / (f"{name}_t.jpg" if thumb else f"{name}.jpg")
 
@@ -53,25 +62,25 @@ def decoded_bytes(image: Image.Image) -> int:
 def _check_size(image: Image.Image) -> None:
     """Refuse, from the header alone, a picture too large to decode in a web worker."""
     if image.width * image.height > MAX_PIXELS:
-        raise ShopError("photo_too_many_pixels")
+        raise CoreError("photo_too_many_pixels")
     image.draft("RGB", (FULL_SIZE, FULL_SIZE))  # JPEG decodes at 1/2..1/8 scale: less memory
     if decoded_bytes(image) > MAX_DECODED_BYTES:
-        raise ShopError("photo_too_many_pixels")
+        raise CoreError("photo_too_many_pixels")
 
 
 def _decode(data: bytes) -> Image.Image:
     if len(data) > MAX_PHOTO_BYTES:
-        raise ShopError("too_large")
+        raise CoreError("photo_too_large")
     try:
         image = Image.open(io.BytesIO(data))
         if image.format not in ACCEPTED_FORMATS:
-            raise ShopError("photo_format")
+            raise CoreError("photo_format")
         _check_size(image)
         image.load()
     except Image.DecompressionBombError as error:  # Pillow's own cap, met at open
-        raise ShopError("photo_too_many_pixels") from error
+        raise CoreError("photo_too_many_pixels") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ShopError("photo_unreadable") from error
+        raise CoreError("photo_unreadable") from error
     return image
 
 
