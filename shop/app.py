@@ -28,6 +28,7 @@ from payments import views as payments_views
 from payments.gateways import CashGateway, Gateways, install_gateways
 from payments.stripe_gateway import StripeGateway
 from shop import cli
+from shop import earnings as shop_earnings
 from shop import views as home_views
 from shop.catalog import api as catalog_api
 from shop.catalog import views as catalog_views
@@ -97,6 +98,7 @@ def _install_storefront(app: Flask, api: Any) -> None:
     app.register_blueprint(orders_views.blueprint)
     app.cli.add_command(orders_tasks.inventory_group)
     connect_handlers()
+    shop_earnings.connect()
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

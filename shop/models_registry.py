@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import core.models  # noqa: F401 - registers the tables
 import inventory.models  # noqa: F401
-import ledger.integrity  # noqa: F401 - the insert-only and balance triggers
+import ledger.integrity
 import ledger.models  # noqa: F401
 import logistics.models  # noqa: F401
 import payments.models  # noqa: F401

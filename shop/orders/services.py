@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Household, Role, User
@@ -34,13 +34,15 @@ from shop.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from shop.orders.signals import order_packed
+from shop.orders.signals import order_completed, order_packed
 
 HOLD_MINUTES = 15
 MAX_QUANTITY = 1000
 MAX_LINES = 50
 #: Orders still moving: every status the transition table lets go somewhere.
 ACTIVE = tuple(status for status in OrderStatus if ORDER_TRANSITIONS.targets(status))
+#: The buyer has the goods: the sale is final and goes to the sellers' ledger.
+COMPLETED = (OrderStatus.PICKED_UP, OrderStatus.DELIVERED)
 
 
 @dataclass(frozen=True)
@@ -357,6 +359,8 @@ def _move(order: Order, target: OrderStatus) -> None:
     ORDER_TRANSITIONS.check(order.status, target)
     order.status = target
     order.updated_at = utcnow()
+    if target in COMPLETED:
+        order_completed.send(None, order=order, session=object_session(order))
 
 
 def mark_paid(session: Session, *, subject_ref: str) -> Order | None:

@@ -1,5 +1,6 @@
-"""What the order flow announces. ``order_packed`` is sent with ``order=`` and ``session=``
-when a seller packs an order; door-delivery orders become logistics delivery items."""
+"""What the order flow announces, with ``order=`` and ``session=``. ``order_packed``: a
+seller packed an order (door-delivery orders become logistics delivery items).
+``order_completed``: the order became final (picked up or delivered): the ledger books it."""
 
 from __future__ import annotations
 
@@ -8,3 +9,4 @@ from blinker import Namespace
 _signals = Namespace()
 
 order_packed = _signals.signal("order-packed")
+order_completed = _signals.signal("order-completed")
