@@ -10,6 +10,7 @@ payable balance.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -52,8 +53,13 @@ def figures(
         query = query.where(JournalEntry.created_at >= start)
     if end is not None:
         query = query.where(JournalEntry.created_at < end)
+    return fold(session.execute(query).all())
+
+
+def fold(rows: Iterable[tuple[EntryKind, AccountKind, int | None]]) -> Figures:
+    """Figures from postings summed by entry kind and account kind (the split accounts)."""
     sales = commission = refunds = payouts = 0
-    for entry_kind, account_kind, total in session.execute(query):
+    for entry_kind, account_kind, total in rows:
         amount = int(total or 0)
         if account_kind is AccountKind.STATION_COMMISSION:
             commission -= amount

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
@@ -128,6 +128,11 @@ class Statement(Base):
 
     payout: Mapped[Payout | None] = relationship(back_populates="statement")
 
+    @property
+    def week_end(self) -> dt.date:
+        """The week's last day (Sunday)."""
+        return self.week_start + dt.timedelta(days=6)
+
 
 class PayoutMethod(StrEnum):
     CASH = "cash"  # at the station counter, signed for on the screen
@@ -151,7 +156,8 @@ class Payout(Base):
     method: Mapped[PayoutMethod] = mapped_column(enum_column_type(PayoutMethod))
     amount_fen: Mapped[int]
     reference: Mapped[str] = mapped_column(String(100), default="")
-    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The seller's strokes on the counter's screen as an SVG path ("M10 20L12 24...").
+    signature: Mapped[str | None] = mapped_column(Text)
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entry.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -9,6 +9,7 @@ pays at most what is available now, and a statement has at most one payout.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
@@ -32,7 +33,8 @@ from ledger.models import (
 )
 from ledger.services import Leg, account, available_fen, post
 
-MAX_SIGNATURE_BYTES = 300_000
+MAX_SIGNATURE_CHARS = 20_000
+SIGNATURE_PATH = re.compile(r"^(?:[ML]\d{1,4} \d{1,4})+$")
 
 
 def last_closed_week(now: dt.datetime | None = None) -> dt.date:
@@ -114,7 +116,7 @@ def statement_for(session: Session, *, statement_id: int, user: User) -> Stateme
     return statement
 
 
-def _station_of(agent: User) -> int:
+def station_of(agent: User) -> int:
     stations = agent.villages_for(Role.AGENT)
     if not stations:
         raise NotFound(_l("您不是村站站长"))
@@ -133,18 +135,18 @@ def pay_out(
     statement_id: int,
     method: PayoutMethod,
     reference: str = "",
-    signature_png: bytes | None = None,
+    signature: str | None = None,
 ) -> Payout:
     """Pay a seller what their statement says, never more than is available now: cash
     from the station's till (signed for) or a bank/WeChat transfer (with its reference)."""
-    village_id = _station_of(agent)
+    village_id = station_of(agent)
     statement = session.get(Statement, statement_id)
     if statement is None:
         raise NotFound(_l("找不到这张结算单"))
-    if method is PayoutMethod.CASH and not signature_png:
+    if signature and (len(signature) > MAX_SIGNATURE_CHARS or not SIGNATURE_PATH.match(signature)):
+        raise InvalidInput(_l("签名无效，请重签"))
+    if method is PayoutMethod.CASH and not signature:
         raise InvalidInput(_l("请卖家在屏幕上签名"))
-    if signature_png and len(signature_png) > MAX_SIGNATURE_BYTES:
-        raise InvalidInput(_l("签名图片太大"))
     if method is PayoutMethod.TRANSFER and not reference.strip():
         raise InvalidInput(_l("请填写转账单号"))
     _lock_payable(session, statement.seller_id)
@@ -175,7 +177,7 @@ def pay_out(
         method=method,
         amount_fen=amount,
         reference=reference.strip()[:100],
-        signature_png=signature_png,
+        signature=signature if method is PayoutMethod.CASH else None,
         entry_id=entry.id,
     )
     session.add(payout)

@@ -22,6 +22,9 @@ from core.jobs import bind_flask
 from core.openapi import make_api
 from core.security import install_security_headers, login_throttle
 from core.settings import Settings
+from ledger import api as ledger_api
+from ledger import cli as ledger_cli
+from ledger import views as ledger_views
 from logistics import web as logistics_web
 from payments import cli as payments_cli
 from payments import views as payments_views
@@ -128,6 +131,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_views.blueprint)
     _install_storefront(app, api)
     app.register_blueprint(payments_views.blueprint)
+    api.register_blueprint(ledger_api.blueprint)
+    app.register_blueprint(ledger_views.blueprint)
     logistics_web.install(app, api, throttle_storage_url=settings.ratelimit_storage_url)
     api.register_blueprint(groupbuys_api.blueprint)
     app.register_blueprint(groupbuys_views.blueprint)
@@ -136,6 +141,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     cli.register(app)
     app.cli.add_command(payments_cli.payments_group)
+    app.cli.add_command(ledger_cli.ledger_group)
     app.cli.add_command(groupbuys_tasks.groupbuys_group)
     bind_flask(app)
     install_error_handlers(app)

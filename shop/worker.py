@@ -6,12 +6,13 @@ Importing the task modules registers every task (and the beat schedule) with the
 from __future__ import annotations
 
 import core.tasks
+import ledger.tasks
 import logistics.tasks
 import payments.tasks
 import shop.groupbuys.tasks
 from core.jobs import celery_app
 from shop.app import create_app
 
-TASK_MODULES = (core.tasks, logistics.tasks, payments.tasks, shop.groupbuys.tasks)
+TASK_MODULES = (core.tasks, logistics.tasks, payments.tasks, ledger.tasks, shop.groupbuys.tasks)
 flask_app = create_app()
 app = celery_app

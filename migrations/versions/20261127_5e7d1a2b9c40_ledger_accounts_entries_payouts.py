@@ -90,7 +90,7 @@ def upgrade() -> None:
     sa.Column('method', sa.Enum('cash', 'transfer', name='payoutmethod', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.Column('amount_fen', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=100), nullable=False),
-    sa.Column('signature_png', sa.LargeBinary(), nullable=True),
+    sa.Column('signature', sa.Text(), nullable=True),
     sa.Column('entry_id', sa.Integer(), nullable=False),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount_fen > 0', name=op.f('ck_ledger_payout_amount_positive')),

@@ -21,7 +21,7 @@ from ledger.services import Leg, account_balance, available_fen, post, post_refu
 from ledger.settlement import pay_out, settle_seller
 from payments.models import PaymentMethod
 
-SIGNATURE = b"\x89PNG signature"
+SIGNATURE = "M10 10L20 20L30 25"
 
 
 def _sale(session: Session, seller: User, village: Village, ref: str, fen: int) -> JournalEntry:
@@ -221,7 +221,7 @@ def _play(
                 statement_id=statement.id,
                 method=event[1],
                 reference="WX123",
-                signature_png=SIGNATURE,
+                signature=SIGNATURE,
             )
             expected["payouts"] += payout.amount_fen
             expected["till"] -= payout.amount_fen if event[1] is PayoutMethod.CASH else 0
