@@ -19,9 +19,19 @@ from sqlalchemy.orm import Session
 from core.models import Role, User
 from core.timeutil import LOCAL_ZONE
 from ledger.figures import SPLIT_ACCOUNTS, Figures, fold
-from ledger.models import Account, AccountKind, EntryKind, JournalEntry, Posting, Statement
+from ledger.models import (
+    Account,
+    AccountKind,
+    EntryKind,
+    JournalEntry,
+    Payout,
+    PayoutMethod,
+    Posting,
+    Statement,
+)
 from ledger.services import available_fen
 from ledger.settlement import statements_of, station_of
+from payments.statements import CashLine
 
 
 def seller_of(session: Session, statement: Statement) -> User:
@@ -169,3 +179,30 @@ def month_csv(report: MonthReport) -> str:
     writer.writerow(["till change", "", _yuan(report.till_change_fen)])
     writer.writerow(["till closing", "", _yuan(report.till_closing_fen)])
     return out.getvalue()
+
+
+def cash_payout_lines(
+    session: Session, village_id: int, start: dt.datetime, end: dt.datetime
+) -> list[CashLine]:
+    """Cash paid out to sellers at a station, for the daily cash statement."""
+    rows = session.execute(
+        select(Payout, User.name)
+        .join(User, Payout.agent_id == User.id)
+        .where(
+            Payout.village_id == village_id,
+            Payout.method == PayoutMethod.CASH,
+            Payout.created_at >= start,
+            Payout.created_at < end,
+        )
+        .order_by(Payout.created_at)
+    ).all()
+    return [
+        CashLine(
+            at=payout.created_at,
+            subject_ref=f"payout:{payout.id}",
+            amount_fen=-payout.amount_fen,
+            agent_name=agent_name,
+            payout=True,
+        )
+        for payout, agent_name in rows
+    ]

@@ -137,3 +137,23 @@ def test_a_refund_after_the_payout_leaves_a_negative_balance_the_page_explains(
     assert 'data-explain="negative"' in page and "-¥9.50" in page
     sheet = client.get(f"/earnings/statements/{statement.id}").get_data(as_text=True)
     assert "转账" in sheet and "WX1" in sheet
+
+
+def test_the_daily_cash_statement_shows_the_cash_paid_to_sellers(
+    client: FlaskClient,
+    db: Session,
+    farmer: User,
+    agent: User,
+    station: Village,
+    login: Callable[[User], str],
+) -> None:
+    _sell(db, farmer, station, "order:904", 4000)
+    _settle_this_week(db)
+    (statement,) = statements_of(db, seller_id=farmer.id)
+    pay_out(
+        db, agent=agent, statement_id=statement.id, method=PayoutMethod.CASH, signature=SIGNATURE
+    )
+    login(agent)
+    page = client.get("/payments/cash-statement").get_data(as_text=True)
+    assert 'data-total="paid-out">¥38.00' in page
+    assert 'data-total="net">-¥38.00' in page  # no cash payment recorded that day here
