@@ -1,7 +1,7 @@
 """A farmer's money, end to end on the phone (real Chromium, Pixel 7): three sales of the
-farmer's products handed over, one refunded afterwards (a claim), the week settled, the agent pays out in
-cash with the farmer's signature on the screen, and the farmer sees nothing left available
-and the paid statement.
+farmer's products handed over, one refunded afterwards (a claim), the week settled, the
+agent pays out in cash with the farmer's signature on the screen, and the farmer sees
+nothing left available and the paid statement.
 
 Arranged through the services (not the browser): the three sales (the storefront journeys
 test buying) and the weekly settlement, which Celery beat runs on Mondays.
