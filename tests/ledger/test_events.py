@@ -9,15 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import Role, User, Village
+from core.timeutil import utcnow
 from ledger.earnings import earnings_of
 from ledger.models import AccountKind, EntryKind, JournalEntry
 from ledger.services import account_balance, available_fen
 from payments import services as payments
 from payments.models import PaymentMethod
 from shop import earnings as shop_earnings
+from shop.groupbuys import services as groupbuys
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Delivery, Order
+from tests.shop.groupbuys.conftest import campaign_in
 from tests.shop.storefront_helpers import listed_product
 
 
@@ -89,3 +92,23 @@ def test_an_order_refunded_before_it_is_final_is_never_booked(
         db.scalar(select(JournalEntry).where(JournalEntry.seller_id == people["farmer"].id)) is None
     )
     assert earnings_of(db, seller_id=people["farmer"].id).pending_fen == 0
+
+
+def test_a_cash_pledge_is_booked_to_the_organiser_when_its_cash_is_taken(
+    db: Session, make_user: Callable[..., User], make_village: Callable[..., Village]
+) -> None:
+    station = make_village()
+    agent = make_user(Role.AGENT, village=station, name="代办员")
+    villager = make_user(Role.VILLAGER, village=station)
+    campaign = campaign_in(db, agent=agent, village_id=station.id, min_quantity=1)
+    pledged = groupbuys.pledge(
+        db, campaign_id=campaign.id, user=villager, quantity=2, payment=PaymentMethod.CASH
+    )
+    assert groupbuys.claim_for_closing(db, campaign_id=campaign.id, now=utcnow(), early=True)
+    groupbuys.settle_pledge(db, pledge_id=pledged.id)
+    assert available_fen(db, agent.id) == 0  # charged, but the cash is taken at pickup
+    payment = payments.get_payment(db, pledged.subject_ref)
+    payments.record_cash(db, payment_id=payment.id, amount_fen=payment.amount_fen, agent=agent)
+    final = 2 * 15_000
+    assert available_fen(db, agent.id) == final - final * 500 // 10_000
+    assert account_balance(db, AccountKind.STATION_TILL, station.id) == final
