@@ -7,12 +7,13 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from core.models import Role, User, Village
 from core.timeutil import utcnow
-from ledger.commission import SaleLine
+from ledger.commission import SaleLine, rate_for
 from ledger.models import AccountKind, Payout, PayoutMethod
 from ledger.services import account_balance, available_fen, post_refund, post_sale
 from ledger.settlement import pay_out, settle_week, statements_of
@@ -157,3 +158,15 @@ def test_the_daily_cash_statement_shows_the_cash_paid_to_sellers(
     page = client.get("/payments/cash-statement").get_data(as_text=True)
     assert 'data-total="paid-out">¥38.00' in page
     assert 'data-total="net">-¥38.00' in page  # no cash payment recorded that day here
+
+
+def test_the_cli_sets_a_rate_and_settles_last_week(
+    app: Flask, db: Session, station: Village
+) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ledger", "rate", str(station.id), "800", "--category", "grain"])
+    assert result.exit_code == 0, result.output
+    assert rate_for(db, village_id=station.id, category="grain", local=False) == 800
+    assert rate_for(db, village_id=station.id, category="grain", local=True) == 0
+    result = runner.invoke(args=["ledger", "settle"])
+    assert result.exit_code == 0 and "settled" in result.output
