@@ -108,10 +108,27 @@ def statements_of(session: Session, *, seller_id: int, limit: int = 12) -> Seque
     ).all()
 
 
+def sold_at(session: Session, *, seller_id: int, village_ids: frozenset[int]) -> bool:
+    """Whether the seller has anything booked at one of these stations."""
+    return (
+        session.scalar(
+            select(JournalEntry.id)
+            .where(JournalEntry.seller_id == seller_id, JournalEntry.village_id.in_(village_ids))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def statement_for(session: Session, *, statement_id: int, user: User) -> Statement:
-    """A statement its seller, or an agent, may see."""
+    """A statement its seller may see, and the agents of the stations the seller sold at."""
     statement = session.get(Statement, statement_id)
-    if statement is None or (statement.seller_id != user.id and not user.villages_for(Role.AGENT)):
+    if statement is None or (
+        statement.seller_id != user.id
+        and not sold_at(
+            session, seller_id=statement.seller_id, village_ids=user.villages_for(Role.AGENT)
+        )
+    ):
         raise NotFound(_l("找不到这张结算单"))
     return statement
 
@@ -140,9 +157,7 @@ def pay_out(
     """Pay a seller what their statement says, never more than is available now: cash
     from the station's till (signed for) or a bank/WeChat transfer (with its reference)."""
     village_id = station_of(agent)
-    statement = session.get(Statement, statement_id)
-    if statement is None:
-        raise NotFound(_l("找不到这张结算单"))
+    statement = statement_for(session, statement_id=statement_id, user=agent)
     if signature and (len(signature) > MAX_SIGNATURE_CHARS or not SIGNATURE_PATH.match(signature)):
         raise InvalidInput(_l("签名无效，请重签"))
     if method is PayoutMethod.CASH and not signature:

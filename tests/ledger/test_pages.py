@@ -170,3 +170,25 @@ def test_the_cli_sets_a_rate_and_settles_last_week(
     assert rate_for(db, village_id=station.id, category="grain", local=True) == 0
     result = runner.invoke(args=["ledger", "settle"])
     assert result.exit_code == 0 and "settled" in result.output
+
+
+def test_an_agent_of_another_station_cannot_see_or_pay_the_statement(
+    client: FlaskClient,
+    db: Session,
+    farmer: User,
+    station: Village,
+    make_user: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    _sell(db, farmer, station, "order:905", 1000)
+    _settle_this_week(db)
+    (statement,) = statements_of(db, seller_id=farmer.id)
+    stranger = make_user(Role.AGENT, name="外站代办")
+    token = login(stranger)
+    assert client.get(f"/earnings/statements/{statement.id}").status_code == 404
+    answer = client.post(
+        f"/earnings/station/statements/{statement.id}/pay",
+        data={"csrf_token": token, "method": "cash", "signature": SIGNATURE},
+    )
+    assert answer.status_code == 404
+    assert available_fen(db, farmer.id) == 950
