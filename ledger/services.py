@@ -21,6 +21,7 @@ from core.errors import Conflict, InvalidInput
 from ledger.commission import SaleLine, commission_for, share_of
 from ledger.models import PLATFORM, Account, AccountKind, EntryKind, JournalEntry, Posting
 from payments.models import PaymentMethod
+from payments.services import payment_for, provider_fee_fen
 
 #: localstripe has no balance transactions, so Stripe's fee is booked from this rate
 #: (basis points of the amount, rounded down); see docs/ledger.md.
@@ -97,11 +98,23 @@ def post(
     return entry
 
 
-def _receipt_legs(method: PaymentMethod, village_id: int, total_fen: int) -> list[Leg]:
+def stripe_fee_fen(session: Session, subject_ref: str, total_fen: int) -> int:
+    """Stripe's fee from the charge's balance transaction; where there is none (localstripe)
+    or Stripe cannot be asked, ``STRIPE_FEE_BP`` of the total, rounded down."""
+    payment = payment_for(session, subject_ref)
+    reported = provider_fee_fen(payment) if payment is not None else None
+    if reported is None:
+        return share_of(total_fen, STRIPE_FEE_BP)
+    return min(max(reported, 0), total_fen)
+
+
+def _receipt_legs(
+    session: Session, subject_ref: str, method: PaymentMethod, village_id: int, total_fen: int
+) -> list[Leg]:
     """Where the buyer's money landed: the station's till, or Stripe less its fee."""
     if method is PaymentMethod.CASH:
         return [Leg(AccountKind.STATION_TILL, village_id, total_fen)]
-    fee = share_of(total_fen, STRIPE_FEE_BP)
+    fee = stripe_fee_fen(session, subject_ref, total_fen)
     return [
         Leg(AccountKind.PLATFORM_ONLINE, PLATFORM, total_fen - fee),
         Leg(AccountKind.PLATFORM_FEES, PLATFORM, fee),
@@ -124,9 +137,12 @@ def post_sale(
     total = sum(line.amount_fen for line in lines)
     if total <= 0:
         raise InvalidInput(_l("金额必须大于零"))
+    already = entry_for(session, f"{kind.value}:{subject_ref}")
+    if already is not None:
+        return already  # before asking Stripe for its fee again
     commission = commission_for(session, village_id=village_id, lines=list(lines))
     legs = [
-        *_receipt_legs(method, village_id, total),
+        *_receipt_legs(session, subject_ref, method, village_id, total),
         Leg(AccountKind.SELLER_PAYABLE, seller_id, -(total - commission)),
         Leg(AccountKind.STATION_COMMISSION, village_id, -commission),
     ]
