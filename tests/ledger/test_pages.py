@@ -11,12 +11,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from core.jobs import celery_app
 from core.models import Role, User, Village
 from core.timeutil import utcnow
 from ledger.commission import SaleLine, rate_for
 from ledger.models import AccountKind, Payout, PayoutMethod
 from ledger.services import account_balance, available_fen, post_refund, post_sale
 from ledger.settlement import pay_out, settle_week, statements_of
+from ledger.tasks import settle_last_week
 from payments.models import PaymentMethod
 
 SIGNATURE = "M10 10L20 20L30 30L40 35L50 40"
@@ -192,3 +194,19 @@ def test_an_agent_of_another_station_cannot_see_or_pay_the_statement(
     )
     assert answer.status_code == 404
     assert available_fen(db, farmer.id) == 950
+
+
+def test_the_beat_task_settles_last_week_and_is_on_the_schedule(
+    app: Flask, db: Session, farmer: User, station: Village
+) -> None:
+    post_sale(
+        db,
+        subject_ref="order:906",
+        seller_id=farmer.id,
+        village_id=station.id,
+        method=PaymentMethod.CASH,
+        lines=[SaleLine("vegetables", 0, 500)],
+    )
+    assert settle_last_week.delay().get(timeout=5) >= 0  # this week's sale is not closed yet
+    assert statements_of(db, seller_id=farmer.id) == []
+    assert celery_app.conf.beat_schedule["settle-ledger-week"]["task"] == "ledger.settle_week"
