@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput
+from ledger import integrity  # noqa: F401 - the insert-only guard and triggers
 from ledger.commission import SaleLine, commission_for, share_of
 from ledger.models import PLATFORM, Account, AccountKind, EntryKind, JournalEntry, Posting
 from payments.models import PaymentMethod
