@@ -61,6 +61,11 @@ class PaymentGateway(Protocol):
 
     def retrieve(self, provider_id: str) -> IntentState | None: ...
 
+    def fee_fen(self, provider_id: str) -> int | None:
+        """The provider's fee on the payment, from its balance transaction; None when the
+        provider reports none (localstripe has no balance transactions)."""
+        ...
+
     def wallets_for(self, capture_mode: CaptureMode) -> tuple[str, ...]:
         """The payment method types a payment of this capture mode may be confirmed with."""
         ...
@@ -98,6 +103,9 @@ class CashGateway:
 
     def retrieve(self, provider_id: str) -> IntentState | None:
         return None
+
+    def fee_fen(self, provider_id: str) -> int | None:
+        return 0  # cash costs no fee
 
     def wallets_for(self, capture_mode: CaptureMode) -> tuple[str, ...]:
         return ()

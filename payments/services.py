@@ -69,6 +69,16 @@ def gateway_of(payment: Payment) -> PaymentGateway:
     return online
 
 
+def provider_fee_fen(payment: Payment) -> int | None:
+    """The fee the provider took on this payment, when it says (see ``fee_fen``)."""
+    if payment.provider_id is None:
+        return None
+    try:
+        return gateway_of(payment).fee_fen(payment.provider_id)
+    except PaymentError:  # online payments are no longer configured
+        return None
+
+
 def payment_for(session: Session, subject_ref: str) -> Payment | None:
     return session.scalar(select(Payment).where(Payment.subject_ref == subject_ref))
 

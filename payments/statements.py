@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,6 +24,18 @@ class CashLine:
     subject_ref: str
     amount_fen: int  # negative for cash handed back
     agent_name: str
+    payout: bool = False  # cash paid out to a seller (from the ledger), not a refund
+
+
+#: Other packages add cash movements of their own (ledger: payouts to sellers) through
+#: ``register_cash_source``; payments does not import them.
+CashSource = Callable[[Session, int, dt.datetime, dt.datetime], list[CashLine]]
+_cash_sources: list[CashSource] = []
+
+
+def register_cash_source(source: CashSource) -> None:
+    if source not in _cash_sources:
+        _cash_sources.append(source)
 
 
 @dataclass(frozen=True)
@@ -37,12 +50,18 @@ class CashStatement:
 
     @property
     def refunded_fen(self) -> int:
-        return -sum(line.amount_fen for line in self.lines if line.amount_fen < 0)
+        return -sum(
+            line.amount_fen for line in self.lines if line.amount_fen < 0 and not line.payout
+        )
+
+    @property
+    def paid_out_fen(self) -> int:
+        return -sum(line.amount_fen for line in self.lines if line.payout)
 
     @property
     def net_fen(self) -> int:
         """What the till should hold from this day's business."""
-        return self.collected_fen - self.refunded_fen
+        return self.collected_fen - self.refunded_fen - self.paid_out_fen
 
 
 def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -78,6 +97,9 @@ def cash_statement(session: Session, *, village_id: int, day: dt.date) -> CashSt
         )
         for operation, subject_ref, agent_name in rows
     ]
+    for source in _cash_sources:
+        lines.extend(source(session, village_id, start, end))
+    lines.sort(key=lambda line: line.at)
     return CashStatement(village_id=village_id, day=day, lines=lines)
 
 

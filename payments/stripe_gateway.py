@@ -136,6 +136,22 @@ class StripeGateway:
     def retrieve(self, provider_id: str) -> IntentState | None:
         return intent_state(self._call(self._client.v1.payment_intents.retrieve, provider_id))
 
+    def fee_fen(self, provider_id: str) -> int | None:
+        """Stripe's fee from the balance transaction of the intent's charge (in fen for
+        CNY); None when there is none to read, or Stripe cannot be asked now."""
+        try:
+            intent = self._call(
+                self._client.v1.payment_intents.retrieve,
+                provider_id,
+                params={"expand": ["latest_charge.balance_transaction"]},
+            )
+        except GatewayError:
+            return None
+        charge = intent.get("latest_charge")
+        balance = charge.get("balance_transaction") if isinstance(charge, dict) else None
+        fee = balance.get("fee") if isinstance(balance, dict) else None
+        return int(fee) if isinstance(fee, int) else None
+
     def _already(self, provider_id: str, wanted: IntentStatus) -> IntentState:
         """After a refusal, succeed if the intent is already where we wanted it."""
         state = self.retrieve(provider_id)

@@ -30,12 +30,16 @@ from core.parse import IdConverter
 from core.security import install_security_headers, login_throttle
 from core.settings import Settings
 from core.throttle_store import report_throttle_stores
+from ledger import api as ledger_api
+from ledger import cli as ledger_cli
+from ledger import views as ledger_views
 from logistics import web as logistics_web
 from payments import cli as payments_cli
 from payments import views as payments_views
 from payments.gateways import CashGateway, Gateways, install_gateways
 from payments.stripe_gateway import StripeGateway
 from shop import cli
+from shop import earnings as shop_earnings
 from shop import views as home_views
 from shop.catalog import api as catalog_api
 from shop.catalog import views as catalog_views
@@ -108,6 +112,7 @@ def _install_storefront(app: Flask, api: Any) -> None:
     app.register_blueprint(orders_views.blueprint)
     app.cli.add_command(orders_tasks.inventory_group)
     connect_handlers()
+    shop_earnings.connect()
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -152,6 +157,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_views.blueprint)
     _install_storefront(app, api)
     app.register_blueprint(payments_views.blueprint)
+    api.register_blueprint(ledger_api.blueprint)
+    app.register_blueprint(ledger_views.blueprint)
     logistics_web.install(app, api, throttle_storage_url=settings.ratelimit_storage_url)
     api.register_blueprint(groupbuys_api.blueprint)
     app.register_blueprint(groupbuys_views.blueprint)
@@ -160,6 +167,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     cli.register(app)
     app.cli.add_command(payments_cli.payments_group)
+    app.cli.add_command(ledger_cli.ledger_group)
     app.cli.add_command(groupbuys_tasks.groupbuys_group)
     bind_flask(app)
     install_error_handlers(app)

@@ -6,6 +6,8 @@ import core.idempotency
 import core.models  # registers the tables (as every import below)
 import core.notices.models  # noqa: F401
 import inventory.models  # noqa: F401
+import ledger.integrity
+import ledger.models  # noqa: F401
 import logistics.models  # noqa: F401
 import payments.models  # noqa: F401
 import shop.catalog.models

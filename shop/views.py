@@ -38,6 +38,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
     Role.FARMER: (
         Action(_l("上架农产品"), "listings.my_listings"),
         Action(_l("待备货订单"), "orders.to_prepare"),
+        Action(_l("我的收入"), "earnings.mine"),
     ),
     Role.AGENT: (
         Action(_l("站点工作台"), "station.desk"),
@@ -47,6 +48,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("代客下单"), "orders.assisted"),
         Action(_l("化肥团购管理"), "groupbuys.campaigns"),
         Action(_l("现金日结"), "payments.cash_statement_page"),
+        Action(_l("卖家结算付款"), "earnings.station_payouts"),
     ),
     Role.CADRE: (Action(_l("今天的配送路线"), "cadre.today"),),
     Role.DISPATCHER: (Action(_l("调度看板"), "dispatch.board"),),
@@ -60,6 +62,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
     Role.SUPPLIER: (
         Action(_l("上架商品"), "listings.my_listings"),
         Action(_l("待备货订单"), "orders.to_prepare"),
+        Action(_l("我的收入"), "earnings.mine"),
     ),
 }
 

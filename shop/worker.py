@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import core.notices.tasks
 import core.tasks
+import ledger.tasks
 import logistics.tasks
 import payments.tasks
 import shop.groupbuys.tasks
@@ -18,6 +19,7 @@ TASK_MODULES = (
     core.notices.tasks,
     logistics.tasks,
     payments.tasks,
+    ledger.tasks,
     shop.groupbuys.tasks,
 )
 flask_app = create_app()

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
 from core.errors import CoreError
 from core.models import Household, Role, RoleGrant, User, Village
@@ -46,7 +46,7 @@ from shop.orders.models import (
     Route,
     route_label,
 )
-from shop.orders.signals import order_packed, order_picked_up, order_ready
+from shop.orders.signals import order_completed, order_packed
 
 HOLD_MINUTES = 15
 HOLD_MAX_UNITS = 10  # per household and product; more is taken only when the order is placed
@@ -54,6 +54,8 @@ MAX_QUANTITY = 1000
 MAX_LINES = 50
 #: Orders still moving: every status the transition table lets go somewhere.
 ACTIVE = tuple(status for status in OrderStatus if ORDER_TRANSITIONS.targets(status))
+#: The buyer has the goods: the sale is final and goes to the sellers' ledger.
+COMPLETED = (OrderStatus.PICKED_UP, OrderStatus.DELIVERED)
 
 
 @dataclass(frozen=True)
@@ -507,6 +509,8 @@ def _move(order: Order, target: OrderStatus) -> None:
     ORDER_TRANSITIONS.check(order.status, target)
     order.status = target
     order.updated_at = utcnow()
+    if target in COMPLETED:
+        order_completed.send(None, order=order, session=object_session(order))
 
 
 def _order_number(reference: str) -> int | None:
@@ -572,7 +576,6 @@ def mark_ready_for_pickup(session: Session, *, agent: User, order_id: int) -> Or
     order = _station_order(session, agent=agent, order_id=order_id)
     _move(order, OrderStatus.READY_FOR_PICKUP)
     session.flush()
-    order_ready.send(None, order=order, session=session)
     _tell_buyer(session, order, NoticeKind.ORDER_READY)
     return order
 
@@ -618,7 +621,6 @@ def hand_over(session: Session, *, agent: User, order_id: int, pickup_code: str 
         check_code(pickup_code, [order.pickup_code])
     _move(order, OrderStatus.PICKED_UP)
     session.flush()
-    order_picked_up.send(None, order=order, session=session)
     return order
 
 

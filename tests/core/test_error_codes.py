@@ -16,13 +16,14 @@ import pytest
 
 import core.errors
 import inventory.errors
+import ledger.errors
 import logistics.errors
 import payments.errors
 import shop.errors
 from core.errors import CunzhanError
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "inventory", "payments", "logistics", "shop")
+PACKAGES = ("core", "inventory", "payments", "ledger", "logistics", "shop")
 BARE_KINDS = {
     "CunzhanError",
     "NotFound",
@@ -37,6 +38,7 @@ PACKAGE_TYPES = [
     core.errors.CoreError,
     inventory.errors.InventoryError,
     payments.errors.PaymentError,
+    ledger.errors.LedgerError,
     logistics.errors.LogisticsError,
     shop.errors.ShopError,
 ]

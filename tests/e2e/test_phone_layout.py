@@ -34,7 +34,9 @@ from tests.e2e.phone import layout_problems, shot, sign_in
 VILLAGER, FARMER, AGENT = "13900000001", "13900000101", "13900000201"
 MAX_PAGES = 40  # per persona
 MAX_PER_KIND = 2
-NOT_CRAWLED = re.compile(r"^/(api|static|cadre|dispatch|logout|photos?)(/|$)|^/catalog/photo")
+NOT_CRAWLED = re.compile(
+    r"^/(api|static|cadre|dispatch|logout|photos?)(/|$)|^/catalog/photo|\.csv$"
+)
 
 
 def kind_of(url: str) -> str:
