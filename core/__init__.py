@@ -1,1 +1,1 @@
-"""core package of Cunzhan (see ../shared/DESIGN.md)."""
+"""core package of Cunzhan (see docs/architecture.md)."""

@@ -1,1 +1,1 @@
-"""inventory package of Cunzhan (see ../shared/DESIGN.md)."""
+"""inventory package of Cunzhan (see docs/architecture.md)."""

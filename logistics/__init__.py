@@ -1,1 +1,1 @@
-"""logistics package of Cunzhan (see ../shared/DESIGN.md)."""
+"""logistics package of Cunzhan (see docs/architecture.md)."""

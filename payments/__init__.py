@@ -1,1 +1,1 @@
-"""payments package of Cunzhan (see ../shared/DESIGN.md)."""
+"""payments package of Cunzhan (see docs/architecture.md)."""

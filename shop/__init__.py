@@ -1,1 +1,1 @@
-"""shop package of Cunzhan (see ../shared/DESIGN.md)."""
+"""shop package of Cunzhan (see docs/architecture.md)."""
