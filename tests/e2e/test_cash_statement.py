@@ -21,7 +21,7 @@ def money(text: str) -> int:
 def test_cash_taken_at_the_counter_is_on_the_days_statement(
     page: Page, live_server: LiveServer
 ) -> None:
-    sign_in(page, live_server, AGENT)
+    sign_in(page, live_server.url, AGENT)
     page.get_by_role("link", name="现金日结").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(local_today().isoformat())
     before = money(page.locator('[data-total="collected"]').inner_text())

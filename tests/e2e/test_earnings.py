@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from core.db import transaction
 from core.flask_db import EXTENSION_KEY, DatabaseState
-from core.models import Role, RoleGrant, User
+from core.models import Household, Role, RoleGrant, User
 from core.money import format_fen
 from core.timeutil import utcnow
 from inventory.models import StockLocation
@@ -59,10 +59,14 @@ def _sell_three_and_settle(server: LiveServer) -> Sold:
             .join(RoleGrant)
             .where(RoleGrant.role == Role.AGENT, RoleGrant.village_id == village_id)
         ).first()
+        # A buyer of the farmer's own village: the order is collected at that station, whose
+        # agent takes the cash, hands over and later pays the farmer out.
         buyer = session.scalars(
             select(User)
             .join(RoleGrant)
-            .where(RoleGrant.role == Role.VILLAGER, User.household_id.is_not(None))
+            .join(Household, Household.id == User.household_id)
+            .where(RoleGrant.role == Role.VILLAGER, Household.village_id == village_id)
+            .where(User.id != farmer.id)
             .order_by(User.id.desc())
         ).first()
         assert farmer and agent and buyer
