@@ -264,15 +264,16 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(databases: ThrowawayDatabases) -> Iterator[LiveServer]:
-    """The app on a real port over its own SQLite file, loaded with the demo township.
+def live_server(backend: str, databases: ThrowawayDatabases) -> Iterator[LiveServer]:
+    """The app on a real port over a database of its own (SQLite, then PostgreSQL: every
+    browser journey runs on both), loaded with the demo township.
 
     Browser journeys commit for real, so they cannot share the rolled-back test session.
     """
     from core.db import transaction
     from shop.demo import load_demo
 
-    url = databases.new_url("sqlite")
+    url = databases.new_url(backend)
     flask_app = create_app(app_config(url))
     state: DatabaseState = flask_app.extensions[EXTENSION_KEY]
     metadata.create_all(state.engine)

@@ -638,9 +638,9 @@ def test_a_recipient_signs_on_the_screen(page: Page, live_server: LiveServer) ->
     base, cadre = live_server.url, demo_phone(3, 3)
     sign_in(page, base, cadre, then="/cadre/today")
     # The stop the page puts first (earlier journeys may have reordered or served some).
-    shown = page.locator("li.stop.is-next")
-    stop_id = int(shown.get_attribute("data-stop-id") or 0)
+    stop_id = int(page.locator("li.stop.is-next").get_attribute("data-stop-id") or 0)
     [stop] = [s for s in open_stops(live_server, cadre) if s.id == stop_id]
+    shown = card(page, stop)
     shown.get_by_role("button", name="改用签名").click()
     box = shown.locator("canvas").bounding_box()
     assert box is not None

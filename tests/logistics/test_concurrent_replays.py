@@ -5,7 +5,6 @@ and racing wrong pickup codes, which get no more tries between them than the thr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,10 +20,7 @@ from core.models import User
 from core.timeutil import local_today, utcnow
 from logistics.models import Round, StopEvent, StopStatus
 from logistics.throttle import WRONG_CODES_PER_WINDOW
-from shop.app import create_app
-from shop.demo import load_demo
-from shop.models_registry import metadata
-from tests.conftest import LiveServer, ThrowawayDatabases, app_config
+from tests.conftest import LiveServer
 
 AT = utcnow().isoformat()  # stop events must fall on the round's day (today)
 
@@ -54,31 +50,10 @@ def _pending_stops(state: DatabaseState, phone: str) -> list[tuple[int, str]]:
         ]
 
 
-@pytest.fixture(scope="module")
-def township_server(
-    backend: str, live_server: LiveServer, databases: ThrowawayDatabases
-) -> Iterator[LiveServer]:
-    """The demo township on a real port: the shared SQLite one, or one on PostgreSQL."""
-    if backend == "sqlite":
-        yield live_server
-        return
-    app = create_app(app_config(databases.new_url(backend)))
-    state: DatabaseState = app.extensions[EXTENSION_KEY]
-    metadata.create_all(state.engine)
-    with transaction(state.write_sessions) as session:
-        load_demo(session)
-    server = LiveServer(app)
-    server.start()
-    yield server
-    server.stop()
-    state.engine.dispose()
-
-
 @pytest.mark.slow
 def test_racing_replays_apply_once_and_racing_conflicts_get_409(
-    township_server: LiveServer,
+    live_server: LiveServer,
 ) -> None:
-    live_server = township_server
     state: DatabaseState = live_server.app.extensions[EXTENSION_KEY]
     phone = demo_phone(3, 5)
     http, token = _signed_in(live_server.url, phone)
@@ -117,18 +92,18 @@ def test_racing_replays_apply_once_and_racing_conflicts_get_409(
 
 @pytest.mark.slow
 def test_twenty_racing_wrong_codes_get_at_most_five_looked_at(
-    township_server: LiveServer,
+    live_server: LiveServer,
 ) -> None:
     """Issue #12 item 9: the tries are counted before the code is checked, atomically."""
-    state: DatabaseState = township_server.app.extensions[EXTENSION_KEY]
+    state: DatabaseState = live_server.app.extensions[EXTENSION_KEY]
     phone = demo_phone(3, 6)
-    http, token = _signed_in(township_server.url, phone)
+    http, token = _signed_in(live_server.url, phone)
     (stop_id, code), *_ = _pending_stops(state, phone)
     wrong = "000000" if code != "000000" else "111111"
 
     def guess(number: int) -> int:
         response = http.post(
-            f"{township_server.url}/api/v1/stops/{stop_id}/events",
+            f"{live_server.url}/api/v1/stops/{stop_id}/events",
             json={"type": "delivered", "pickup_code": wrong, "at": AT},
             headers={"X-CSRFToken": token, "Idempotency-Key": f"guess-{number:04d}"},
             timeout=30,
