@@ -163,6 +163,7 @@
       text = last ? fill(T.synced, { time: hhmm(last) }) : T.never_synced;
     }
     document.getElementById("sync-state").textContent = text;
+    if (!count) { outboxEmptied(); }
     document.getElementById("sign-in-again").hidden = !sync.signedOut;
     var bad = sync.signedOut || (count > 0 && !sync.running) || (!count && sync.failures > 0);
     document.getElementById("netbar").className = bad ? "netbar offline" : "netbar";
@@ -445,6 +446,7 @@
   /* --- signing out: nothing unsent is lost without asking twice --------------------- */
 
   var dialog = document.getElementById("signout-dialog");
+  var answerAsked = null;  // answers the open sign-out question, if one is open
 
   /* Show the question (buttons by their data-choice) and resolve with the one tapped. */
   function ask(text, choices, discardCount) {
@@ -455,16 +457,24 @@
     dialog.querySelector('[data-choice="discard"]').textContent = fill(T.discard_button, { n: discardCount || 0 });
     if (!dialog.open) { dialog.showModal(); }
     return new Promise(function (resolve) {
+      function answer(choice) {
+        dialog.removeEventListener("click", chosen);
+        answerAsked = null;
+        resolve(choice);
+      }
       function chosen(event) {
         var button = event.target.closest("[data-choice]");
-        if (!button) { return; }
-        dialog.removeEventListener("click", chosen);
-        resolve(button.dataset.choice);
+        if (button) { answer(button.dataset.choice); }
       }
+      answerAsked = answer;
       dialog.addEventListener("click", chosen);
-      dialog.addEventListener("cancel", function () { resolve("stay"); }, { once: true });
+      dialog.addEventListener("cancel", function () { answer("stay"); }, { once: true });
     });
   }
+
+  /* The outbox emptied while a sign-out question was open (the signal came back): nothing is
+   * left to lose, so the question is answered for the cadre and the sign-out goes on. */
+  function outboxEmptied() { if (answerAsked) { answerAsked("synced"); } }
 
   function leaveDialog() { if (dialog.open) { dialog.close(); } }
 
@@ -479,9 +489,10 @@
         if (stayed) { return false; }
         if (!left.length) { return true; }
         return ask(fill(T.signout_unsent, { n: left.length }), ["stay", "anyway"]).then(function (choice) {
+          if (choice === "synced") { return true; }
           if (choice !== "anyway") { return false; }
           return ask(fill(T.signout_discard, { n: left.length }), ["stay", "discard"], left.length)
-            .then(function (second) { return second === "discard"; });
+            .then(function (second) { return second === "discard" || second === "synced"; });
         });
       });
     }).then(function (go) {

@@ -308,6 +308,27 @@ def test_discarding_offline_signs_out_on_the_server_at_the_next_contact(
     assert "/login" in page.url
 
 
+def test_a_sign_out_question_open_when_the_signal_returns_uploads_and_signs_out(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    """Asked about an unsent result, the cadre waits; the signal returns, the result is sent,
+    and the question (now untrue) is not left on the screen: the sign-out goes on."""
+    base, cadre = live_server.url, demo_phone(3, 5)
+    sign_in(page, base, cadre, then="/cadre/today")
+    wait_until_controlled(page)
+    [stop, *_] = open_stops(live_server, cadre)
+    context.set_offline(True)
+    record_failure(page, stop)
+    expect_bar(page, r"^1 条待上传")
+    sign_out_button(page).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("还有 1 条记录没上传到服务器")
+
+    context.set_offline(False)
+    page.wait_for_url(re.compile(r"/login"), timeout=20_000)
+    assert stop_statuses(live_server, [stop.id]) == ["failed"]
+
+
 def test_sign_out_with_an_empty_outbox_clears_the_cached_round(
     page: Page, live_server: LiveServer
 ) -> None:
