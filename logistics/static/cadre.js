@@ -392,37 +392,14 @@
   /* --- the one signature pad: moved into the stop being signed for ----------------- */
 
   var pad = document.getElementById("signpad");
-  var canvas = pad.querySelector("canvas");
-  var pen = canvas.getContext("2d");
-  var strokes = [];
-  var drawing = false;
+  var signpad = window.cunzhanSignPad(pad.querySelector("canvas"));
 
-  function clearPad() { strokes = []; pen.clearRect(0, 0, canvas.width, canvas.height); }
-  function point(event) {
-    var box = canvas.getBoundingClientRect();
-    return [Math.round((event.clientX - box.left) * canvas.width / box.width),
-            Math.round((event.clientY - box.top) * canvas.height / box.height)];
-  }
-  canvas.addEventListener("pointerdown", function (event) {
-    drawing = true;
-    var p = point(event);
-    strokes.push("M" + p.join(" "));
-    pen.beginPath(); pen.moveTo(p[0], p[1]);
-  });
-  canvas.addEventListener("pointermove", function (event) {
-    if (!drawing) { return; }
-    var p = point(event);
-    strokes.push("L" + p.join(" "));
-    pen.lineTo(p[0], p[1]); pen.lineWidth = 3; pen.stroke();
-  });
-  ["pointerup", "pointerleave"].forEach(function (name) {
-    canvas.addEventListener(name, function () { drawing = false; });
-  });
+  function clearPad() { signpad.clear(); }
   pad.querySelector("[data-clear]").addEventListener("click", clearPad);
   pad.querySelector("[data-sign-submit]").addEventListener("click", function () {
     var stopId = Number(pad.closest("[data-stop-id]").dataset.stopId);
-    if (strokes.length < 5) { say(stopId, T.need_signature, true); return; }
-    var signature = strokes.join("").slice(0, 20000);
+    if (signpad.count() < 5) { say(stopId, T.need_signature, true); return; }
+    var signature = signpad.path();
     pad.hidden = true;
     root.appendChild(pad);
     clearPad();

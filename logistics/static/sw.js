@@ -13,7 +13,8 @@ var CACHE = "cunzhan-cadre-v2";
 var PAGE = "/cadre/today";
 var FRESH = [PAGE, "/api/v1/rounds/today"];
 var ASSETS = [
-  "/static/core/app.css", "/static/logistics/cadre.css", "/static/logistics/cadre.js",
+  "/static/core/app.css", "/static/core/signpad.js", "/static/logistics/cadre.css",
+  "/static/logistics/cadre.js",
   "/static/logistics/signout.js"
 ];
 var NETWORK_TIMEOUT_MS = 6000;
