@@ -87,7 +87,8 @@ def test_racing_replays_apply_once_and_racing_conflicts_get_409(
     with transaction(state.write_sessions) as session:
         keys = select(func.count(IdempotentRequest.id)).where(IdempotentRequest.key.like("race-%"))
         assert session.scalar(keys) == 2
-        assert session.scalar(select(func.count(StopEvent.id))) == 2
+        events = select(func.count(StopEvent.id)).where(StopEvent.stop_id.in_([first, second]))
+        assert session.scalar(events) == 2  # the live server is shared with other journeys
 
 
 @pytest.mark.slow
