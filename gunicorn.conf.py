@@ -21,16 +21,19 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
 # Threads per worker: how many connections each worker serves at once, slow ones included.
 # Mostly they wait on the network, not on the database (which has its own pool and timeouts).
 threads = int(os.environ.get("GUNICORN_THREADS", "64"))
-# At most this many connections per worker (the busy ones and a few kept alive): a worker
-# that has them all stops accepting, so new connections go to a worker with a free thread
-# instead of queueing behind slow clients.
-worker_connections = threads + 8
+# A worker accepts a connection only while one of its threads is free. Since gunicorn 27
+# an accepted connection goes straight to the thread pool: with more connections than
+# threads, a worker whose threads all hold slow clients would still accept a new request
+# and leave it queued behind them (seen in CI: /login timed out beside 200 slow clients).
+# With the two equal, new connections go to a worker that can serve them at once.
+worker_connections = threads
 # A worker silent this long is killed and replaced (its main thread answers even when every
 # thread is busy). Requests themselves end sooner: the database's timeouts answer 503 first.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-# Bounded keep-alive: an idle connection is closed after this many seconds.
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "2"))
+# No keep-alive: every connection slot is a thread (above), and nginx in front opens its
+# own short upstream connections, so an idle kept-alive connection would only hold a slot.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "0"))
 # Small request heads: nothing legitimate here needs more.
 limit_request_line = 4094
 limit_request_fields = 60
