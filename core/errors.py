@@ -17,9 +17,8 @@ a translated message (gettext, rendered in the caller's language when it is show
 English tail, an enum value or an internal reference. Params may be lazy strings (a status's
 label): they are formatted, and so translated, when the message is read.
 
-The older kinds below (``Conflict``, ``NotFound``...) take a ready message. They remain only so
-that code written against them still imports; raising them is refused by
-``tests/core/test_error_codes.py``: declare a code in the package's error type instead.
+There are no generic kinds (``Conflict``, ``NotFound``...) taking a ready message:
+``tests/core/test_error_codes.py`` refuses them, so every new error gets a stable code.
 """
 
 from __future__ import annotations
@@ -103,38 +102,3 @@ class CoreError(CunzhanError):
         "invalid_transition": (409, _l("%(subject)s现在是“%(current)s”，不能改为“%(target)s”")),
     }
 
-
-class NotFound(CunzhanError):
-    code = "not_found"
-    status = 404
-
-
-class Forbidden(CunzhanError):
-    code = "forbidden"
-    status = 403
-
-
-class Conflict(CunzhanError):
-    code = "conflict"
-    status = 409
-
-
-class InvalidInput(CunzhanError):
-    code = "invalid"
-    status = 422
-
-
-class InvalidTransition(Conflict):
-    """A state machine was asked for a move its transition table does not allow."""
-
-    code = "invalid_transition"
-
-
-class AuthenticationFailed(CunzhanError):
-    code = "bad_credentials"
-    status = 401
-
-
-class TooManyAttempts(CunzhanError):
-    code = "too_many_attempts"
-    status = 429
