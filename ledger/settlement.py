@@ -120,10 +120,12 @@ def sold_at(session: Session, *, seller_id: int, village_ids: frozenset[int]) ->
 
 
 def statement_for(session: Session, *, statement_id: int, user: User) -> Statement:
-    """A statement its seller may see, and the agents of the stations the seller sold at."""
+    """A statement its seller may see, the agents of the stations the seller sold at, and
+    the admin."""
     statement = session.get(Statement, statement_id)
     if statement is None or (
         statement.seller_id != user.id
+        and not user.has_role(Role.ADMIN)
         and not sold_at(
             session, seller_id=statement.seller_id, village_ids=user.villages_for(Role.AGENT)
         )
@@ -137,6 +139,31 @@ def station_of(agent: User) -> int:
     if not stations:
         raise LedgerError("not_station_agent")
     return min(stations)
+
+
+def latest_station_of(session: Session, seller_id: int) -> int | None:
+    """The station where the seller's latest entry was booked."""
+    return session.scalar(
+        select(JournalEntry.village_id)
+        .where(JournalEntry.seller_id == seller_id, JournalEntry.village_id.is_not(None))
+        .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc())
+        .limit(1)
+    )
+
+
+def paying_station(session: Session, *, payer: User, seller_id: int) -> int:
+    """Whose till a payout comes from: the paying agent's station; for the admin, the
+    station where the seller last sold. Nobody pays themselves: an agent who is also a
+    seller (a group buy's organiser, a farmer running the station) is paid by another
+    agent of the station or by the admin, so no one both hands out and takes the money."""
+    if payer.id == seller_id:
+        raise LedgerError("own_payout")
+    if payer.has_role(Role.AGENT):
+        return station_of(payer)
+    village_id = latest_station_of(session, seller_id) if payer.has_role(Role.ADMIN) else None
+    if village_id is None:
+        raise LedgerError("not_station_agent")
+    return village_id
 
 
 def _lock_payable(session: Session, seller_id: int) -> None:
@@ -154,9 +181,10 @@ def pay_out(
     signature: str | None = None,
 ) -> Payout:
     """Pay a seller what their statement says, never more than is available now: cash
-    from the station's till (signed for) or a bank/WeChat transfer (with its reference)."""
-    village_id = station_of(agent)
+    from the station's till (signed for) or a bank/WeChat transfer (with its reference).
+    ``agent`` is whoever pays: an agent of the station or the admin, never the seller."""
     statement = statement_for(session, statement_id=statement_id, user=agent)
+    village_id = paying_station(session, payer=agent, seller_id=statement.seller_id)
     if signature and (len(signature) > MAX_SIGNATURE_CHARS or not SIGNATURE_PATH.match(signature)):
         raise LedgerError("bad_signature")
     if method is PayoutMethod.CASH and not signature:

@@ -55,15 +55,12 @@ class Due:
 
 
 def payouts_due(session: Session, *, agent: User) -> list[Due]:
-    """Sellers of the agent's station whose latest statement is not paid yet."""
-    seller_ids = session.scalars(
-        select(JournalEntry.seller_id)
-        .where(
-            JournalEntry.village_id.in_(agent.villages_for(Role.AGENT)),
-            JournalEntry.seller_id.is_not(None),
-        )
-        .distinct()
-    ).all()
+    """Sellers of the agent's station (every station's, for the admin) whose latest
+    statement is not paid yet."""
+    query = select(JournalEntry.seller_id).where(JournalEntry.seller_id.is_not(None)).distinct()
+    if not agent.has_role(Role.ADMIN):
+        query = query.where(JournalEntry.village_id.in_(agent.villages_for(Role.AGENT)))
+    seller_ids = session.scalars(query).all()
     due = []
     for seller_id in sorted(s for s in seller_ids if s is not None):
         latest = statements_of(session, seller_id=seller_id, limit=1)
