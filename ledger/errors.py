@@ -27,5 +27,6 @@ class LedgerError(CunzhanError):
         "already_paid_out": (409, _l("这张结算单已经付过款了")),
         "nothing_available": (409, _l("没有可以提现的金额")),
         "payout_method_required": (422, _l("请选择付款方式")),
+        "claim_too_large": (409, _l("理赔金额超过了这笔订单还没退的钱")),
         "bad_month": (422, _l("月份格式应为 2026-11")),
     }

@@ -2,7 +2,8 @@
 
 For entries of one seller: sales are what buyers paid (the payable and commission
 credits of sale and pledge entries), commission is what the station kept net of what it
-gave back on refunds, refunds what went back to buyers, payouts what the seller took.
+gave back on refunds, refunds what went back to buyers (refunds and claims), payouts what
+the seller took.
 So ``sales - commission - refunds - payouts`` is exactly the change of the seller's
 payable balance.
 """
@@ -65,7 +66,7 @@ def fold(rows: Iterable[tuple[EntryKind, AccountKind, int | None]]) -> Figures:
             commission -= amount
         if entry_kind in (EntryKind.SALE, EntryKind.PLEDGE):
             sales -= amount
-        elif entry_kind is EntryKind.REFUND:
+        elif entry_kind in (EntryKind.REFUND, EntryKind.CLAIM):
             refunds += amount
         elif entry_kind is EntryKind.PAYOUT:
             payouts += amount
