@@ -73,21 +73,6 @@ def fold(rows: Iterable[tuple[EntryKind, AccountKind, int | None]]) -> Figures:
     return Figures(sales, commission, refunds, payouts)
 
 
-def balance_before(session: Session, *, seller_id: int, moment: dt.datetime) -> int:
-    """What the platform owed the seller just before ``moment``."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(Posting.amount_fen), 0))
-        .join(JournalEntry, Posting.entry_id == JournalEntry.id)
-        .join(Account, Posting.account_id == Account.id)
-        .where(
-            Account.kind == AccountKind.SELLER_PAYABLE,
-            Account.owner_id == seller_id,
-            JournalEntry.created_at < moment,
-        )
-    )
-    return -int(total or 0)
-
-
 def week_start_of(day: dt.date) -> dt.date:
     """The Monday of the local week of ``day``."""
     return day - dt.timedelta(days=day.weekday())
