@@ -558,6 +558,7 @@ def run(size: Size) -> tuple[list[Step], dict[str, int], dict[str, int | str]]:
                 "postings": int(session.scalar(select(func.count(Posting.id))) or 0),
                 "database size": f"{_database_bytes(session) / 2**20:,.0f} MiB",
                 "PostgreSQL": str(session.scalar(text("SHOW server_version"))),
+                "load": ", ".join(f"{value:.1f}" for value in os.getloadavg()),
             }
     finally:
         engine.dispose()
@@ -590,7 +591,9 @@ def report(
         "",
         "Memory is this process's resident set (the peak during each step); PostgreSQL's own"
         f" is not counted. Database after the run: {facts['database size']},"
-        f" {facts['postings']:,} postings, {facts['statements']:,} statements.",
+        f" {facts['postings']:,} postings, {facts['statements']:,} statements. Load average"
+        f" when it finished (1, 5, 15 min): {facts['load']} — the machine is shared, so the"
+        " seconds are an upper bound.",
         "",
         "| invariant checked after | violations |",
         "| --- | ---: |",

@@ -36,7 +36,6 @@ from ledger.models import (
 from ledger.services import Leg, account, available_fen, post
 
 MAX_SIGNATURE_CHARS = 20_000
-INSERT_BATCH = 1_000  # statements per INSERT (a bound parameter per column and row)
 SIGNATURE_PATH = re.compile(r"^(?:[ML]\d{1,4} \d{1,4})+$")
 
 
@@ -93,7 +92,7 @@ def _settle(
 ) -> list[Statement]:
     """Close the week for the given sellers (every seller by default) in a few set-based
     statements: the openings and the week's figures in two grouped queries, the statements
-    in one ``INSERT … ON CONFLICT DO NOTHING`` (a statement already there, written by an
+    in one executemany ``INSERT … ON CONFLICT DO NOTHING`` (a statement already there, written by an
     earlier or a racing run, stays as it is). A seller with nothing that week and nothing
     owed gets no statement."""
     start, end = week_bounds(week_start)
@@ -117,11 +116,12 @@ def _settle(
                 "created_at": utcnow(),
             }
         )
-    for first in range(0, len(rows), INSERT_BATCH):
+    if rows:  # one executemany: the statement is compiled once, the rows sent in batches
         session.execute(
-            dialect_insert(session, Statement)
-            .values(rows[first : first + INSERT_BATCH])
-            .on_conflict_do_nothing(index_elements=["seller_id", "week_start"])
+            dialect_insert(session, Statement).on_conflict_do_nothing(
+                index_elements=["seller_id", "week_start"]
+            ),
+            rows,
         )
     query = select(Statement).where(Statement.week_start == week_start)
     if seller_ids is not None:
