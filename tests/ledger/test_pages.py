@@ -19,6 +19,7 @@ from ledger.errors import LedgerError
 from ledger.models import AccountKind, EntryKind, Payout, PayoutMethod
 from ledger.services import account_balance, available_fen, post_refund, post_sale
 from ledger.settlement import pay_out, settle_week, statements_of
+from ledger.station import payouts_due
 from ledger.tasks import settle_last_week
 from payments.models import PaymentMethod
 
@@ -269,3 +270,25 @@ def test_an_agent_cannot_pay_themselves_another_agent_or_the_admin_does(
     assert done.status_code == 302
     assert available_fen(db, agent.id) == 0
     assert account_balance(db, AccountKind.STATION_TILL, station.id) == 2000 - 1900
+
+
+def test_the_payout_desk_lists_each_seller_owed_once_by_their_latest_statement(
+    db: Session,
+    farmer: User,
+    agent: User,
+    station: Village,
+    make_user: Callable[..., User],
+) -> None:
+    other = make_user(Role.FARMER, name="赵农户")
+    refunded = make_user(Role.FARMER, name="钱农户")
+    for seller, ref in ((farmer, "order:910"), (other, "order:911"), (refunded, "order:912")):
+        _sell(db, seller, station, ref, 1000)
+    post_refund(db, subject_ref="order:912", refunded_total_fen=1000, method=PaymentMethod.CASH)
+    _settle_this_week(db)
+    later = utcnow() + dt.timedelta(days=7)
+    settle_week(db, week_start=later.date(), now=later + dt.timedelta(days=8))
+    (paid,) = statements_of(db, seller_id=other.id, limit=1)
+    pay_out(db, agent=agent, statement_id=paid.id, method=PayoutMethod.CASH, signature=SIGNATURE)
+    due = payouts_due(db, agent=agent)
+    assert [(d.seller.name, d.amount_fen) for d in due] == [("王农户", 950)]
+    assert due[0].statement.week_start > statements_of(db, seller_id=farmer.id)[-1].week_start
