@@ -1,10 +1,11 @@
 """The weekly settlement (one statement per seller and week) and payouts at the counter.
 
-Settling is set-based (a county's week is two grouped queries and batched inserts, see
-benchmarks/ledger.py) and safe to run twice or in two workers at once: a statement's
+Settling is set-based (a county's week is two grouped queries and one executemany insert,
+see benchmarks/ledger.py) and safe to run twice or in two workers at once: a statement's
 (seller, week) is unique and the insert skips one already there. Paying out locks the
 seller's payable account (``FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
-serialises writers), pays at most what is available now, and a statement has at most one payout.
+serialises writers), pays at most what is available now, and a statement has at most one
+payout.
 """
 
 from __future__ import annotations
@@ -92,9 +93,9 @@ def _settle(
 ) -> list[Statement]:
     """Close the week for the given sellers (every seller by default) in a few set-based
     statements: the openings and the week's figures in two grouped queries, the statements
-    in one executemany ``INSERT … ON CONFLICT DO NOTHING`` (a statement already there, written by an
-    earlier or a racing run, stays as it is). A seller with nothing that week and nothing
-    owed gets no statement."""
+    in one executemany ``INSERT … ON CONFLICT DO NOTHING`` (a statement already there,
+    written by an earlier or a racing run, stays as it is). A seller with nothing that
+    week and nothing owed gets no statement."""
     start, end = week_bounds(week_start)
     openings = _openings(session, start, seller_ids)
     weeks = _weeks_figures(session, start, end, seller_ids)
