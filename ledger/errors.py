@@ -23,8 +23,10 @@ class LedgerError(CunzhanError):
         "bad_signature": (422, _l("签名无效，请重签")),
         "signature_required": (422, _l("请卖家在屏幕上签名")),
         "transfer_reference_required": (422, _l("请填写转账单号")),
+        "own_payout": (403, _l("不能给自己付款，请本站另一位站长或管理员办理")),
         "already_paid_out": (409, _l("这张结算单已经付过款了")),
         "nothing_available": (409, _l("没有可以提现的金额")),
         "payout_method_required": (422, _l("请选择付款方式")),
+        "claim_too_large": (409, _l("理赔金额超过了这笔订单还没退的钱")),
         "bad_month": (422, _l("月份格式应为 2026-11")),
     }

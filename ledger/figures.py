@@ -2,7 +2,8 @@
 
 For entries of one seller: sales are what buyers paid (the payable and commission
 credits of sale and pledge entries), commission is what the station kept net of what it
-gave back on refunds, refunds what went back to buyers, payouts what the seller took.
+gave back on refunds, refunds what went back to buyers (refunds and claims), payouts what
+the seller took.
 So ``sales - commission - refunds - payouts`` is exactly the change of the seller's
 payable balance.
 """
@@ -65,26 +66,11 @@ def fold(rows: Iterable[tuple[EntryKind, AccountKind, int | None]]) -> Figures:
             commission -= amount
         if entry_kind in (EntryKind.SALE, EntryKind.PLEDGE):
             sales -= amount
-        elif entry_kind is EntryKind.REFUND:
+        elif entry_kind in (EntryKind.REFUND, EntryKind.CLAIM):
             refunds += amount
         elif entry_kind is EntryKind.PAYOUT:
             payouts += amount
     return Figures(sales, commission, refunds, payouts)
-
-
-def balance_before(session: Session, *, seller_id: int, moment: dt.datetime) -> int:
-    """What the platform owed the seller just before ``moment``."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(Posting.amount_fen), 0))
-        .join(JournalEntry, Posting.entry_id == JournalEntry.id)
-        .join(Account, Posting.account_id == Account.id)
-        .where(
-            Account.kind == AccountKind.SELLER_PAYABLE,
-            Account.owner_id == seller_id,
-            JournalEntry.created_at < moment,
-        )
-    )
-    return -int(total or 0)
 
 
 def week_start_of(day: dt.date) -> dt.date:

@@ -22,12 +22,17 @@ from ledger.models import JournalEntry, Posting
 
 INSERT_ONLY_MESSAGE = "ledger entries are insert-only"
 
-_SQLITE_TRIGGERS = [
-    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-    f"BEGIN SELECT RAISE(ABORT, '{INSERT_ONLY_MESSAGE}'); END"
-    for table in ("journal_entry", "posting")
-    for action in ("UPDATE", "DELETE")
-]
+
+def sqlite_triggers(table: str) -> list[str]:
+    """SQLite's insert-only triggers of one table."""
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{INSERT_ONLY_MESSAGE}'); END"
+        for action in ("UPDATE", "DELETE")
+    ]
+
+
+_SQLITE_TRIGGERS = [*sqlite_triggers("journal_entry"), *sqlite_triggers("posting")]
 
 _POSTGRES_FUNCTIONS = [
     f"""CREATE OR REPLACE FUNCTION ledger_insert_only() RETURNS trigger AS $$

@@ -27,8 +27,8 @@ class AccountKind(StrEnum):
     PLATFORM_ONLINE = "platform_online"  # receipts in the platform's Stripe account
     PLATFORM_FEES = "platform_fees"  # Stripe's fees, the platform's expense
     PLATFORM_REFUNDS = "platform_refunds"  # online money given back to buyers
-    SHIPPING_COLLECTED = "shipping_collected"  # none yet: orders carry no shipping fee
-    SHIPPING_PAID = "shipping_paid"
+    SHIPPING_COLLECTED = "shipping_collected"  # owner: the station; fees buyers paid (credit)
+    SHIPPING_PAID = "shipping_paid"  # owner: the station; what its parcels cost at the courier
 
 
 class EntryKind(StrEnum):
@@ -36,6 +36,8 @@ class EntryKind(StrEnum):
     PLEDGE = "pledge"  # a group-buy pledge charged at its final price
     REFUND = "refund"  # money given back after the sale was booked
     PAYOUT = "payout"  # the seller took their money
+    CLAIM = "claim"  # money given back on a buyer's claim after receipt, all from the seller
+    SHIPPING = "shipping"  # a shipping fee collected from a buyer, or paid to the courier
 
 
 ENTRY_KIND_NAMES = {
@@ -43,6 +45,8 @@ ENTRY_KIND_NAMES = {
     EntryKind.PLEDGE: _l("团购成交"),
     EntryKind.REFUND: _l("退款"),
     EntryKind.PAYOUT: _l("提现"),
+    EntryKind.CLAIM: _l("售后理赔"),
+    EntryKind.SHIPPING: _l("运费"),
 }
 
 

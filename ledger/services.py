@@ -234,3 +234,94 @@ def account_balance(session: Session, kind: AccountKind, owner_id: int) -> int:
 def available_fen(session: Session, seller_id: int) -> int:
     """What the platform owes the seller now (negative after a refund of paid-out money)."""
     return -account_balance(session, AccountKind.SELLER_PAYABLE, seller_id)
+
+
+# --- shipping and claims (called by the outbound-shipping code) ------------------------
+
+
+def _paid_in_cash(session: Session, subject_ref: str) -> bool:
+    payment = payment_for(session, subject_ref)
+    return payment is not None and payment.method is PaymentMethod.CASH
+
+
+def post_shipping_collected(
+    session: Session, *, order_id: int, station_id: int, fee_fen: int
+) -> JournalEntry:
+    """A buyer paid the shipping fee of a shipped order: into the platform's Stripe account
+    (or the station's till for a cash payment), owed to the station's shipping account.
+    Post it when the order's payment succeeds; key ``shipping:order:N``."""
+    if fee_fen <= 0:
+        raise LedgerError("amount_not_positive")
+    subject_ref = f"order:{order_id}"
+    money = (
+        Leg(AccountKind.STATION_TILL, station_id, fee_fen)
+        if _paid_in_cash(session, subject_ref)
+        else Leg(AccountKind.PLATFORM_ONLINE, PLATFORM, fee_fen)
+    )
+    return post(
+        session,
+        event_key=f"shipping:{subject_ref}",
+        kind=EntryKind.SHIPPING,
+        legs=[money, Leg(AccountKind.SHIPPING_COLLECTED, station_id, -fee_fen)],
+        village_id=station_id,
+        memo=f"订单 {order_id} 运费",
+    )
+
+
+def post_shipping_paid(
+    session: Session, *, handover_id: int, station_id: int, fee_fen: int
+) -> JournalEntry:
+    """The courier was paid for a handover of the station's parcels: from the platform's
+    account (couriers invoice the platform), charged to the station's shipping costs, so
+    a station's shipping margin is its collected minus its paid. Key
+    ``courier:handover:N``."""
+    if fee_fen <= 0:
+        raise LedgerError("amount_not_positive")
+    return post(
+        session,
+        event_key=f"courier:handover:{handover_id}",
+        kind=EntryKind.SHIPPING,
+        legs=[
+            Leg(AccountKind.SHIPPING_PAID, station_id, fee_fen),
+            Leg(AccountKind.PLATFORM_ONLINE, PLATFORM, -fee_fen),
+        ],
+        village_id=station_id,
+        memo=f"交接 {handover_id} 快递费",
+    )
+
+
+def post_claim_refund(
+    session: Session, *, claim_id: int, order_id: int, seller_id: int, amount_fen: int
+) -> JournalEntry:
+    """Money given back on a buyer's claim after receipt. All of it comes out of the
+    seller's payable (the station keeps its commission: the goods were the seller's); if
+    the seller was already paid out, their balance goes negative and the next statement
+    carries it. Key ``refund:order:N:claim:M``: it counts as refunded for the order, so
+    when the claim's money then goes back through ``payments.refund_payment`` in the same
+    transaction, the refund announcement finds it booked and posts nothing more. Call
+    this first, then refund the payment."""
+    if amount_fen <= 0:
+        raise LedgerError("amount_not_positive")
+    subject_ref = f"order:{order_id}"
+    sale = sale_entry(session, subject_ref)
+    if sale is not None:
+        sold = -_sum_on(sale, AccountKind.SELLER_PAYABLE) - _sum_on(
+            sale, AccountKind.STATION_COMMISSION
+        )
+        if refunded_so_far(session, subject_ref) + amount_fen > sold:
+            raise LedgerError("claim_too_large")
+    station_id = sale.village_id if sale is not None else None
+    money = (
+        Leg(AccountKind.STATION_TILL, station_id, -amount_fen)
+        if station_id is not None and _paid_in_cash(session, subject_ref)
+        else Leg(AccountKind.PLATFORM_REFUNDS, PLATFORM, -amount_fen)
+    )
+    return post(
+        session,
+        event_key=f"refund:{subject_ref}:claim:{claim_id}",
+        kind=EntryKind.CLAIM,
+        legs=[Leg(AccountKind.SELLER_PAYABLE, seller_id, amount_fen), money],
+        seller_id=seller_id,
+        village_id=station_id,
+        memo=sale.memo if sale is not None else f"订单 {order_id}",
+    )

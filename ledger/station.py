@@ -30,7 +30,7 @@ from ledger.models import (
     Statement,
 )
 from ledger.services import available_fen
-from ledger.settlement import statements_of, station_of
+from ledger.settlement import station_of
 from payments.statements import CashLine
 
 
@@ -55,20 +55,43 @@ class Due:
 
 
 def payouts_due(session: Session, *, agent: User) -> list[Due]:
-    """Sellers of the agent's station whose latest statement is not paid yet."""
-    seller_ids = session.scalars(
-        select(JournalEntry.seller_id)
-        .where(
-            JournalEntry.village_id.in_(agent.villages_for(Role.AGENT)),
-            JournalEntry.seller_id.is_not(None),
+    """Sellers of the agent's station (every station's, for the admin) whose latest
+    statement is not paid yet and who have money available, in a few queries whatever
+    the number of sellers."""
+    sellers = select(JournalEntry.seller_id).where(JournalEntry.seller_id.is_not(None))
+    if not agent.has_role(Role.ADMIN):
+        sellers = sellers.where(JournalEntry.village_id.in_(agent.villages_for(Role.AGENT)))
+    latest = (
+        select(Statement.seller_id, func.max(Statement.week_start).label("week_start"))
+        .where(Statement.seller_id.in_(sellers))
+        .group_by(Statement.seller_id)
+        .subquery()
+    )
+    unpaid = session.execute(
+        select(Statement, User)
+        .join(
+            latest,
+            (Statement.seller_id == latest.c.seller_id)
+            & (Statement.week_start == latest.c.week_start),
         )
-        .distinct()
+        .join(User, User.id == Statement.seller_id)
+        .outerjoin(Payout, Payout.statement_id == Statement.id)
+        .where(Payout.id.is_(None), Statement.closing_fen > 0)
+        .order_by(Statement.seller_id)
     ).all()
+    available = dict(
+        session.execute(
+            select(Account.owner_id, -func.sum(Posting.amount_fen))
+            .join(Posting, Posting.account_id == Account.id)
+            .where(Account.kind == AccountKind.SELLER_PAYABLE, Account.owner_id.in_(sellers))
+            .group_by(Account.owner_id)
+        ).all()
+    )
     due = []
-    for seller_id in sorted(s for s in seller_ids if s is not None):
-        latest = statements_of(session, seller_id=seller_id, limit=1)
-        if latest and (amount := payable_now(session, latest[0])) > 0:
-            due.append(Due(seller_of(session, latest[0]), latest[0], amount))
+    for statement, seller in unpaid:
+        amount = min(statement.closing_fen, int(available.get(seller.id) or 0))
+        if amount > 0:
+            due.append(Due(seller, statement, amount))
     return due
 
 

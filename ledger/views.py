@@ -59,14 +59,14 @@ def statement(statement_id: int) -> str:
 
 
 @blueprint.get("/station")
-@roles(Role.AGENT)
+@roles(Role.AGENT, Role.ADMIN)
 def station_payouts() -> str:
     due = station.payouts_due(get_session(), agent=require_account())
     return render_template("ledger/station.html", due=due)
 
 
 @blueprint.route("/station/statements/<int:statement_id>/pay", methods=["GET", "POST"])
-@roles(Role.AGENT)
+@roles(Role.AGENT, Role.ADMIN)
 def pay(statement_id: int) -> str | WerkzeugResponse:
     session, agent = get_session(), require_account()
     found = statement_for(session, statement_id=statement_id, user=agent)
@@ -90,6 +90,7 @@ def pay(statement_id: int) -> str | WerkzeugResponse:
         statement=found,
         seller=station.seller_of(session, found),
         payable=station.payable_now(session, found),
+        own=found.seller_id == agent.id,
     )
 
 

@@ -57,6 +57,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("导入住户名册"), "accounts.households"),
         Action(_l("逛本地好物"), "catalog.storefront"),
         Action(_l("查看各村团购"), "groupbuys.campaigns"),
+        Action(_l("卖家结算付款"), "earnings.station_payouts"),
         Action(_l("接口文档"), "api_docs_ui.swagger_ui"),
     ),
     Role.SUPPLIER: (

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.db import dialect_insert
 from core.models import User
 from core.notices.models import SMS_TRANSITIONS, Notice, NoticeKind, SmsMessage, SmsStatus
 from core.notices.texts import render_chinese
@@ -28,13 +28,6 @@ FIRST_RETRY = dt.timedelta(minutes=1)  # doubled after every failed attempt
 # A sender that died mid-call leaves its row ``sending``; another may try after this.
 SENDING_LEASE = dt.timedelta(minutes=10)
 PAGE_SIZE = 50
-
-
-def _insert(session: Session, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING on both backends."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
 
 
 def notify(
@@ -55,7 +48,7 @@ def notify(
     values = {name: str(value) for name, value in params.items()}
     stored_link = {"endpoint": link[0], "values": dict(link[1])} if link else None
     session.execute(
-        _insert(session, Notice)
+        dialect_insert(session, Notice)
         .values(
             user_id=user_id,
             kind=kind,
@@ -74,7 +67,7 @@ def notify(
         return
     now = utcnow()
     session.execute(
-        _insert(session, SmsMessage)
+        dialect_insert(session, SmsMessage)
         .values(
             notice_id=notice_id,
             phone=phone,

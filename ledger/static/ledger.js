@@ -15,12 +15,14 @@
       part.hidden = part.dataset.forMethod !== method();
     });
   }
+  var error = form.querySelector("[data-sign-error]");
   form.querySelector("[data-clear]").addEventListener("click", signpad.clear);
+  // The seller starts signing: the "please sign" warning has been answered.
+  form.querySelector("canvas").addEventListener("pointerdown", function () { error.hidden = true; });
   form.querySelectorAll("input[name=method]").forEach(function (radio) {
     radio.addEventListener("change", showMethod);
   });
   form.addEventListener("submit", function (event) {
-    var error = form.querySelector("[data-sign-error]");
     if (method() === "cash" && signpad.count() < 5) {
       event.preventDefault();
       error.hidden = false;

@@ -15,9 +15,11 @@ from core.jobs import celery_app
 from core.models import Role, User, Village
 from core.timeutil import utcnow
 from ledger.commission import SaleLine, rate_for
-from ledger.models import AccountKind, Payout, PayoutMethod
+from ledger.errors import LedgerError
+from ledger.models import AccountKind, EntryKind, Payout, PayoutMethod
 from ledger.services import account_balance, available_fen, post_refund, post_sale
 from ledger.settlement import pay_out, settle_week, statements_of
+from ledger.station import payouts_due
 from ledger.tasks import settle_last_week
 from payments.models import PaymentMethod
 
@@ -210,3 +212,83 @@ def test_the_beat_task_settles_last_week_and_is_on_the_schedule(
     assert settle_last_week.delay().get(timeout=5) >= 0  # this week's sale is not closed yet
     assert statements_of(db, seller_id=farmer.id) == []
     assert celery_app.conf.beat_schedule["settle-ledger-week"]["task"] == "ledger.settle_week"
+
+
+@pytest.mark.parametrize("kind", [EntryKind.PLEDGE, EntryKind.SALE])
+def test_an_agent_cannot_pay_themselves_another_agent_or_the_admin_does(
+    client: FlaskClient,
+    db: Session,
+    agent: User,
+    station: Village,
+    make_user: Callable[..., User],
+    login: Callable[[User], str],
+    kind: EntryKind,
+) -> None:
+    """The agent organised a group buy (a pledge) or sold their own produce (an order):
+    the money is theirs, so they may not take it out of the till themselves."""
+    post_sale(
+        db,
+        subject_ref=f"{kind.value}:907",
+        kind=kind,
+        seller_id=agent.id,
+        village_id=station.id,
+        method=PaymentMethod.CASH,
+        lines=[SaleLine("fertiliser", 0, 2000)],
+    )
+    _settle_this_week(db)
+    (statement,) = statements_of(db, seller_id=agent.id)
+    with pytest.raises(LedgerError) as refused:
+        pay_out(
+            db,
+            agent=agent,
+            statement_id=statement.id,
+            method=PayoutMethod.CASH,
+            signature=SIGNATURE,
+        )
+    assert refused.value.code == "own_payout"
+    token = login(agent)
+    desk = client.get("/earnings/station").get_data(as_text=True)
+    assert "data-own-payout" in desk and f"/statements/{statement.id}/pay" not in desk
+    answer = client.post(
+        f"/earnings/station/statements/{statement.id}/pay",
+        data={"csrf_token": token, "method": "cash", "signature": SIGNATURE},
+    )
+    assert answer.status_code == 403 and "不能给自己付款" in answer.get_data(as_text=True)
+    assert available_fen(db, agent.id) == 1900
+
+    payer = make_user(Role.AGENT, village=station, name="另一位代办")
+    if kind is EntryKind.SALE:
+        payer = make_user(Role.ADMIN, name="管理员")  # the admin pays from the agent's station
+    token = login(payer)
+    assert f"/statements/{statement.id}/pay" in client.get("/earnings/station").get_data(
+        as_text=True
+    )
+    done = client.post(
+        f"/earnings/station/statements/{statement.id}/pay",
+        data={"csrf_token": token, "method": "cash", "signature": SIGNATURE},
+    )
+    assert done.status_code == 302
+    assert available_fen(db, agent.id) == 0
+    assert account_balance(db, AccountKind.STATION_TILL, station.id) == 2000 - 1900
+
+
+def test_the_payout_desk_lists_each_seller_owed_once_by_their_latest_statement(
+    db: Session,
+    farmer: User,
+    agent: User,
+    station: Village,
+    make_user: Callable[..., User],
+) -> None:
+    other = make_user(Role.FARMER, name="赵农户")
+    refunded = make_user(Role.FARMER, name="钱农户")
+    for seller, ref in ((farmer, "order:910"), (other, "order:911"), (refunded, "order:912")):
+        _sell(db, seller, station, ref, 1000)
+    post_refund(db, subject_ref="order:912", refunded_total_fen=1000, method=PaymentMethod.CASH)
+    _settle_this_week(db)
+    later = utcnow() + dt.timedelta(days=7)
+    settle_week(db, week_start=later.date(), now=later + dt.timedelta(days=8))
+    (paid,) = statements_of(db, seller_id=other.id, limit=1)
+    pay_out(db, agent=agent, statement_id=paid.id, method=PayoutMethod.CASH, signature=SIGNATURE)
+    due = payouts_due(db, agent=agent)
+    assert [(d.seller.name, d.amount_fen) for d in due] == [("王农户", 950)]
+    assert due[0].statement.week_start > statements_of(db, seller_id=farmer.id)[-1].week_start
