@@ -82,9 +82,9 @@ def _sell_three_and_settle(server: LiveServer) -> Sold:
             for product in chosen
         ]
         for order in placed:
-            orders.collect_cash(session, agent=agent, order_id=order.id)
             orders.pack(session, seller=farmer, order_id=order.id)
             orders.mark_ready_for_pickup(session, agent=agent, order_id=order.id)
+            orders.collect_cash(session, agent=agent, order_id=order.id)
             orders.hand_over(
                 session, agent=agent, order_id=order.id, pickup_code=order.pickup_code or ""
             )
