@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from core.demo import DEMO_PASSWORD
 from tests.conftest import LiveServer
 from tests.e2e import phone
 from tests.e2e.phone import sign_in
@@ -432,3 +433,144 @@ def test_d_the_agent_orders_at_the_counter_and_the_villager_pays_cash_at_pickup(
     expect(agent.get_by_role("heading", name="本站订单")).to_be_visible()
     agent.wait_for_load_state()
     shot(agent, "orders-d-06-station-orders")
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+#: The words people read on a page: headings, labels, buttons, tabs, badges, messages.
+CHROME = "h1, h2, h3, label, button, a.button, .tabs a, .badge, [role=status], .steps li, dt"
+
+
+def untranslated(page: Page, data: tuple[str, ...] = ()) -> list[str]:
+    """Interface words of an English page still only in Chinese: texts with Chinese and no
+    Latin letter once the names of things (products, people, villages: ``data``) are taken
+    out. A sentence naming a village ("Pick up at the 桃源村 station") is English."""
+    page.wait_for_load_state()
+    found = []
+    for text in page.locator(CHROME).all_inner_texts():
+        rest = text
+        for name in data:
+            rest = rest.replace(name, "")
+        if CJK.search(rest) and not LATIN.search(rest):
+            found.append(text.strip())
+    return found
+
+
+def in_english(page: Page, server: LiveServer, phone: str | None) -> None:
+    """Switch to English by tapping the header's link, then sign in by the form."""
+    page.goto(server.url + "/login")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    if phone is not None:
+        page.get_by_label("Mobile number").fill(phone)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("status")).to_have_text("Signed in")
+
+
+def test_f_the_three_journeys_in_english_have_no_chinese_only_step(
+    browser: Browser, browser_context_args: dict[str, Any], live_server: LiveServer
+) -> None:
+    """Journeys 1-3 (villager, farmer, agent) once in English, by the header's switch: every
+    page on the way offers its next step in English, and its interface words are English."""
+    names = ("桃源村", "稻香村", "竹林村", "石门村", "稻香黄桃", "竹林笋丝", "石门手工红薯粉丝")
+    seen: dict[str, list[str]] = {}
+
+    def look(page: Page, name: str) -> None:
+        if words := untranslated(page, names):
+            seen[name] = words
+        shot(page, f"orders-f-{name}")
+
+    # 1. The villager: browse logged out, cart, sign in, pickup with cash.
+    villager = phone_page(browser, browser_context_args)
+    in_english(villager, live_server, None)
+    villager.goto(live_server.url + "/")
+    villager.get_by_role("link", name="Browse local products").first.click()
+    villager.get_by_role("searchbox").fill("黄桃")
+    villager.get_by_role("button", name="Search").click()
+    look(villager, "01-products")
+    villager.get_by_role("link", name="稻香黄桃").click()
+    look(villager, "02-product")
+    villager.get_by_role("button", name="Add to cart").click()
+    look(villager, "03-guest-cart")
+    villager.get_by_role("link", name="Sign in to check out").click()
+    villager.get_by_label("Mobile number").fill("13900000011")
+    villager.get_by_label("Password").fill(DEMO_PASSWORD)
+    villager.get_by_role("button", name="Sign in").click()
+    villager.get_by_role("button", name="Check out").click()
+    villager.get_by_label(re.compile("Pick up at")).check()
+    villager.get_by_label("Cash at the station").check()
+    look(villager, "04-checkout")
+    villager.get_by_role("button", name="Place the order").click()
+    look(villager, "05-my-orders")
+    villager.get_by_role("listitem").filter(has_text="稻香黄桃").get_by_role("link").first.click()
+    order_no = villager.get_by_role("heading", level=1).inner_text().split("#")[1].strip()
+    code = villager.locator("[data-pickup-code]").inner_text()
+    look(villager, "06-order")
+    villager.get_by_role("link", name=re.compile("^Cancel")).click()
+    look(villager, "07-cancel-question")
+    villager.get_by_role("link", name=re.compile("back to the order")).click()
+
+    farmer = phone_page(browser, browser_context_args)
+    in_english(farmer, live_server, "13900000110")
+    farmer.get_by_role("link", name="Orders to prepare").click()
+    look(farmer, "08-seller-to-pack")
+    farmer.get_by_role("listitem").filter(has_text=f"#{order_no}").get_by_role(
+        "button", name="Packed"
+    ).click()
+    farmer.locator(".tabs a").nth(1).click()
+    look(farmer, "09-seller-packed")
+
+    agent = phone_page(browser, browser_context_args)
+    in_english(agent, live_server, AGENT_TAOYUAN)
+    agent.get_by_role("link", name="Station orders and payments").click()
+    look(agent, "10-station-orders")
+    agent.get_by_role("link", name=re.compile(f"#{order_no}$")).click()
+    agent.get_by_role("button", name="At the station: tell the buyer to collect").click()
+    agent.get_by_role("button", name=re.compile("^Take cash")).click()
+    look(agent, "11-agent-paid")
+    agent.get_by_label("The villager's pickup code").fill(code)
+    agent.get_by_role("button", name="Hand over to the villager").click()
+    look(agent, "12-handed-over")
+    villager.reload()
+    look(villager, "13-villager-completed")
+
+    # 2. The farmer lists; the agent returns it; the farmer changes and resubmits.
+    farmer.goto(live_server.url + "/")
+    farmer.get_by_role("link", name="List my produce").click()
+    farmer.get_by_role("link", name="List a new product").click()
+    look(farmer, "14-new-listing")
+    farmer.get_by_label("Product name").fill("稻香笋丝")
+    farmer.get_by_label("Unit price (yuan)").fill("12")
+    farmer.get_by_label("Quantity brought to the station").fill("5")
+    farmer.get_by_role("button", name="Submit for review").click()
+    reviewer = phone_page(browser, browser_context_args)
+    in_english(reviewer, live_server, "13900000205")  # 稻香村's agent
+    reviewer.get_by_role("link", name="Review listings").click()
+    look(reviewer, "15-review")
+    card = reviewer.get_by_role("article", name="稻香笋丝")
+    card.get_by_role("textbox").fill("价格偏高")
+    card.get_by_role("button", name="Return").click()
+    farmer.goto(live_server.url + "/")
+    farmer.get_by_role("link", name="List my produce").click()
+    returned = farmer.get_by_role("listitem").filter(has_text="稻香笋丝")
+    expect(returned.locator(".badge")).to_have_text("Returned")
+    look(farmer, "16-returned")
+    returned.get_by_role("link", name="Change and resubmit").click()
+    farmer.get_by_label("Unit price (yuan)").fill("10")
+    farmer.get_by_role("button", name="Change and resubmit").click()
+    look(farmer, "17-resubmitted")
+
+    # 3. The agent orders at the counter for a villager and prints the receipt.
+    agent.goto(live_server.url + "/")
+    agent.get_by_role("link", name="Order for a villager").click()
+    agent.get_by_label("Mobile number or name").fill("13900000011")
+    agent.get_by_role("button", name="Find a villager").click()
+    agent.get_by_role("link", name=re.compile("13900000011")).click()
+    agent.get_by_label("Product name").fill("红薯粉丝")
+    agent.get_by_role("button", name="Find products").click()
+    agent.get_by_label("石门手工红薯粉丝").fill("1")
+    look(agent, "18-counter")
+    agent.get_by_role("button", name="Order and print the receipt").click()
+    look(agent, "19-receipt")
+    assert not seen, f"Chinese-only words on English pages: {seen}"
