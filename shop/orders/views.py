@@ -18,6 +18,7 @@ from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.idempotency import apply_once
 from core.models import Role, User
+from core.money import format_fen
 from core.parse import parse_int, query_int
 from core.security import same_site_path
 from logistics.errors import LogisticsError
@@ -314,7 +315,9 @@ def order_action(order_id: int, action: str) -> Response:
         return _hand_over(order_id)
     service, who, done = ORDER_ACTIONS[action]
     with unit_of_work() as session:
-        service(session, order_id=order_id, **{who: require_account()})
+        order = service(session, order_id=order_id, **{who: require_account()})
+        if order.status is OrderStatus.REFUNDED:
+            done = _l("订单已取消，已退款 %(a)s", a=format_fen(order.total_fen))
     flash(str(done), "success")
     back = same_site_path(request.form.get("back"))
     return redirect(back or url_for("orders.order_page", order_id=order_id))
