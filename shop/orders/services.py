@@ -617,7 +617,13 @@ def cash_due(session: Session, order: Order) -> bool:
 
 def collect_cash(session: Session, *, agent: User, order_id: int) -> Order:
     """The agent takes the order's amount in cash at the counter, with the goods there to
-    hand over (``CASH_AT_COUNTER``); it goes on the station's cash statement."""
+    hand over; it goes on the station's cash statement.
+
+    Not earlier (``not_payable_now``): a village station sells cash against goods, like the
+    shop it often is. Cash taken before the seller has packed would sit in the till for goods
+    the station does not have, and go back over the counter whenever the seller runs short
+    or the buyer changes their mind; the villager would also have paid for something they
+    cannot yet see. Online payment is the way to pay ahead."""
     order = _station_order(session, agent=agent, order_id=order_id)
     payment = payments.payment_for(session, order.reference)
     if payment is None or payment.method is not PaymentMethod.CASH:
