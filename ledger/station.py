@@ -13,6 +13,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -177,10 +178,23 @@ def _yuan(fen: int) -> str:
 
 
 def month_csv(report: MonthReport) -> str:
-    """One row per seller and a total row, in yuan with two decimals (for a spreadsheet)."""
+    """One row per seller and a total row, in yuan with two decimals, headed in the reader's
+    language (Chinese first). It starts with a byte-order mark: without it, Excel on a
+    station's Windows PC reads the UTF-8 names as garbage."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(["seller", "phone", "sales", "commission", "refunds", "payouts", "net"])
+    writer.writerow(
+        [
+            _("卖家"),
+            _("手机号"),
+            _("卖出（元）"),
+            _("本站抽成（元）"),
+            _("退款（元）"),
+            _("付给卖家（元）"),
+            _("未付（元）"),
+        ]
+    )
     for line in report.sellers:
         f = line.figures
         writer.writerow(
@@ -192,15 +206,15 @@ def month_csv(report: MonthReport) -> str:
         )
     t = report.total
     writer.writerow(
-        ["TOTAL", ""]
+        [_("合计"), ""]
         + [
             _yuan(v)
             for v in (t.sales_fen, t.commission_fen, t.refunds_fen, t.payouts_fen, t.net_fen)
         ]
     )
-    writer.writerow(["till opening", "", _yuan(report.till_opening_fen)])
-    writer.writerow(["till change", "", _yuan(report.till_change_fen)])
-    writer.writerow(["till closing", "", _yuan(report.till_closing_fen)])
+    writer.writerow([_("钱箱月初"), "", _yuan(report.till_opening_fen)])
+    writer.writerow([_("钱箱本月变化"), "", _yuan(report.till_change_fen)])
+    writer.writerow([_("钱箱月末"), "", _yuan(report.till_closing_fen)])
     return out.getvalue()
 
 

@@ -31,6 +31,18 @@ MAX_MANIFEST_ROWS = 5_000
 TRACKING_MAX = 40
 MAX_REFERENCE = 60
 MANIFEST_COLUMNS = ("tracking_no", "courier", "recipient_name", "recipient_phone", "weight_g")
+#: A manifest may be headed in Chinese, as the board names the columns, or in the couriers'
+#: English field names; both read the same.
+CHINESE_COLUMNS = {
+    "运单号": "tracking_no",
+    "快递公司": "courier",
+    "收件人": "recipient_name",
+    "收件人手机": "recipient_phone",
+    "重量（克）": "weight_g",
+    "重量(克)": "weight_g",
+    "物品": "description",
+}
+_CHINESE_NAME = {key: name for name, key in reversed(CHINESE_COLUMNS.items())}
 
 
 @dataclass(frozen=True)
@@ -152,9 +164,13 @@ def parse_manifest(text: str) -> tuple[list[tuple[int, ParcelInput]], list[LineE
     """Rows of a courier's CSV manifest (header line required) with their line numbers, and
     the errors by line."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
+    reader.fieldnames = [
+        CHINESE_COLUMNS.get(name.strip(), name.strip()) for name in reader.fieldnames or []
+    ]
+    missing = [c for c in MANIFEST_COLUMNS if c not in reader.fieldnames]
     if missing:
-        return [], [LineError(1, LogisticsError("missing_columns", columns=", ".join(missing)))]
+        names = ", ".join(f"{_CHINESE_NAME[c]} ({c})" for c in missing)
+        return [], [LineError(1, LogisticsError("missing_columns", columns=names))]
     rows: list[tuple[int, ParcelInput]] = []
     errors: list[LineError] = []
     for row in reader:

@@ -103,6 +103,9 @@ LISTING_STATUS_NAMES = name_members(
     },
 )
 
+#: A draft the station sent back with a reason (``Product.returned``): the seller reads this.
+RETURNED_NAME = _l("已退回")
+
 # A rejected listing goes back to draft with the agent's reason; a delisted one must be
 # reviewed again before it sells again; so must a listed one whose seller edits it (title,
 # price, story...): it leaves the storefront until the agent approves the change.
@@ -159,6 +162,21 @@ class Product(Base):
     @property
     def unit_name(self) -> str:
         return self.unit.label
+
+    @property
+    def returned(self) -> bool:
+        """Sent back by the station with a reason, waiting for the seller's changes (a draft
+        in the life cycle; submitting it again clears the reason)."""
+        return self.status is ListingStatus.DRAFT and bool(self.reject_reason)
+
+    @property
+    def status_name(self) -> str:
+        """Its state as the seller reads it: 已退回 rather than 草稿 when it was sent back."""
+        return str(RETURNED_NAME if self.returned else self.status.label)
+
+    @property
+    def status_class(self) -> str:
+        return "returned" if self.returned else self.status.value
 
 
 def sku_of(product_id: int) -> str:

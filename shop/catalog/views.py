@@ -33,7 +33,6 @@ from shop.catalog.cache import storefront_cache
 from shop.catalog.forms import ListingForm, RejectForm, StockForm
 from shop.catalog.models import (
     CATEGORY_NAMES,
-    LISTING_STATUS_NAMES,
     Category,
     ListingStatus,
     Product,
@@ -96,7 +95,6 @@ def product_page(product_id: int) -> str:
         station=user.household.village if user and user.household else None,
         stock=services.stock_of(session, [product])[product.id],
         categories=CATEGORY_NAMES,
-        status_names=LISTING_STATUS_NAMES,
     )
 
 
@@ -139,7 +137,6 @@ def my_listings() -> str:
         "catalog/my_listings.html",
         products=products,
         stock=services.stock_of(session, products),
-        status_names=LISTING_STATUS_NAMES,
     )
 
 
@@ -219,7 +216,6 @@ def _listing_page(form: ListingForm, product: Product | None) -> str | Response 
             form=form,
             product=product,
             error=error,
-            status_names=LISTING_STATUS_NAMES,
             stock_form=StockForm(),
         ), status
 

@@ -114,7 +114,8 @@ def _past_orders(
     agents: dict[int, User],
     rng: random.Random,
 ) -> None:
-    """Six villagers' cash orders for pickup; the first three paid at the counter and packed."""
+    """Six villagers' cash orders for pickup; the first three packed, on their station's shelf
+    and paid at the counter."""
     for number, villager in enumerate(demo.villagers[:6]):
         product = rng.choice(listed)
         (order,) = orders.place_orders(
@@ -127,5 +128,6 @@ def _past_orders(
         )
         if number < 3:
             agent = agents[order.station_village_id]
-            orders.collect_cash(session, agent=agent, order_id=order.id)
             orders.pack(session, seller=product.seller, order_id=order.id)
+            orders.mark_ready_for_pickup(session, agent=agent, order_id=order.id)
+            orders.collect_cash(session, agent=agent, order_id=order.id)

@@ -17,8 +17,9 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
 from core.errors import CoreError
@@ -476,17 +477,33 @@ def my_orders(session: Session, *, user: User) -> Sequence[Order]:
     return _orders(session, or_(Order.buyer_id == user.id, Order.placed_by_id == user.id))
 
 
-def orders_to_prepare(session: Session, *, seller: User) -> Sequence[Order]:
-    """Orders the seller must pack: paid ones, and cash ones (paid on handover)."""
-    return _orders(
-        session,
-        Order.seller_id == seller.id,
-        or_(
+class SellerTab(StrEnum):
+    """The seller's orders page, in the order the seller works through them."""
+
+    TO_PACK = "to_pack"
+    PACKED = "packed"  # packed, on the way to the buyer or waiting on the shelf
+    DONE = "done"  # the buyer has the goods
+
+
+def _seller_tab_condition(tab: SellerTab) -> ColumnElement[bool]:
+    if tab is SellerTab.TO_PACK:  # paid ones, and cash ones (paid on handover)
+        return or_(
             Order.status == OrderStatus.PAID,
             (Order.status == OrderStatus.PENDING_PAYMENT)
             & (Order.payment_method == PaymentMethod.CASH),
-        ),
-    )
+        )
+    if tab is SellerTab.PACKED:
+        return Order.status.in_(
+            (OrderStatus.PACKED, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.READY_FOR_PICKUP)
+        )
+    return Order.status.in_(COMPLETED)
+
+
+def seller_orders(
+    session: Session, *, seller: User, tab: SellerTab = SellerTab.TO_PACK
+) -> Sequence[Order]:
+    """The seller's orders of one tab: to pack, packed (not yet with the buyer), done."""
+    return _orders(session, Order.seller_id == seller.id, _seller_tab_condition(tab))
 
 
 def station_orders(session: Session, *, agent: User) -> Sequence[Order]:
@@ -580,14 +597,16 @@ def mark_ready_for_pickup(session: Session, *, agent: User, order_id: int) -> Or
     return order
 
 
-#: While the goods are still to be handed over, the agent may take the cash at the counter.
-CASH_AT_COUNTER = frozenset(
-    {OrderStatus.PENDING_PAYMENT, OrderStatus.PACKED, OrderStatus.READY_FOR_PICKUP}
-)
+#: When the agent takes the cash of a pickup order: only once its goods are on the buyer's
+#: station shelf. 到站付现金 is paid against the goods, the way a village shop works: money
+#: taken before the seller has packed would have to be handed back in cash whenever the seller
+#: runs short or the buyer changes their mind, and the till would hold money for goods the
+#: station does not have. (A door order's cash is taken by the cadre at the door instead.)
+CASH_AT_COUNTER = frozenset({OrderStatus.READY_FOR_PICKUP})
 
 
 def cash_due(session: Session, order: Order) -> bool:
-    """A cash order whose money the agent can take now (unpaid and not yet handed over)."""
+    """A cash order whose money the agent can take now: its goods wait on the shelf, unpaid."""
     payment = payments.payment_for(session, order.reference)
     return (
         order.status in CASH_AT_COUNTER
@@ -597,8 +616,14 @@ def cash_due(session: Session, order: Order) -> bool:
 
 
 def collect_cash(session: Session, *, agent: User, order_id: int) -> Order:
-    """The agent takes the order's amount in cash at the counter (before handing over);
-    it goes on the station's cash statement."""
+    """The agent takes the order's amount in cash at the counter, with the goods there to
+    hand over; it goes on the station's cash statement.
+
+    Not earlier (``not_payable_now``): a village station sells cash against goods, like the
+    shop it often is. Cash taken before the seller has packed would sit in the till for goods
+    the station does not have, and go back over the counter whenever the seller runs short
+    or the buyer changes their mind; the villager would also have paid for something they
+    cannot yet see. Online payment is the way to pay ahead."""
     order = _station_order(session, agent=agent, order_id=order_id)
     payment = payments.payment_for(session, order.reference)
     if payment is None or payment.method is not PaymentMethod.CASH:
@@ -667,24 +692,41 @@ def mark_collected_at_station(session: Session, *, reference: str) -> Order | No
     return order
 
 
-def cancel(session: Session, *, user: User, order_id: int) -> Order:
-    """Cancel (unpaid) or refund (paid) an order and put its goods back on sale.
+def cancel_outcome(session: Session, order: Order) -> OrderStatus:
+    """What cancelling would make of the order: refunded when it was paid (the money goes
+    back through payments), cancelled when not."""
+    return OrderStatus.REFUNDED if is_paid(session, order) else OrderStatus.CANCELLED
 
-    The buyer may do it until the order is packed; the station's agent until handover.
-    """
-    order = order_for(session, user=user, order_id=order_id)
-    by_agent = _at_station(user, order)
-    buyer_may = user.id in (order.buyer_id, order.placed_by_id) and order.status in (
+
+def may_cancel(session: Session, *, user: User, order: Order) -> bool:
+    """Whether ``user`` may cancel ``order`` now: the transition table must allow the move,
+    and the buyer (or whoever placed it) may until the seller packs it, the station's agent
+    until it is handed over."""
+    if cancel_outcome(session, order) not in ORDER_TRANSITIONS.targets(order.status):
+        return False
+    if _at_station(user, order):
+        return True
+    return user.id in (order.buyer_id, order.placed_by_id) and order.status in (
         OrderStatus.PENDING_PAYMENT,
         OrderStatus.PAID,
     )
-    if not (buyer_may or by_agent):
+
+
+def cancel(session: Session, *, user: User, order_id: int) -> Order:
+    """Cancel (unpaid) or refund (paid, through ``payments.refund_payment``) an order and put
+    its goods back on sale; who may and when is ``may_cancel``."""
+    order = order_for(session, user=user, order_id=order_id)
+    outcome = cancel_outcome(session, order)
+    if not may_cancel(session, user=user, order=order):
+        if _at_station(user, order):
+            ORDER_TRANSITIONS.check(order.status, outcome)  # names the move refused
         raise ShopError("already_packed")
-    if is_paid(session, order):
-        _move(order, OrderStatus.REFUNDED)
-        payments.refund_payment(session, subject_ref=order.reference, amount_fen=order.total_fen)
+    _move(order, outcome)
+    if outcome is OrderStatus.REFUNDED:
+        payments.refund_payment(
+            session, subject_ref=order.reference, amount_fen=order.total_fen, actor=user
+        )
     else:
-        _move(order, OrderStatus.CANCELLED)
         payments.cancel_payment(session, subject_ref=order.reference)
     inventory.return_sold(session, reference=order.reference, reason="订单取消", actor_id=user.id)
     session.flush()

@@ -18,6 +18,7 @@ from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.idempotency import apply_once
 from core.models import Role, User
+from core.money import format_fen
 from core.parse import parse_int, query_int
 from core.security import same_site_path
 from logistics.errors import LogisticsError
@@ -42,6 +43,7 @@ from shop.orders.models import (
     PAYMENT_NAMES,
     Delivery,
     Order,
+    OrderStatus,
     order_reference,
 )
 from shop.orders.steps import order_steps
@@ -218,7 +220,31 @@ def order_page(order_id: int) -> str:
         order=order,
         payment=payment,
         steps=order_steps(order, payment),
-        actions=_actions(user, order, services.cash_due(session, order)),
+        actions=_actions(
+            user,
+            order,
+            cash_due=services.cash_due(session, order),
+            cancellable=services.may_cancel(session, user=user, order=order),
+        ),
+        refund=services.cancel_outcome(session, order) is OrderStatus.REFUNDED,
+        **NAMES,
+    )
+
+
+@blueprint.get("/orders/<int:order_id>/cancel")
+@signed_in
+def confirm_cancel(order_id: int) -> str:
+    """Ask before cancelling (a page, so it works without JavaScript): what is cancelled and
+    what follows, a refund of what was paid, online or in cash."""
+    session, user = get_session(), require_account()
+    order = services.order_for(session, user=user, order_id=order_id)
+    if not services.may_cancel(session, user=user, order=order):
+        raise ShopError("already_packed")
+    return render_template(
+        "orders/cancel.html",
+        order=order,
+        payment=payment_for(session, order.reference),
+        refund=services.cancel_outcome(session, order) is OrderStatus.REFUNDED,
         **NAMES,
     )
 
@@ -249,11 +275,11 @@ def receipt(order_id: int) -> str:
     )
 
 
-def _actions(user: User, order: Order, cash_due: bool) -> list[str]:
+def _actions(user: User, order: Order, *, cash_due: bool, cancellable: bool) -> list[str]:
     """The buttons this user sees on this order (the services check again on POST).
 
-    At the buyer's station the agent takes the cash of a cash order until it is handed
-    over, and the hand-over (with the pickup code) appears once it is paid."""
+    At the buyer's station the agent takes the cash of a cash order once its goods are on
+    the shelf, and the hand-over (with the pickup code) appears once it is paid."""
     possible = ORDER_TRANSITIONS.targets(order.status)
     at_station = order.station_village_id in user.villages_for(Role.AGENT)
     shown = []
@@ -266,17 +292,13 @@ def _actions(user: User, order: Order, cash_due: bool) -> list[str]:
             shown.append("ready")
         if "picked_up" in possible and not cash_due:
             shown.append("hand_over")
-    if (
-        possible & {"cancelled", "refunded"}
-        and (at_station or order.status in ("pending_payment", "paid"))
-        and (at_station or user.id in (order.buyer_id, order.placed_by_id))
-    ):
+    if cancellable:
         shown.append("cancel")
     return shown
 
 
 ORDER_ACTIONS: dict[str, tuple[Callable[..., Order], str, Any]] = {
-    "cancel": (services.cancel, "user", _l("订单已取消")),
+    "cancel": (services.cancel, "user", _l("订单已取消，货品已重新上架")),
     "pack": (services.pack, "seller", _l("已标记为打包好")),
     "ready": (services.mark_ready_for_pickup, "agent", _l("已到站，待村民自提")),
     "collect-cash": (services.collect_cash, "agent", _l("已收现金")),
@@ -293,7 +315,9 @@ def order_action(order_id: int, action: str) -> Response:
         return _hand_over(order_id)
     service, who, done = ORDER_ACTIONS[action]
     with unit_of_work() as session:
-        service(session, order_id=order_id, **{who: require_account()})
+        order = service(session, order_id=order_id, **{who: require_account()})
+        if order.status is OrderStatus.REFUNDED:
+            done = _l("订单已取消，已退款 %(a)s", a=format_fen(order.total_fen))
     flash(str(done), "success")
     back = same_site_path(request.form.get("back"))
     return redirect(back or url_for("orders.order_page", order_id=order_id))
@@ -352,12 +376,28 @@ def refresh_payment(order_id: int, step: str) -> Response:
     return redirect(url_for("orders.pay", order_id=order_id))
 
 
+SELLER_TABS = {
+    services.SellerTab.TO_PACK: _l("待打包"),
+    services.SellerTab.PACKED: _l("已打包"),
+    services.SellerTab.DONE: _l("已完成"),
+}
+
+
 @blueprint.route("/seller/orders")
 @roles(Role.FARMER, Role.SUPPLIER)
 def to_prepare() -> str:
-    orders = services.orders_to_prepare(get_session(), seller=require_account())
+    """The seller's orders in three tabs: to pack (with the button), packed, done."""
+    raw = request.args.get("tab", "")
+    tab = services.SellerTab(raw) if raw in SELLER_TABS else services.SellerTab.TO_PACK
+    orders = services.seller_orders(get_session(), seller=require_account(), tab=tab)
     return render_template(
-        "orders/list.html", orders=orders, heading=_("待备货订单"), pack=True, **NAMES
+        "orders/list.html",
+        orders=orders,
+        heading=_("卖出的订单"),
+        tabs=SELLER_TABS,
+        tab=tab,
+        pack=tab is services.SellerTab.TO_PACK,
+        **NAMES,
     )
 
 

@@ -54,3 +54,18 @@ def test_the_station_desk_fits_a_phone(page: Page, live_server: LiveServer) -> N
     sign_in(page, live_server.url, AGENT, then="/station")
     expect(page.get_by_role("heading", level=1)).to_have_text("站点工作台")
     shot(page, "station-01-desk")
+    # A batch's parcel row, as station_desk.html writes it, measured with the page's own
+    # styles. (The demo has no batch on its way to this station; consolidating the hub here
+    # would change what the other journeys on the shared live server see.)
+    box = page.evaluate(
+        """() => {
+        const form = document.createElement('form');
+        form.className = 'batch';
+        form.innerHTML = '<label class="tick"><input type="checkbox" name="parcel" checked>'
+            + ' 顺丰 SF1 · 张三</label>';
+        document.querySelector('main').append(form);
+        const r = form.querySelector('input').getBoundingClientRect();
+        return [r.width, r.height];
+    }"""
+    )
+    assert min(box) >= 44, f"the parcel checkbox is {box[0]} x {box[1]} px"

@@ -178,7 +178,8 @@ def test_a_farmer_sells_three_one_refunded_is_paid_in_cash_and_sees_it(
         agent.get_by_role("button", name=f"收现金 {format_fen(order.total_fen)}").click()
         expect(agent.get_by_role("status")).to_have_text("已收现金")
         if order is refused:  # the buyer looks at it at the counter and does not want it
-            agent.get_by_role("button", name="取消订单").click()
+            agent.get_by_role("link", name="取消订单并退款").click()
+            agent.get_by_role("button", name="确定取消并退款").click()
             expect(agent.locator(".badge")).to_have_text("已退款")
             shot(agent, "earnings-02-agent-refunded")
             continue

@@ -54,9 +54,9 @@ def _cash_order(db: Session, people: dict[str, User], product_id: int, quantity:
 
 def _hand_over(db: Session, people: dict[str, User], order: Order) -> None:
     agent = people["agent"]
-    orders.collect_cash(db, agent=agent, order_id=order.id)
     orders.pack(db, seller=people["farmer"], order_id=order.id)
     orders.mark_ready_for_pickup(db, agent=agent, order_id=order.id)
+    orders.collect_cash(db, agent=agent, order_id=order.id)
     orders.hand_over(db, agent=agent, order_id=order.id, pickup_code=order.pickup_code or "")
 
 
@@ -86,8 +86,10 @@ def test_an_order_refunded_before_it_is_final_is_never_booked(
 ) -> None:
     product = listed_product(db, people["farmer"], people["agent"], price_fen=800)
     order = _cash_order(db, people, product.id, 1)
+    orders.pack(db, seller=people["farmer"], order_id=order.id)
+    orders.mark_ready_for_pickup(db, agent=people["agent"], order_id=order.id)
     orders.collect_cash(db, agent=people["agent"], order_id=order.id)
-    orders.cancel(db, user=people["villager"], order_id=order.id)
+    orders.cancel(db, user=people["agent"], order_id=order.id)  # the cash goes back
     assert (
         db.scalar(select(JournalEntry).where(JournalEntry.seller_id == people["farmer"].id)) is None
     )

@@ -117,6 +117,18 @@ def test_the_agent_pays_out_in_cash_with_a_signature_and_the_till_goes_down(
     assert "¥30.00" in month and "¥1.50" in month and "¥28.50" in month
     csv_text = client.get("/earnings/station/month.csv").get_data(as_text=True)
     assert "王农户" in csv_text and "30.00,1.50,0.00,28.50,0.00" in csv_text
+    header, *rows, till_closing = csv_text.splitlines()
+    # Headed in Chinese, with the byte-order mark Excel needs to read UTF-8.
+    assert header.split(",") == [
+        "\ufeff卖家",
+        "手机号",
+        "卖出（元）",
+        "本站抽成（元）",
+        "退款（元）",
+        "付给卖家（元）",
+        "未付（元）",
+    ]
+    assert rows[-3].startswith("合计,") and till_closing.startswith("钱箱月末,")
 
 
 def test_a_refund_after_the_payout_leaves_a_negative_balance_the_page_explains(

@@ -91,3 +91,15 @@ def test_times_say_their_day_unless_it_is_today(
 def test_the_time_filter_is_in_english_on_request(app: Flask) -> None:
     with app.test_request_context("/?lang=en"):
         assert when(local(27, 8, 23), local(27, 21, 30)) == "today 08:23"
+
+
+def test_a_manifest_may_be_headed_in_chinese_as_the_board_names_the_columns(app: Flask) -> None:
+    text = "运单号,快递公司,收件人,收件人手机,重量（克）\nSF1234567890,顺丰,张三,13900000001,1200\n"
+    with app.test_request_context():
+        rows, errors = parse_manifest(text)
+        assert errors == []
+        assert [(row.tracking_no, row.courier, row.weight_g) for _, row in rows] == [
+            ("SF1234567890", "SF", 1200)
+        ]
+        _, missing = parse_manifest("运单号,快递公司\n")
+        assert "收件人 (recipient_name)" in missing[0].error.message

@@ -21,6 +21,7 @@ from core.timeutil import utcnow
 from inventory import services as inventory
 from logistics.models import Parcel
 from payments.models import PaymentMethod
+from payments.services import payment_for
 from shop.catalog import services as catalog
 from shop.catalog.models import ListingStatus, Product
 from shop.errors import ShopError
@@ -205,20 +206,27 @@ def test_checkout_holds_then_the_order_takes_the_stock_and_cancel_returns_it(
     assert inventory.available(db, sku=product.sku, location_id=product.location_id) == 4
 
 
-def test_cash_at_the_counter_pays_the_order_then_pack_ready_and_hand_over(
+def test_cash_is_taken_only_when_the_goods_wait_on_the_shelf_then_handed_over(
     db: Session, people: dict[str, User]
 ) -> None:
     product = listed_product(db, people["farmer"], people["agent"])
     order = _order(db, people["villager"], product.id)
-    assert orders.orders_to_prepare(db, seller=people["farmer"]) == [order]
+    assert orders.seller_orders(db, seller=people["farmer"]) == [order]
     with pytest.raises(ShopError):
         orders.hand_over(db, agent=people["agent"], order_id=order.id)
-    orders.collect_cash(db, agent=people["agent"], order_id=order.id)
-    assert order.status is OrderStatus.PAID  # through payments' payment_succeeded signal
+    # Not before the seller packs, nor before the goods are at the station.
+    with pytest.raises(ShopError, match="这个订单现在不能收款"):
+        orders.collect_cash(db, agent=people["agent"], order_id=order.id)
+    assert not orders.cash_due(db, order)
     with pytest.raises(ShopError):
         orders.pack(db, seller=people["other_farmer"], order_id=order.id)
     orders.pack(db, seller=people["farmer"], order_id=order.id)
+    with pytest.raises(ShopError, match="这个订单现在不能收款"):
+        orders.collect_cash(db, agent=people["agent"], order_id=order.id)
     orders.mark_ready_for_pickup(db, agent=people["agent"], order_id=order.id)
+    assert orders.cash_due(db, order)
+    orders.collect_cash(db, agent=people["agent"], order_id=order.id)
+    assert order.status is OrderStatus.READY_FOR_PICKUP  # paid, waiting to be handed over
     told = notices_for(db, user_id=people["villager"].id)
     assert [n.kind for n in told] == [NoticeKind.ORDER_READY, NoticeKind.ORDER_PACKED]
     assert told[0].params["goods"] == "桃源香米×1斤" and told[0].params["station"].endswith("村站")
@@ -227,6 +235,46 @@ def test_cash_at_the_counter_pays_the_order_then_pack_ready_and_hand_over(
     assert order.status is OrderStatus.PICKED_UP
     with pytest.raises(ShopError):
         orders.cancel(db, user=people["villager"], order_id=order.id)
+
+
+def test_the_seller_sees_orders_to_pack_packed_and_done_apart(
+    db: Session, people: dict[str, User]
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"], stock=9)
+    first, second, third = (_order(db, people["villager"], product.id) for _ in range(3))
+    for order in (second, third):
+        orders.pack(db, seller=people["farmer"], order_id=order.id)
+        orders.mark_ready_for_pickup(db, agent=people["agent"], order_id=order.id)
+    orders.collect_cash(db, agent=people["agent"], order_id=third.id)
+    orders.hand_over(
+        db, agent=people["agent"], order_id=third.id, pickup_code=third.pickup_code or ""
+    )
+    tabs = orders.SellerTab
+    seen = {tab: orders.seller_orders(db, seller=people["farmer"], tab=tab) for tab in tabs}
+    assert seen == {tabs.TO_PACK: [first], tabs.PACKED: [second], tabs.DONE: [third]}
+    assert orders.seller_orders(db, seller=people["other_farmer"], tab=tabs.DONE) == []
+
+
+def test_cancel_is_offered_only_where_the_table_allows_and_a_paid_order_is_refunded(
+    db: Session, people: dict[str, User]
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"], stock=9)
+    villager, agent = people["villager"], people["agent"]
+    unpaid = _order(db, villager, product.id)
+    assert orders.may_cancel(db, user=villager, order=unpaid)
+    assert orders.cancel_outcome(db, unpaid) is OrderStatus.CANCELLED
+    paid = _order(db, villager, product.id)
+    orders.pack(db, seller=people["farmer"], order_id=paid.id)
+    assert not orders.may_cancel(db, user=villager, order=paid)  # packed: ask the station
+    orders.mark_ready_for_pickup(db, agent=agent, order_id=paid.id)
+    orders.collect_cash(db, agent=agent, order_id=paid.id)
+    assert orders.may_cancel(db, user=agent, order=paid)
+    assert orders.cancel_outcome(db, paid) is OrderStatus.REFUNDED
+    orders.cancel(db, user=agent, order_id=paid.id)
+    payment = payment_for(db, paid.reference)
+    assert paid.status is OrderStatus.REFUNDED
+    assert payment is not None and payment.refunded_fen == paid.total_fen
+    assert not orders.may_cancel(db, user=agent, order=paid)
 
 
 def test_orders_of_others_are_not_found(db: Session, people: dict[str, User]) -> None:
@@ -391,6 +439,64 @@ def test_the_buyer_pays_an_online_order_on_its_pay_page(
     assert online is not None
     open_online_intent(db, payment_id=online.id, payment_method="pm_card_visa")
     assert paid.status is OrderStatus.PAID
+
+
+def test_cancel_asks_first_says_a_refund_follows_and_refunds_through_payments(
+    client: FlaskClient,
+    db: Session,
+    people: dict[str, User],
+    login: Callable[[User], str],
+    stripe_gateway: object,
+) -> None:
+    from payments.models import PaymentStatus
+    from payments.services import open_online_intent
+
+    product = listed_product(db, people["farmer"], people["agent"], stock=9)
+    unpaid = _order(db, people["villager"], product.id)
+    paid = _order(db, people["villager"], product.id, payment=PaymentMethod.ONLINE)
+    online = payment_for(db, paid.reference)
+    assert online is not None
+    open_online_intent(db, payment_id=online.id, payment_method="pm_card_visa")
+    assert paid.status is OrderStatus.PAID
+    token = login(people["villager"])
+
+    order_page = client.get(f"/orders/{unpaid.id}").get_data(as_text=True)
+    assert f'href="/orders/{unpaid.id}/cancel"' in order_page  # a link to a question
+    assert f'action="/orders/{unpaid.id}/cancel"' not in order_page  # not a one-tap form
+    asked = client.get(f"/orders/{unpaid.id}/cancel").get_data(as_text=True)
+    assert "确定取消订单" in asked and "还没付款" in asked and "退回" not in asked
+
+    assert "取消订单并退款" in client.get(f"/orders/{paid.id}").get_data(as_text=True)
+    asked = client.get(f"/orders/{paid.id}/cancel").get_data(as_text=True)
+    assert "原路退回" in asked and "确定取消并退款" in asked
+    done = client.post(f"/orders/{paid.id}/cancel", headers={"X-CSRFToken": token})
+    assert done.status_code == 302
+    db.expire_all()
+    assert paid.status is OrderStatus.REFUNDED
+    refunded = payment_for(db, paid.reference)
+    assert refunded is not None and refunded.status is PaymentStatus.REFUNDED
+    assert refunded.refunded_fen == paid.total_fen
+    # A refunded order offers no cancel, and its question page refuses.
+    assert "取消订单" not in client.get(f"/orders/{paid.id}").get_data(as_text=True)
+    assert client.get(f"/orders/{paid.id}/cancel").status_code == 409
+
+
+def test_packed_orders_offer_cash_and_cancel_only_where_they_are_allowed(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"])
+    order = _order(db, people["villager"], product.id)
+    orders.pack(db, seller=people["farmer"], order_id=order.id)
+    login(people["villager"])
+    assert "取消订单" not in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    login(people["agent"])
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "collect-cash" not in page and "货到本站后再收现金" in page
+    login(people["farmer"])
+    for tab, shown in (("to_pack", False), ("packed", True), ("done", False)):
+        listed = client.get(f"/seller/orders?tab={tab}").get_data(as_text=True)
+        assert (f"订单 #{order.id}" in listed) is shown, tab
+        assert 'aria-current="page"' in listed
 
 
 def test_checkout_page_explains_when_stock_ran_out_after_the_hold_lapsed(

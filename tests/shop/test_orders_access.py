@@ -114,6 +114,7 @@ def object_routes(w: dict[str, object]) -> list[tuple[str, str, dict[str, object
         ("GET", f"/orders/{order}/receipt", {}, "buyer"),
         ("POST", f"/orders/{order}/pack", {}, "farmer"),
         ("POST", f"/orders/{order}/collect-cash", {}, "agent"),
+        ("GET", f"/orders/{order}/cancel", {}, "buyer"),
         ("POST", f"/orders/{order}/cancel", {}, "buyer"),
         ("GET", f"/api/v1/orders/{order}", {}, "buyer"),
         ("GET", f"/orders/{w['online'].id}/pay", {}, "buyer"),  # type: ignore[attr-defined]

@@ -138,8 +138,9 @@ def test_a_packed_cash_order_is_paid_at_the_counter_then_handed_over_with_its_co
     [order] = _place(db, people["villager"], [_product(db, people, "far")])
     agent = people["home_agent"]
     orders.pack(db, seller=people["far_farmer"], order_id=order.id)
-    assert orders.cash_due(db, order)
+    assert not orders.cash_due(db, order)  # packed, but not yet on this station's shelf
     orders.mark_ready_for_pickup(db, agent=agent, order_id=order.id)
+    assert orders.cash_due(db, order)
     with pytest.raises(ShopError, match="请先收款再交货"):
         orders.hand_over(db, agent=agent, order_id=order.id, pickup_code=order.pickup_code or "")
     orders.collect_cash(db, agent=agent, order_id=order.id)
@@ -275,9 +276,9 @@ def test_wrong_pickup_codes_are_throttled_at_the_counter(
     client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
 ) -> None:
     [order] = _place(db, people["villager"], [_product(db, people, "home")])
-    orders.collect_cash(db, agent=people["home_agent"], order_id=order.id)
     orders.pack(db, seller=people["home_farmer"], order_id=order.id)
     orders.mark_ready_for_pickup(db, agent=people["home_agent"], order_id=order.id)
+    orders.collect_cash(db, agent=people["home_agent"], order_id=order.id)
     login(people["home_agent"])
     token = _csrf(client, f"/orders/{order.id}")
     wrong = "000000" if order.pickup_code != "000000" else "111111"
