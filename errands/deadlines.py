@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.models import Role, RoleGrant
 from core.notices.models import NoticeKind
@@ -19,6 +19,7 @@ from errands.models import OPEN_STATUSES, ErrandRequest, StepKind
 from errands.services import add_step
 
 BATCH = 500
+Mark = InstrumentedAttribute[dt.datetime | None]  # reminded_at or escalated_at
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,7 @@ class DeadlineCheck:
     escalated: int
 
 
-def _claim(
-    session: Session, request_id: int, mark: ColumnElement[object], now: dt.datetime
-) -> bool:
+def _claim(session: Session, request_id: int, mark: Mark, now: dt.datetime) -> bool:
     """Set the request's mark column to ``now`` if nobody has (one worker wins)."""
     claimed = session.execute(
         update(ErrandRequest)
@@ -38,7 +37,7 @@ def _claim(
             mark.is_(None),
             ErrandRequest.status.in_(OPEN_STATUSES),
         )
-        .values({mark.key: now})  # type: ignore[attr-defined]
+        .values({mark.key: now})
         .execution_options(synchronize_session=False)
     )
     return int(claimed.rowcount) == 1  # type: ignore[attr-defined]
@@ -83,7 +82,7 @@ def _escalate(session: Session, request: ErrandRequest, now: dt.datetime) -> Non
         )
 
 
-def _due(session: Session, when: ColumnElement[bool], mark: ColumnElement[object]) -> list[int]:
+def _due(session: Session, when: ColumnElement[bool], mark: Mark) -> list[int]:
     return list(
         session.scalars(
             select(ErrandRequest.id)

@@ -77,7 +77,11 @@ class Channel(Labelled):
 
 CHANNEL_NAMES = name_members(
     Channel,
-    {Channel.PHONE_APP: _l("手机上报"), Channel.COUNTER: _l("柜台登记"), Channel.HOTLINE: _l("电话登记")},
+    {
+        Channel.PHONE_APP: _l("手机上报"),
+        Channel.COUNTER: _l("柜台登记"),
+        Channel.HOTLINE: _l("电话登记"),
+    },
 )
 
 
@@ -100,9 +104,7 @@ REQUEST_STATUS_NAMES = name_members(
     },
 )
 
-OPEN_STATUSES = frozenset(
-    {RequestStatus.FILED, RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS}
-)
+OPEN_STATUSES = frozenset({RequestStatus.FILED, RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS})
 
 # Reassigning sends an accepted request back to "filed": the new member accepts it again.
 REQUEST_TRANSITIONS = TransitionTable(

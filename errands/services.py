@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.errors import CoreError
 from core.models import Household, Role, RoleGrant, User
 from core.notices.models import NoticeKind
-from core.notices.services import notify, notify_household
+from core.notices.services import notify_household
 from core.photos import store_photo
 from core.services import normalise_phone
 from core.timeutil import utcnow
