@@ -5,7 +5,6 @@ from __future__ import annotations
 import core.idempotency
 import core.models  # registers the tables (as every import below)
 import core.notices.models  # noqa: F401
-import errands.models
 import inventory.models  # noqa: F401
 import ledger.integrity
 import ledger.models  # noqa: F401
