@@ -28,7 +28,7 @@ translations: $(VENV)/.stamp-runtime
 
 # After adding interface strings: extract them, then translate the new empty msgstr.
 i18n-update: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o $(VENV)/messages.pot core shop inventory payments logistics
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o $(VENV)/messages.pot core shop inventory payments logistics ledger errands
 	$(BIN)/pybabel update -i $(VENV)/messages.pot -d shop/translations --no-fuzzy-matching
 
 migrate: install

@@ -13,7 +13,7 @@ from core.db import Base, enum_column_type
 from core.labels import Labelled, name_members, name_reference_kind
 from core.models import Household, User, Village
 from core.statemachine import TransitionTable
-from core.timeutil import utcnow
+from core.timeutil import to_local, utcnow
 
 DETAILS_MAX = 500
 NOTE_MAX = 200
@@ -268,6 +268,11 @@ class ErrandRequest(Base):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def due_day(self) -> dt.date:
+        """The last day of the limit, local (``due_at`` is the midnight that ends it)."""
+        return to_local(self.due_at - dt.timedelta(microseconds=1)).date()
 
     def on_time(self) -> bool | None:
         """Done within the limit; None while it is not done."""
