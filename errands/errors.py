@@ -27,6 +27,8 @@ class ErrandError(CunzhanError):
         "member_not_found": (404, _l("本村没有这位网格员")),
         "satisfaction_required": (422, _l("请选择满意程度")),
         "grid_not_found": (404, _l("没有这个网格")),
+        "grid_name_required": (422, _l("请填写网格名称（最多 %(n)d 个字）")),
+        "grid_name_taken": (409, _l("本村已有这个网格")),
         "bad_month": (422, _l("月份的格式应为 2026-11")),
         "too_many_photos": (422, _l("最多 %(n)d 张照片")),
     }

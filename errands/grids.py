@@ -8,15 +8,24 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from core.models import Household, User
+from core.errors import CoreError
+from core.models import Household, Role, RoleGrant, User
+from core.services import normalise_phone
 from errands.errors import ErrandError
 from errands.models import Grid, GridHousehold
 
+NAME_MAX = 60
+
 
 def create_grid(session: Session, *, village_id: int, name: str, member_id: int) -> Grid:
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        raise ErrandError("grid_name_required", n=NAME_MAX)
     if session.get(User, member_id) is None:
         raise ErrandError("member_not_found")
-    grid = Grid(village_id=village_id, name=name.strip()[:60], member_id=member_id)
+    if session.scalar(select(Grid.id).where(Grid.village_id == village_id, Grid.name == name)):
+        raise ErrandError("grid_name_taken")
+    grid = Grid(village_id=village_id, name=name, member_id=member_id)
     session.add(grid)
     session.flush()
     return grid
@@ -52,3 +61,51 @@ def grids_of_village(session: Session, village_id: int) -> list[tuple[Grid, int]
         .order_by(Grid.name)
     )
     return [(grid, int(n)) for grid, n in rows]
+
+
+def _phone(raw: str) -> str:
+    try:
+        return normalise_phone(raw)
+    except CoreError as error:
+        raise ErrandError("member_not_found") from error
+
+
+def village_member(session: Session, *, village_id: int, phone: str) -> User:
+    """The account that may answer for a grid of the village: one of its cadres, or a
+    villager (a party member) of one of its households."""
+    user = session.scalar(select(User).where(User.phone == _phone(phone), User.is_active))
+    if user is None:
+        raise ErrandError("member_not_found")
+    lives_here = user.household is not None and user.household.village_id == village_id
+    is_cadre = session.scalar(
+        select(RoleGrant.id).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == Role.CADRE,
+            RoleGrant.village_id == village_id,
+        )
+    )
+    if not (lives_here or is_cadre):
+        raise ErrandError("member_not_found")
+    return user
+
+
+def households_by_phone(session: Session, *, village_id: int, phones: Sequence[str]) -> list[int]:
+    """The village's households with these phone numbers (each must be found)."""
+    wanted = {_household_phone(p) for p in phones if p.strip()}
+    found = dict(
+        session.execute(
+            select(Household.phone, Household.id).where(
+                Household.village_id == village_id, Household.phone.in_(wanted)
+            )
+        ).all()
+    )
+    if not wanted or set(found) != wanted:
+        raise ErrandError("household_not_found")
+    return sorted(found.values())
+
+
+def _household_phone(raw: str) -> str:
+    try:
+        return normalise_phone(raw)
+    except CoreError as error:
+        raise ErrandError("household_not_found") from error

@@ -31,7 +31,7 @@ from core.models import Role, User
 from core.parse import parse_int
 from core.photos import photo_dir, photo_path
 from core.timeutil import LOCAL_ZONE, local_today, utcnow
-from errands import ledger, services
+from errands import grids, ledger, services
 from errands.access import agent_station, member_grid_ids, overseen_villages, visible_request
 from errands.errors import ErrandError
 from errands.models import (
@@ -39,6 +39,7 @@ from errands.models import (
     OPEN_STATUSES,
     Channel,
     ErrandRequest,
+    Grid,
     RequestPhoto,
     RequestStatus,
     Satisfaction,
@@ -67,7 +68,7 @@ def _act(action: Callable[[Session], object], success: str, back: str) -> Respon
         with unit_of_work() as session:
             action(session)
     except CunzhanError as error:
-        if error.status in (403, 404):
+        if error.status == 403:
             raise
         flash(error.message, "error")
     else:
@@ -88,7 +89,8 @@ def mine() -> str:
         .order_by(ErrandRequest.filed_at.desc())
         .limit(50)
     )
-    return render_template("errands/mine.html", requests=list(found))
+    is_member = bool(member_grid_ids(get_session(), user))
+    return render_template("errands/mine.html", requests=list(found), is_member=is_member)
 
 
 @errands.route("/new", methods=["GET", "POST"])
@@ -289,6 +291,39 @@ def _file_at_station(session: Session, agent: User) -> ErrandRequest:
         hotline=hotline,
         photos=_uploaded_photos(),
         photo_dir=photo_dir(),
+    )
+
+
+@errands.route("/grids", methods=["GET", "POST"])
+@roles(Role.AGENT)
+def grid_list() -> str | Response:
+    """The station's grids: make one with its member, put households in one."""
+    village_id = agent_station(require_account())
+    if request.method == "POST":
+        return _act(lambda session: _change_grids(session, village_id), _("已保存"), request.path)
+    return render_template(
+        "errands/grids.html", grids=grids.grids_of_village(get_session(), village_id)
+    )
+
+
+def _change_grids(session: Session, village_id: int) -> None:
+    grid_id = request.form.get("grid")
+    if grid_id is None:
+        member = grids.village_member(
+            session, village_id=village_id, phone=request.form.get("member_phone", "")
+        )
+        grids.create_grid(
+            session, village_id=village_id, name=request.form.get("name", ""), member_id=member.id
+        )
+        return
+    grid = session.get(Grid, parse_int(grid_id, low=1))
+    if grid is None or grid.village_id != village_id:
+        raise ErrandError("grid_not_found")
+    phones = request.form.get("phones", "").split()
+    grids.put_households(
+        session,
+        grid=grid,
+        household_ids=grids.households_by_phone(session, village_id=village_id, phones=phones),
     )
 
 

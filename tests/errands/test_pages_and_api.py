@@ -11,10 +11,11 @@ from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import select
 
 from core.models import User
-from errands.models import Category, ErrandRequest, RequestStatus, Satisfaction
+from errands.models import Category, ErrandRequest, Grid, RequestStatus, Satisfaction
 from errands.services import accept, file_for_self, mark_done
 from tests.errands.conftest import Errands
 
@@ -231,3 +232,54 @@ def test_the_worker_knows_the_check() -> None:
 
     assert "errands.check_deadlines" in shop.worker.app.tasks
     assert "check-errand-deadlines" in shop.worker.app.conf.beat_schedule
+
+
+def test_the_agent_makes_a_grid_and_moves_a_household(
+    errands: Errands, client: FlaskClient, login: Login
+) -> None:
+    w = errands
+    token = _sign_in(client, login, w.agent)
+    client.post(
+        "/errands/grids",
+        data={"csrf_token": token, "name": "三组", "member_phone": w.villager.phone},
+    )
+    grid = w.db.scalar(select(Grid).where(Grid.name == "三组"))
+    assert grid is not None and grid.member_id == w.villager.id  # a party member
+    client.post(
+        "/errands/grids",
+        data={"csrf_token": token, "grid": grid.id, "phones": w.neighbour.phone},
+    )
+    request = file_for_self(w.db, villager=w.neighbour, category=Category.OTHER, details="问事")
+    assert request.grid_id == grid.id and request.assignee_id == w.villager.id
+    page = client.post(
+        "/errands/grids",
+        data={"csrf_token": token, "name": "四组", "member_phone": w.dispatcher.phone},
+        follow_redirects=True,
+    )
+    assert "本村没有这位网格员" in page.get_data(as_text=True)
+    assert "三组" in page.get_data(as_text=True)
+
+
+def test_a_photo_is_kept_and_shown_only_to_those_who_see_the_request(
+    errands: Errands, client: FlaskClient, login: Login
+) -> None:
+    w = errands
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(picture, "PNG")
+    token = _sign_in(client, login, w.villager)
+    page = client.post(
+        "/errands/new",
+        data={
+            "csrf_token": token,
+            "category": "repair",
+            "details": "水管裂了",
+            "photo": (io.BytesIO(picture.getvalue()), "pipe.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    request_id = int(page.headers["Location"].rsplit("/", 1)[1])
+    [photo] = w.db.get_one(ErrandRequest, request_id).photos
+    shown = client.get(f"/errands/photos/{photo.id}")
+    assert shown.status_code == 200 and shown.data[:2] == b"\xff\xd8"  # re-encoded as JPEG
+    _sign_in(client, login, w.neighbour)
+    assert client.get(f"/errands/photos/{photo.id}").status_code == 403
