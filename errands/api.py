@@ -89,6 +89,7 @@ def file_request(payload: dict[str, str]) -> dict[str, Any]:
 
 @blueprint.route("/<int:request_id>")
 @blueprint.response(200, RequestOut)
+@blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
 @blueprint.alt_response(403, schema=ErrorSchema, description="another's request")
 @blueprint.alt_response(404, schema=ErrorSchema, description="no such request")
 @signed_in
@@ -99,6 +100,7 @@ def get_request(request_id: int) -> dict[str, Any]:
 
 @blueprint.route("/<int:request_id>/accept", methods=["POST"])
 @blueprint.response(200, RequestOut)
+@blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
 @blueprint.alt_response(403, schema=ErrorSchema, description="not the request's member")
 @blueprint.alt_response(404, schema=ErrorSchema, description="no such request")
 @blueprint.alt_response(409, schema=ErrorSchema, description="not waiting to be accepted")
@@ -113,6 +115,7 @@ def accept(request_id: int) -> dict[str, Any]:
 @blueprint.route("/<int:request_id>/done", methods=["POST"])
 @blueprint.arguments(RequestDoneIn)
 @blueprint.response(200, RequestOut)
+@blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
 @blueprint.alt_response(403, schema=ErrorSchema, description="not the request's member")
 @blueprint.alt_response(404, schema=ErrorSchema, description="no such request")
 @blueprint.alt_response(409, schema=ErrorSchema, description="not accepted yet")
@@ -129,6 +132,7 @@ def done(payload: dict[str, str], request_id: int) -> dict[str, Any]:
 @blueprint.route("/<int:request_id>/close", methods=["POST"])
 @blueprint.arguments(RequestCloseIn)
 @blueprint.response(200, RequestOut)
+@blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
 @blueprint.alt_response(403, schema=ErrorSchema, description="not its household or station")
 @blueprint.alt_response(404, schema=ErrorSchema, description="no such request")
 @blueprint.alt_response(409, schema=ErrorSchema, description="not done yet")
