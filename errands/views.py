@@ -249,18 +249,22 @@ def station() -> str | Response:
     village_id = agent_station(agent)
     if request.method == "POST":
         return _act(lambda session: _file_at_station(session, agent), _("已登记"), request.path)
-    session = get_session()
-    found = session.scalars(
+    found = get_session().scalars(
         select(ErrandRequest)
         .where(
             ErrandRequest.village_id == village_id,
             ErrandRequest.status.in_((*OPEN_STATUSES, RequestStatus.DONE)),
         )
-        .order_by(ErrandRequest.status, ErrandRequest.due_at)
+        .order_by(ErrandRequest.due_at)
     )
+    waiting: list[ErrandRequest] = []
+    open_: list[ErrandRequest] = []
+    for found_request in found:
+        (waiting if found_request.status == RequestStatus.DONE else open_).append(found_request)
     return render_template(
         "errands/station.html",
-        requests=list(found),
+        requests=open_,
+        to_call_back=waiting,
         categories=CATEGORY_RULES,
         channels=(Channel.COUNTER, Channel.HOTLINE),
         now=utcnow(),

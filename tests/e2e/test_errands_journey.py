@@ -1,7 +1,8 @@
 """A certificate errand from end to end on phones (real Chromium, Pixel 7, in Chinese): the
 villager files it, the grid's member (the village's cadre) accepts it and marks it done, the
 station's agent closes it with the villager's satisfaction heard on the return call, and the
-monthly report counts it as done on time."""
+monthly report counts it as done on time; the ledger, the station's desk and the grids fit
+the phone too."""
 
 from __future__ import annotations
 
@@ -70,6 +71,16 @@ def test_a_certificate_errand_filed_done_closed_and_counted(
 
     assert _on_time(agent, base) == on_time_before + 1
     shot(agent, "errands-08-monthly-report")
+    agent.goto(f"{base}/errands/ledger?q=孩子转学")
+    row = agent.locator(".ledger-row").first
+    row.locator("summary").click()
+    expect(row.locator(".timeline li")).to_have_count(4)
+    shot(agent, "errands-09-ledger")
+    agent.goto(f"{base}/errands/station")
+    shot(agent, "errands-10-station-desk")
+    agent.goto(f"{base}/errands/grids")
+    expect(agent.locator(".grid")).to_have_count(2)
+    shot(agent, "errands-11-grids")
 
     villager.reload()
     expect(villager.locator("p.status")).to_contain_text("已关闭")
