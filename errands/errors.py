@@ -20,6 +20,7 @@ class ErrandError(CunzhanError):
         "household_not_found": (404, _l("本村没有这个手机号的住户")),
         "caller_required": (422, _l("电话来的请填写来电人和来电时间")),
         "bad_time": (422, _l("时间的格式不对")),
+        "bad_window": (422, _l("上门时间段请填写开始和结束，开始早于结束")),
         "request_not_found": (404, _l("没有这件事项")),
         "not_yours": (403, _l("这件事项不归您办")),
         "no_station": (403, _l("您没有负责的村站")),

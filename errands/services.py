@@ -51,6 +51,28 @@ class Hotline:
     callback_by: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class VisitWindow:
+    """When the household can be visited (local clock times), for the round's planner."""
+
+    start: dt.time
+    end: dt.time
+
+    def __post_init__(self) -> None:
+        if self.start >= self.end:
+            raise ErrandError("bad_window")
+
+
+def parse_window(start: str, end: str) -> VisitWindow | None:
+    """``08:00`` and ``11:30`` as a window; None when both are left empty."""
+    if not start.strip() and not end.strip():
+        return None
+    try:
+        return VisitWindow(dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()))
+    except ValueError as error:
+        raise ErrandError("bad_window") from error
+
+
 def parse_category(value: str) -> Category:
     try:
         return Category(value)
@@ -88,6 +110,7 @@ def file_request(
     details: str,
     channel: Channel,
     hotline: Hotline | None = None,
+    window: VisitWindow | None = None,
     photos: Sequence[bytes] = (),
     photo_dir: Path | None = None,
     now: dt.datetime | None = None,
@@ -118,6 +141,8 @@ def file_request(
         due_at=due_at,
         remind_at=remind_moment(now, due_at),
         needs_visit=rule.needs_visit,
+        window_start=window.start if window else None,
+        window_end=window.end if window else None,
         service_minutes=rule.service_minutes,
     )
     if hotline is not None:

@@ -58,6 +58,12 @@ VILLAGERS = (Role.VILLAGER, Role.FARMER)
 OVERSEERS = (Role.AGENT, Role.DISPATCHER)
 
 
+def _window() -> services.VisitWindow | None:
+    return services.parse_window(
+        request.form.get("window_start", ""), request.form.get("window_end", "")
+    )
+
+
 def _uploaded_photos() -> list[bytes]:
     return [f.read() for f in request.files.getlist("photo") if f and f.filename]
 
@@ -108,6 +114,7 @@ def new() -> str | Response:
                 villager=user,
                 category=services.parse_category(request.form.get("category", "")),
                 details=request.form.get("details", ""),
+                window=_window(),
                 photos=_uploaded_photos(),
                 photo_dir=photo_dir(),
             )
@@ -293,6 +300,7 @@ def _file_at_station(session: Session, agent: User) -> ErrandRequest:
         details=request.form.get("details", ""),
         channel=channel,
         hotline=hotline,
+        window=_window(),
         photos=_uploaded_photos(),
         photo_dir=photo_dir(),
     )

@@ -142,6 +142,8 @@ def test_the_agent_files_from_a_call_reassigns_and_searches(
             "caller_phone": "13800000000",
             "called_at": "2026-11-27T09:30",
             "callback_by": "2026-11-27T17:00",
+            "window_start": "14:00",
+            "window_end": "17:30",
         },
         follow_redirects=True,
     )
@@ -150,6 +152,7 @@ def test_the_agent_files_from_a_call_reassigns_and_searches(
     assert request is not None and request.caller_name == "李奶奶的儿子"
     assert request.called_at == dt.datetime(2026, 11, 27, 1, 30, tzinfo=dt.UTC)
     assert request.assignee_id == w.member_b.id
+    assert (request.window_start, request.window_end) == (dt.time(14), dt.time(17, 30))
     client.post(
         f"/errands/{request.id}/reassign", data={"csrf_token": token, "member": w.member_a.id}
     )
@@ -171,6 +174,19 @@ def test_the_agent_files_from_a_call_reassigns_and_searches(
         follow_redirects=True,
     )
     assert "请填写来电人" in missing.get_data(as_text=True)
+    backwards = client.post(
+        "/errands/station",
+        data={
+            "csrf_token": token,
+            "phone": w.neighbour.phone,
+            "category": "repair",
+            "details": "修门",
+            "window_start": "17:00",
+            "window_end": "09:00",
+        },
+        follow_redirects=True,
+    )
+    assert "开始早于结束" in backwards.get_data(as_text=True)
 
 
 def test_the_monthly_report_and_its_csv(
