@@ -154,7 +154,7 @@ STEP_NAMES = name_members(
         StepKind.ACCEPTED: _l("接单"),
         StepKind.STARTED: _l("开始办理"),
         StepKind.DONE: _l("办结"),
-        StepKind.CLOSED: _l("回访关闭"),
+        StepKind.CLOSED: _l("评价并关闭"),
         StepKind.REASSIGNED: _l("改派"),
         StepKind.REMINDED: _l("临期提醒"),
         StepKind.ESCALATED: _l("超期督办"),
