@@ -159,7 +159,17 @@ def file_request(
     return request
 
 
-def file_for_self(session: Session, *, villager: User, **request: object) -> ErrandRequest:
+def file_for_self(
+    session: Session,
+    *,
+    villager: User,
+    category: Category,
+    details: str,
+    window: VisitWindow | None = None,
+    photos: Sequence[bytes] = (),
+    photo_dir: Path | None = None,
+    now: dt.datetime | None = None,
+) -> ErrandRequest:
     """A villager files on their phone, for their own household."""
     if villager.household is None:
         raise ErrandError("no_household")
@@ -167,8 +177,13 @@ def file_for_self(session: Session, *, villager: User, **request: object) -> Err
         session,
         filed_by=villager,
         household=villager.household,
+        category=category,
+        details=details,
         channel=Channel.PHONE_APP,
-        **request,  # type: ignore[arg-type]
+        window=window,
+        photos=photos,
+        photo_dir=photo_dir,
+        now=now,
     )
 
 
