@@ -14,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from core.models import Role, RoleGrant
 from core.notices.models import NoticeKind
 from core.notices.services import notify
-from core.timeutil import format_local, utcnow
+from core.timeutil import utcnow
 from errands.models import OPEN_STATUSES, ErrandRequest, StepKind
 from errands.services import add_step
 
@@ -43,21 +43,35 @@ def _claim(session: Session, request_id: int, mark: Mark, now: dt.datetime) -> b
     return int(claimed.rowcount) == 1  # type: ignore[attr-defined]
 
 
-def _remind(session: Session, request: ErrandRequest, now: dt.datetime) -> None:
-    add_step(request, StepKind.REMINDED, None, now)
-    if request.assignee_id is None:
-        return
-    notify(
-        session,
-        user_id=request.assignee_id,
-        kind=NoticeKind.ERRAND_DUE_SOON,
-        event_key=f"errand:{request.id}:due_soon",
-        link=("errands.detail", {"request_id": request.id}),
-        id=request.id,
-        category=request.category.label,
-        household=request.household.head_name,
-        due=format_local(request.due_at, "%m-%d %H:%M"),
+def _station_agents(session: Session, village_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(RoleGrant.user_id).where(
+                RoleGrant.role == Role.AGENT, RoleGrant.village_id == village_id
+            )
+        )
     )
+
+
+def _remind(session: Session, request: ErrandRequest, now: dt.datetime) -> None:
+    """Remind the member; a request nobody was given reminds the station's agents."""
+    add_step(request, StepKind.REMINDED, None, now)
+    if request.assignee_id is not None:
+        to_remind = [request.assignee_id]
+    else:
+        to_remind = _station_agents(session, request.village_id)
+    for user_id in to_remind:
+        notify(
+            session,
+            user_id=user_id,
+            kind=NoticeKind.ERRAND_DUE_SOON,
+            event_key=f"errand:{request.id}:due_soon",
+            link=("errands.detail", {"request_id": request.id}),
+            id=request.id,
+            category=request.category.label,
+            household=request.household.head_name,
+            due=f"{request.due_day:%m-%d}",
+        )
 
 
 def _escalate(session: Session, request: ErrandRequest, now: dt.datetime) -> None:

@@ -115,3 +115,16 @@ def test_two_workers_escalate_exactly_once(committed_sessions: sessionmaker[Sess
         assert steps == 1
         assert len(_notices(session, NoticeKind.ERRAND_OVERDUE)) == 1
         assert session.get_one(ErrandRequest, request_id).escalated_at == late
+
+
+def test_a_request_of_no_grid_reminds_the_station(errands: Errands) -> None:
+    w = errands
+    w.db.delete(w.grid_a)
+    w.db.flush()
+    request = file_for_self(
+        w.db, villager=w.villager, category=Category.CERTIFICATE, details="证明", now=FILED
+    )
+    assert request.assignee_id is None
+    assert check_deadlines(w.db, now=request.remind_at) == DeadlineCheck(1, 0)
+    [reminder] = _notices(w.db, NoticeKind.ERRAND_DUE_SOON)
+    assert reminder.user_id == w.agent.id
