@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-ledger lock clean
+.PHONY: run test lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ translations: $(VENV)/.stamp-runtime
 
 # After adding interface strings: extract them, then translate the new empty msgstr.
 i18n-update: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o $(VENV)/messages.pot core shop inventory payments logistics ledger
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o $(VENV)/messages.pot core shop inventory payments logistics ledger errands
 	$(BIN)/pybabel update -i $(VENV)/messages.pot -d shop/translations --no-fuzzy-matching
 
 migrate: install
@@ -60,9 +60,6 @@ bench-web: install-dev  # needs Debian's wrk (apt-get install wrk)
 
 bench-logistics: install-dev
 	$(BIN)/python -m benchmarks.logistics
-
-bench-ledger: install-dev  # needs PostgreSQL (CUNZHAN_BENCH_POSTGRES_URL, default local)
-	$(BIN)/python -m benchmarks.ledger
 
 # Refresh constraints.txt (the lock file) from what is installed and tested.
 lock: install-dev

@@ -30,6 +30,7 @@ from core.parse import IdConverter
 from core.security import install_security_headers, login_throttle
 from core.settings import Settings
 from core.throttle_store import report_throttle_stores
+from errands import web as errands_web
 from ledger import api as ledger_api
 from ledger import cli as ledger_cli
 from ledger import views as ledger_views
@@ -160,6 +161,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(ledger_api.blueprint)
     app.register_blueprint(ledger_views.blueprint)
     logistics_web.install(app, api, throttle_storage_url=settings.ratelimit_storage_url)
+    errands_web.install(app, api)
     api.register_blueprint(groupbuys_api.blueprint)
     app.register_blueprint(groupbuys_views.blueprint)
     csrf.exempt(payments_views.stripe_webhook)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.demo import DEMO_PASSWORD, DemoTownship, build_township
 from core.models import County
+from errands.demo import load_errands_demo
 from logistics.demo import load_logistics_demo
 from shop.groupbuys.demo import load_groupbuy_demo
 from shop.orders.demo import load_storefront_demo
@@ -22,6 +23,7 @@ DEMO_STEPS: list[DemoStep] = []
 DEMO_STEPS.append(load_storefront_demo)
 DEMO_STEPS.append(load_logistics_demo)
 DEMO_STEPS.append(load_groupbuy_demo)
+DEMO_STEPS.append(load_errands_demo)
 
 
 def database_is_empty(session: Session) -> bool:

@@ -34,6 +34,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("参加化肥团购"), "groupbuys.campaigns"),
         Action(_l("我的订单"), "orders.my_orders"),
         Action(_l("我的包裹与取件码"), "tracking.my_parcels"),
+        Action(_l("我要办事（代办）"), "errands.mine"),
     ),
     Role.FARMER: (
         Action(_l("上架农产品"), "listings.my_listings"),
@@ -42,6 +43,8 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
     ),
     Role.AGENT: (
         Action(_l("站点工作台"), "station.desk"),
+        Action(_l("代办事项登记与回访"), "errands.station"),
+        Action(_l("代办台账"), "errands.ledger_page"),
         Action(_l("登记住户与账号"), "accounts.households"),
         Action(_l("本站订单与收款"), "orders.station_orders"),
         Action(_l("审核上架申请"), "listings.review_queue"),
@@ -50,8 +53,15 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("现金日结"), "payments.cash_statement_page"),
         Action(_l("卖家结算付款"), "earnings.station_payouts"),
     ),
-    Role.CADRE: (Action(_l("今天的配送路线"), "cadre.today"),),
-    Role.DISPATCHER: (Action(_l("调度看板"), "dispatch.board"),),
+    Role.CADRE: (
+        Action(_l("今天的配送路线"), "cadre.today"),
+        Action(_l("我负责的代办事项"), "errands.todo"),
+    ),
+    Role.DISPATCHER: (
+        Action(_l("调度看板"), "dispatch.board"),
+        Action(_l("代办超期督办"), "errands.overdue"),
+        Action(_l("代办月报"), "errands.report"),
+    ),
     Role.ADMIN: (
         Action(_l("人员、村与干部"), "accounts.admin"),
         Action(_l("导入住户名册"), "accounts.households"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import core.notices.tasks
 import core.tasks
+import errands.tasks
 import ledger.tasks
 import logistics.tasks
 import payments.tasks
@@ -20,6 +21,7 @@ TASK_MODULES = (
     logistics.tasks,
     payments.tasks,
     ledger.tasks,
+    errands.tasks,
     shop.groupbuys.tasks,
 )
 flask_app = create_app()

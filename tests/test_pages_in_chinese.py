@@ -40,7 +40,7 @@ from shop.models_registry import metadata
 from shop.orders.models import Order
 from tests.conftest import ThrowawayDatabases, app_config
 
-PACKAGES = ("core", "inventory", "payments", "logistics", "shop", "routing")
+PACKAGES = ("core", "inventory", "payments", "logistics", "errands", "shop", "routing")
 MAX_PAGES = 150
 PER_PATTERN = 2  # /products/1 and /products/2 are enough of /products/N
 SKIPPED_PATHS = re.compile(r"^/(static|api|photos)/|^/logout|\.(js|css|png|jpe?g|svg|webp|json)$")

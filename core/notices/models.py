@@ -26,6 +26,9 @@ class NoticeKind(StrEnum):
     GROUPBUY_CLOSING_SOON = "groupbuy_closing_soon"
     LISTING_APPROVED = "listing_approved"
     LISTING_RETURNED = "listing_returned"
+    ERRAND_DUE_SOON = "errand_due_soon"
+    ERRAND_OVERDUE = "errand_overdue"
+    ERRAND_DONE = "errand_done"
 
 
 class Notice(Base):

@@ -33,6 +33,15 @@ TEXTS = {
     ),
     NoticeKind.LISTING_APPROVED: _l("您的商品「%(title)s」审核通过，已经上架。"),
     NoticeKind.LISTING_RETURNED: _l("您的商品「%(title)s」被退回：%(reason)s"),
+    NoticeKind.ERRAND_DUE_SOON: _l(
+        "事项 %(id)s号（%(category)s，%(household)s）将于 %(due)s 到期，请抓紧办理。"
+    ),
+    NoticeKind.ERRAND_OVERDUE: _l(
+        "督办：%(village)s事项 %(id)s号（%(category)s）已超过办理时限，经办人 %(assignee)s。"
+    ),
+    NoticeKind.ERRAND_DONE: _l(
+        "您的事项 %(id)s号（%(category)s）已办结，请在村站页面评价是否满意。"
+    ),
 }
 
 

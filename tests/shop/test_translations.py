@@ -15,7 +15,7 @@ KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
 
 def source_strings() -> set[str]:
     found: set[str] = set()
-    for package in ("core", "inventory", "payments", "logistics", "ledger", "shop"):
+    for package in ("core", "inventory", "payments", "logistics", "ledger", "errands", "shop"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, METHODS, keywords=KEYWORDS
         ):
