@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+PACKAGES := core inventory payments routing logistics ledger shop
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web lock clean
@@ -43,7 +44,7 @@ run: demo
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy core routing
+	$(BIN)/mypy $(PACKAGES)
 	$(BIN)/lint-imports
 
 test: lint

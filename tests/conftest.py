@@ -56,6 +56,25 @@ def password_hash_for_tests() -> str:
     return hash_password(TEST_PASSWORD)
 
 
+# --- markers applied from the fixtures a test uses --------------------------------
+
+BROWSER_FIXTURES = frozenset({"live_server", "page", "browser", "context"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what a test needs from the fixtures it uses, so no test has to remember to:
+    ``browser`` for a real Chromium or the live demo server (slow to start), ``postgres``
+    for the PostgreSQL half of every database parametrisation. ``make check`` deselects
+    both with ``-m "not browser and not postgres and not slow"``."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 # --- databases -------------------------------------------------------------------
 
 
