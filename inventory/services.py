@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from core.cache import public_pages_changed
 from core.db import rows_matched
 from core.models import Village
 from core.timeutil import utcnow
@@ -156,6 +157,7 @@ def _apply(
     )
     if rows_matched(result) != 1:
         return False
+    public_pages_changed(session)  # the storefront shows stock: drop it once this commits
     loaded = session.identity_map.get(identity_key(StockLevel, level_id))
     if loaded is not None:
         session.expire(loaded, ["on_hand", "reserved"])

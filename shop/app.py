@@ -17,6 +17,7 @@ from core import idempotency
 from core import views as core_views
 from core.access import install_access
 from core.auth import THROTTLE_KEY, load_user
+from core.cache import init_public_cache
 from core.db_faults import install_database_faults
 from core.error_pages import install_error_handlers
 from core.flask_db import init_database
@@ -67,6 +68,7 @@ def _settings(config: Mapping[str, Any]) -> Settings:
         "database_connect_timeout": config.get("DATABASE_CONNECT_TIMEOUT"),
         "database_statement_timeout": config.get("DATABASE_STATEMENT_TIMEOUT"),
         "trusted_proxies": config.get("TRUSTED_PROXIES"),
+        "cache_redis_url": config.get("CACHE_REDIS_URL"),
     }
     return Settings(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v}})
 
@@ -85,6 +87,7 @@ def _configure(app: Flask, settings: Settings, config: Mapping[str, Any]) -> Non
         JSON_SORT_KEYS=False,
         PROPAGATE_EXCEPTIONS=False,
         CUNZHAN_SETTINGS=settings,
+        STOREFRONT_CACHE_SECONDS=settings.storefront_cache_seconds,
     )
     app.config.update(config)
 
@@ -139,6 +142,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         statement_timeout=settings.database_statement_timeout,
     )
     app.extensions[THROTTLE_KEY] = login_throttle(settings.ratelimit_storage_url)
+    init_public_cache(
+        app, redis_url=settings.public_cache_redis_url, database_url=settings.database_url
+    )
     install_i18n(app, [TRANSLATIONS])
     install_header(app)
     register_header_count(app, "cart", home_views.cart_count)

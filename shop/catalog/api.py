@@ -8,10 +8,10 @@ from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
 from core.access import public
+from core.cache import public_cache
 from core.flask_db import get_session
 from core.schemas import ErrorSchema
 from shop.catalog import services
-from shop.catalog.cache import storefront_cache
 from shop.catalog.models import CHINESE_UNIT, Category, Product
 from shop.catalog.schemas import ProductDetailOut, ProductPageOut, ProductQuery
 
@@ -42,7 +42,7 @@ def list_products(query: dict[str, Any]) -> Response:
 
     Answers may be up to ``STOREFRONT_CACHE_SECONDS`` old."""
     key = ("api-products", tuple(sorted(query.items())))
-    return _json(storefront_cache().get_or_build(key, lambda: _product_page(query)))
+    return _json(public_cache().get_or_build(key, lambda: _product_page(query)))
 
 
 def _json(body: bytes) -> Response:
@@ -76,7 +76,7 @@ def _product_page(query: dict[str, Any]) -> bytes:
 def get_product(product_id: int) -> Response:
     """One listed product with its stock (up to ``STOREFRONT_CACHE_SECONDS`` old)."""
     key = ("api-product", product_id)
-    return _json(storefront_cache().get_or_build(key, lambda: _product_detail(product_id)))
+    return _json(public_cache().get_or_build(key, lambda: _product_detail(product_id)))
 
 
 def _product_detail(product_id: int) -> bytes:

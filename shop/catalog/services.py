@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
+from core.cache import public_pages_changed
 from core.models import Role, User, Village
 from core.notices.models import NoticeKind
 from core.notices.services import notify
@@ -164,6 +165,7 @@ def add_photo(
         name=stored.name, width=stored.width, height=stored.height, position=len(product.photos)
     )
     product.photos.append(photo)
+    public_pages_changed(session)
     session.flush()
     return photo
 
@@ -176,13 +178,18 @@ def remove_photo(
     if photo is None:
         raise ShopError("photo_not_found")
     product.photos.remove(photo)
+    public_pages_changed(session)
     session.flush()
     delete_photo(directory, photo.name)
 
 
 def _move(product: Product, target: ListingStatus) -> None:
+    """Every change of listing status may put a product on the storefront or take it off."""
     LISTING_TRANSITIONS.check(product.status, target)
     product.status = target
+    session = object_session(product)
+    assert session is not None, "a listing moves inside the session that loaded it"
+    public_pages_changed(session)
 
 
 def submit_for_review(session: Session, *, seller: User, product_id: int) -> Product:

@@ -23,13 +23,13 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.wrappers import Response
 
 from core.access import current_account, public, require_account, roles
+from core.cache import public_cache
 from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
 from core.parse import query_int
 from core.photos import photo_dir, photo_path
 from shop.catalog import services
-from shop.catalog.cache import storefront_cache
 from shop.catalog.forms import ListingForm, RejectForm, StockForm
 from shop.catalog.models import (
     CATEGORY_NAMES,
@@ -79,9 +79,7 @@ def storefront() -> str:
     q, category = request.args.get("q", "")[:60], _category_arg()
     village, page = query_int("village"), query_int("page", high=100_000) or 1
     key = ("storefront", str(get_locale()), q, category, village, page)
-    body = storefront_cache().get_or_build(
-        key, lambda: _storefront_body(q, category, village, page)
-    )
+    body = public_cache().get_or_build(key, lambda: _storefront_body(q, category, village, page))
     return render_template("catalog/storefront.html", body=Markup(body))  # noqa: S704 - our template
 
 
