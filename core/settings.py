@@ -12,15 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
-INSTANCE_DIR = Path(os.environ.get("CUNZHAN_INSTANCE_DIR", Path.cwd() / "instance"))
 
 
 class ConfigurationError(RuntimeError):
     """The environment does not describe a configuration the app may run with."""
 
 
+def instance_dir() -> Path:
+    """``CUNZHAN_INSTANCE_DIR``, read when asked (not at import), else ``./instance``."""
+    return Path(os.environ.get("CUNZHAN_INSTANCE_DIR") or Path.cwd() / "instance")
+
+
 def default_database_url() -> str:
-    return f"sqlite:///{INSTANCE_DIR / 'cunzhan.sqlite3'}"
+    return f"sqlite:///{instance_dir() / 'cunzhan.sqlite3'}"
 
 
 def _seconds(raw: str | None, default: float) -> float | None:
