@@ -92,7 +92,7 @@ def _configure(app: Flask, settings: Settings, config: Mapping[str, Any]) -> Non
     app.config.update(config)
 
 
-def _install_payment_gateways(settings: Settings) -> None:
+def _install_payment_gateways(app: Flask, settings: Settings) -> None:
     online = (
         StripeGateway(
             settings.stripe_secret_key,
@@ -102,7 +102,7 @@ def _install_payment_gateways(settings: Settings) -> None:
         if settings.stripe_secret_key
         else None
     )
-    install_gateways(Gateways(cash=CashGateway(), online=online))
+    install_gateways(Gateways(cash=CashGateway(), online=online), app)
 
 
 def _install_storefront(app: Flask, api: Any) -> None:
@@ -169,7 +169,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(groupbuys_api.blueprint)
     app.register_blueprint(groupbuys_views.blueprint)
     csrf.exempt(payments_views.stripe_webhook)
-    _install_payment_gateways(settings)
+    _install_payment_gateways(app, settings)
 
     cli.register(app)
     app.cli.add_command(payments_cli.payments_group)
