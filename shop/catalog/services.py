@@ -362,27 +362,16 @@ def browse(
 ) -> ProductPage:
     """One page of listed products, newest first, filtered by words, category and village.
 
-    One query brings the page and the total (a window count); a page past the end (the
-    list shrank, or a typed URL) costs two more, for the total and the last page. Seller and
-    village come joined, photos in one more query; the seller's role grants, which the
-    storefront never shows, are not loaded."""
+    Two queries and one for the photos: the total, then the page with each seller and
+    village joined; the sellers' role grants, which the storefront never shows, are not
+    loaded. (A window count on the page's own query saves the first but costs five times
+    as much on 10,000 products: it joins every matching row before the limit.)"""
     query = _listed_query(q, category, village_id)
-    page = max(page, 1)
-    items, total = _page_of(session, query, page, per_page)
-    if not items and page > 1:  # past the end: the last page
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        page = max(1, math.ceil(total / per_page))
-        items, _ = _page_of(session, query, page, per_page)
-    return ProductPage(items, page, max(1, math.ceil(total / per_page)), total)
-
-
-def _page_of(
-    session: Session, query: Select[Product], page: int, per_page: int
-) -> tuple[list[Product], int]:
-    """The products of ``page`` and how many match in all (0 when the page is empty)."""
-    rows = session.execute(
-        query.add_columns(func.count().over())
-        .options(
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), pages)
+    items = session.scalars(
+        query.options(
             joinedload(Product.seller).lazyload(User.grants),
             joinedload(Product.origin_village),
             selectinload(Product.photos),
@@ -391,7 +380,7 @@ def _page_of(
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    return [row[0] for row in rows], (rows[0][1] if rows else 0)
+    return ProductPage(list(items), page, pages, total)
 
 
 def stock_of(session: Session, products: Sequence[Product]) -> dict[int, int]:
