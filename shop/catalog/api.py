@@ -40,7 +40,7 @@ def product_payload(product: Product, stock: int) -> dict[str, Any]:
 def list_products(query: dict[str, Any]) -> Response:
     """Listed products, newest first, 20 a page; filter by words, category and village.
 
-    Answers may be up to ``STOREFRONT_CACHE_SECONDS`` old."""
+    Answers are cached, and dropped as soon as a listing, price or stock changes."""
     key = ("api-products", tuple(sorted(query.items())))
     return _json(public_cache().get_or_build(key, lambda: _product_page(query)))
 
@@ -74,7 +74,7 @@ def _product_page(query: dict[str, Any]) -> bytes:
 @blueprint.alt_response(404, schema=ErrorSchema, description="no such listed product")
 @public
 def get_product(product_id: int) -> Response:
-    """One listed product with its stock (up to ``STOREFRONT_CACHE_SECONDS`` old)."""
+    """One listed product with its stock (cached, dropped when it changes)."""
     key = ("api-product", product_id)
     return _json(public_cache().get_or_build(key, lambda: _product_detail(product_id)))
 

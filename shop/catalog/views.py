@@ -75,7 +75,8 @@ def _storefront_body(q: str, category: Category | None, village: int | None, pag
 @catalog.route("/products")
 @public
 def storefront() -> str:
-    """The page around the visitor (name, token) is fresh; the listing may be seconds old."""
+    """The page around the visitor (name, token) is fresh; the listing comes from the public
+    cache, which a change of listing, price or stock drops at once (core/cache.py)."""
     q, category = request.args.get("q", "")[:60], _category_arg()
     village, page = query_int("village"), query_int("page", high=100_000) or 1
     key = ("storefront", str(get_locale()), q, category, village, page)
