@@ -28,14 +28,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
-EXTENSION_KEY = "cunzhan.public_cache"
-GENERATION_KEY = "public-pages-generation"
 log = logging.getLogger(__name__)
-SIMPLE_CACHE_ENTRIES = 1024
-_CHANGED = "cunzhan.public_pages_changed"
-
-
+EXTENSION_KEY = "cunzhan.public_cache"
 CONFIG_SECONDS = "STOREFRONT_CACHE_SECONDS"
+GENERATION_KEY = "public-pages-generation"
+SIMPLE_CACHE_ENTRIES = 1024
+_CHANGED = "cunzhan.public_pages_changed"  # in Session.info: commit drops the public pages
 
 
 class PublicCache:
