@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+PACKAGES := core inventory payments routing logistics ledger shop
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web lock clean
+.PHONY: run test check lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,11 +44,15 @@ run: demo
 
 lint: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy core routing
+	$(BIN)/mypy $(PACKAGES)
 	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest
+
+# Lint and the fast tests (markers applied in tests/conftest.py): the loop while working.
+check: lint
+	$(BIN)/pytest -q -m "not browser and not postgres and not slow"
 
 worker: install
 	$(BIN)/celery -A shop.worker worker --loglevel=info

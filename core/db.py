@@ -26,7 +26,7 @@ from psycopg import errors as pg_errors
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
@@ -168,6 +168,13 @@ def _apply_sqlite_recipe(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         readonly = connection.get_execution_options().get(READONLY_OPTION, False)
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an ``UPDATE``/``DELETE`` statement matched: the check behind every
+    conditional update that lets exactly one racing writer win."""
+    assert isinstance(result, CursorResult), "only a DML statement reports its row count"
+    return result.rowcount
 
 
 def make_sessionmaker(engine: Engine | Connection, **kwargs: Any) -> sessionmaker[Session]:

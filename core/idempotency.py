@@ -38,7 +38,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, dele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base
+from core.db import Base, rows_matched
 from core.errors import CoreError
 from core.flask_db import unit_of_work
 from core.timeutil import utcnow
@@ -165,7 +165,7 @@ def purge_expired(session: Session) -> int:
     result = session.execute(
         delete(IdempotentRequest).where(IdempotentRequest.expires_at <= utcnow())
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_matched(result)
 
 
 def request_key() -> str | None:

@@ -13,24 +13,37 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from celery import Celery, Task
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from core.settings import Settings
 
 
 class FlaskTask(Task):  # type: ignore[misc]
-    """Runs every task in a fresh app context of the bound Flask app (its own session)."""
+    """Runs every task in a fresh app context (its own session) of the app that sent it when
+    it runs inline, or on a worker of the Flask app bound to its Celery app (``bind_flask``):
+    two Flask apps in one process each run their inline tasks against themselves."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        flask_app = _bound_app.get("app")
+        flask_app = (
+            _current_flask_app()
+            if has_app_context()
+            else getattr(self.app, FLASK_APP_ATTRIBUTE, None)
+        )
         if flask_app is None:
             raise RuntimeError("bind_flask(app) must run before tasks (see shop.worker)")
         with flask_app.app_context():
             return self.run(*args, **kwargs)
 
 
-_bound_app: dict[str, Flask] = {}
+#: Where a Celery app keeps the Flask app its workers run tasks against.
+FLASK_APP_ATTRIBUTE = "cunzhan_flask_app"
+
+
+def _current_flask_app() -> Flask:
+    """The app behind the ``current_app`` proxy, to hand to a task or another thread."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug proxy
+    return app
 
 
 log = logging.getLogger("cunzhan.jobs")
@@ -84,8 +97,9 @@ celery_app = make_celery(Settings.from_env().celery_broker_url)
 
 
 def bind_flask(flask_app: Flask, celery: Celery = celery_app) -> Celery:
-    """Tasks run against this Flask app's configuration and database."""
-    _bound_app["app"] = flask_app
+    """The app's Celery (``app.extensions["celery"]``), and the Flask app that ``celery``'s
+    workers run tasks against (a worker process serves one Flask app: the last bound)."""
+    setattr(celery, FLASK_APP_ATTRIBUTE, flask_app)
     flask_app.extensions["celery"] = celery
     return celery
 
@@ -107,7 +121,7 @@ def in_background(job: Callable[..., Any], *args: Any) -> None:
     reads it. With ``JOBS_INLINE`` set (the tests that share one rolled-back transaction) the
     job runs at once instead.
     """
-    flask_app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    flask_app = _current_flask_app()
     if flask_app.config.get("JOBS_INLINE"):
         job(*args)
         return

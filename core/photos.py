@@ -17,7 +17,7 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import CoreError
-from core.settings import INSTANCE_DIR
+from core.settings import instance_dir
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Both read from the header, before any pixel is decoded: a few KB of PNG can describe a
@@ -41,7 +41,7 @@ class StoredPhoto:
 def default_photo_dir() -> Path:
     """Where photos live unless the app sets ``PHOTO_DIR``: ``CUNZHAN_PHOTO_DIR`` or
     ``instance/photos``."""
-    return Path(os.environ.get("CUNZHAN_PHOTO_DIR") or INSTANCE_DIR / "photos")
+    return Path(os.environ.get("CUNZHAN_PHOTO_DIR") or instance_dir() / "photos")
 
 
 def photo_dir() -> Path:

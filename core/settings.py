@@ -12,15 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
-INSTANCE_DIR = Path(os.environ.get("CUNZHAN_INSTANCE_DIR", Path.cwd() / "instance"))
 
 
 class ConfigurationError(RuntimeError):
     """The environment does not describe a configuration the app may run with."""
 
 
+def instance_dir() -> Path:
+    """``CUNZHAN_INSTANCE_DIR``, read when asked (not at import), else ``./instance``."""
+    return Path(os.environ.get("CUNZHAN_INSTANCE_DIR") or Path.cwd() / "instance")
+
+
 def default_database_url() -> str:
-    return f"sqlite:///{INSTANCE_DIR / 'cunzhan.sqlite3'}"
+    return f"sqlite:///{instance_dir() / 'cunzhan.sqlite3'}"
 
 
 def _seconds(raw: str | None, default: float) -> float | None:
@@ -32,6 +36,11 @@ def _seconds(raw: str | None, default: float) -> float | None:
     except ValueError:
         raise ConfigurationError(f"not a number of seconds: {raw!r}") from None
     return value if value > 0 else None
+
+
+def _cache_seconds(raw: str | None) -> float:
+    """STOREFRONT_CACHE_SECONDS: 0 turns the cache off (``_seconds`` says None for that)."""
+    return _seconds(raw, 5.0) or 0.0
 
 
 def _proxy_hops(raw: str) -> int:
@@ -69,6 +78,19 @@ class Settings:
     aliyun_sms_sign_name: str | None = None
     aliyun_sms_template_codes: str | None = None  # "kind=SMS_123,kind=SMS_456"
     aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
+    # The public pages' cache (core.cache): seconds an answer is kept (0: off), and Redis.
+    storefront_cache_seconds: float = 5.0
+    cache_redis_url: str | None = None
+
+    @property
+    def public_cache_redis_url(self) -> str | None:
+        """CACHE_REDIS_URL, else the throttles' Redis: production, which must share the
+        throttles between processes, then shares the cache too."""
+        if self.cache_redis_url:
+            return self.cache_redis_url
+        if self.ratelimit_storage_url.startswith(("redis://", "rediss://")):
+            return self.ratelimit_storage_url
+        return None
 
     @property
     def aliyun_sms_configured(self) -> bool:
@@ -110,6 +132,8 @@ class Settings:
             aliyun_sms_sign_name=env.get("ALIYUN_SMS_SIGN_NAME") or None,
             aliyun_sms_template_codes=env.get("ALIYUN_SMS_TEMPLATE_CODES") or None,
             aliyun_sms_endpoint=env.get("ALIYUN_SMS_ENDPOINT") or "dysmsapi.aliyuncs.com",
+            storefront_cache_seconds=_cache_seconds(env.get("STOREFRONT_CACHE_SECONDS")),
+            cache_redis_url=env.get("CACHE_REDIS_URL") or None,
         )
 
     def check_production(self) -> None:
@@ -123,5 +147,10 @@ class Settings:
             problems.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set")
         if self.ratelimit_storage_url.startswith("memory://"):
             problems.append("RATELIMIT_STORAGE_URL must point at shared storage (e.g. redis://)")
+        if self.storefront_cache_seconds > 0 and self.public_cache_redis_url is None:
+            problems.append(
+                "CACHE_REDIS_URL must be set (or STOREFRONT_CACHE_SECONDS=0): a cache per"
+                " process would show stock another process has sold"
+            )
         if problems:
             raise ConfigurationError("; ".join(problems))

@@ -28,6 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from core.cache import public_pages_changed
+from core.db import rows_matched
 from core.models import Village
 from core.timeutil import utcnow
 from inventory.errors import InventoryError, OutOfStock
@@ -153,8 +155,9 @@ def _apply(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_matched(result) != 1:
         return False
+    public_pages_changed(session)  # the storefront shows stock: drop it once this commits
     loaded = session.identity_map.get(identity_key(StockLevel, level_id))
     if loaded is not None:
         session.expire(loaded, ["on_hand", "reserved"])
@@ -434,7 +437,7 @@ def _release_one(
         .execution_options(synchronize_session=False)
     )
     session.expire(reservation, ["status"])
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_matched(result) != 1:
         return 0
     change = _Change(MovementKind.RELEASE, reservation.reference, reason, actor_id)
     _apply(

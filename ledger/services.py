@@ -23,9 +23,12 @@ from ledger.models import PLATFORM, Account, AccountKind, EntryKind, JournalEntr
 from payments.models import PaymentMethod
 from payments.services import payment_for, provider_fee_fen
 
-#: localstripe has no balance transactions, so Stripe's fee is booked from this rate
-#: (basis points of the amount, rounded down); see docs/ledger.md.
-STRIPE_FEE_BP = int(os.environ.get("CUNZHAN_STRIPE_FEE_BP", "340"))
+
+def stripe_fee_bp() -> int:
+    """The rate Stripe's fee is booked at where the charge reports none (localstripe has no
+    balance transactions), in basis points of the amount, rounded down; see docs/ledger.md.
+    ``CUNZHAN_STRIPE_FEE_BP`` (340 = 3.4 %), read when used, not at import."""
+    return int(os.environ.get("CUNZHAN_STRIPE_FEE_BP") or 340)
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,11 @@ def post(
 
 def stripe_fee_fen(session: Session, subject_ref: str, total_fen: int) -> int:
     """Stripe's fee from the charge's balance transaction; where there is none (localstripe)
-    or Stripe cannot be asked, ``STRIPE_FEE_BP`` of the total, rounded down."""
+    or Stripe cannot be asked, ``stripe_fee_bp()`` of the total, rounded down."""
     payment = payment_for(session, subject_ref)
     reported = provider_fee_fen(payment) if payment is not None else None
     if reported is None:
-        return share_of(total_fen, STRIPE_FEE_BP)
+        return share_of(total_fen, stripe_fee_bp())
     return min(max(reported, 0), total_fen)
 
 

@@ -8,7 +8,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from core.db import make_engine
-from core.settings import INSTANCE_DIR, Settings
+from core.settings import Settings, instance_dir
 from shop.models_registry import metadata
 
 config = context.config
@@ -31,7 +31,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     url = database_url()
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        instance_dir().mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from flask import Flask, current_app, has_app_context
+
 from payments.models import CaptureMode
 
 
@@ -117,14 +119,24 @@ class Gateways:
     online: PaymentGateway | None  # None: no Stripe keys, the app takes cash only
 
 
-_installed = Gateways(cash=CashGateway(), online=None)
+EXTENSION_KEY = "cunzhan.gateways"
+#: For code that runs outside any app (tests of services, scripts): cash only unless replaced.
+_outside_apps = Gateways(cash=CashGateway(), online=None)
 
 
-def install_gateways(gateways: Gateways) -> None:
-    """Called once by the app factory (and by tests) with the configured gateways."""
-    global _installed
-    _installed = gateways
+def install_gateways(gateways: Gateways, app: Flask | None = None) -> None:
+    """The app factory gives each app its own gateways (two apps in one process may take
+    payments differently); without ``app``, the gateways for code outside any app."""
+    global _outside_apps
+    if app is not None:
+        app.extensions[EXTENSION_KEY] = gateways
+    else:
+        _outside_apps = gateways
 
 
 def installed_gateways() -> Gateways:
-    return _installed
+    """The current app's gateways; outside an app, the ones installed without one."""
+    if has_app_context() and EXTENSION_KEY in current_app.extensions:
+        found: Gateways = current_app.extensions[EXTENSION_KEY]
+        return found
+    return _outside_apps

@@ -9,6 +9,10 @@ gives each problem one core) only PyVRP runs (the hybrid on multi-trip problems)
 where PyVRP does not fit. Whatever happens, ``solve`` returns within its time limit with a
 validated plan that names the stops it left out: searches end at an absolute instant, child
 processes are stopped then, and the last resort has its own share of the limit.
+
+``SolveOptions.iterations`` also stops each search after that many iterations (PyVRP) or
+solutions (OR-Tools), whichever comes first with the time limit: with a generous time limit the
+searches then do the same work on any machine (the tests use it; users get the time limit alone).
 """
 
 from __future__ import annotations
@@ -55,10 +59,15 @@ class SolveOptions:
     engine: str = "auto"
     seed: int = 0
     workers: int = 2
+    #: Stop each search after this many PyVRP iterations or OR-Tools solutions as well; None:
+    #: the time limit alone.
+    iterations: int | None = None
 
     def __post_init__(self) -> None:
         if self.seconds <= 0:
             raise ValueError(f"the time limit must be positive, got {self.seconds}")
+        if self.iterations is not None and self.iterations < 1:
+            raise ValueError(f"the iteration limit must be positive, got {self.iterations}")
         if self.engine not in ENGINES:
             raise ValueError(f"unknown engine {self.engine!r}; choose one of {ENGINES}")
         if self.workers < 1:
@@ -76,6 +85,7 @@ class Job:
     first_solution: str = ortools_engine.FIRST_SOLUTIONS[0]
     soft: bool = False
     initial: Plan | None = None  # a plan for the search to start from
+    iterations: int | None = None  # SolveOptions.iterations
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
@@ -97,7 +107,9 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
     compiled = compile_problem(problem, matrices, planned)
     searched = deadline - reserve - rescue_seconds(compiled, options.seconds)
     plans = search(compiled, options, until=searched, latest=deadline - reserve)
-    best = best_plan(compiled, plans, reasons, until=deadline - reserve)
+    best = best_plan(
+        compiled, plans, reasons, until=deadline - reserve, iterations=options.iterations
+    )
     return replace(best, seconds=time.monotonic() - began)
 
 
@@ -154,7 +166,13 @@ def run_sectors(
     left = until - time.monotonic()
     if polishing and len(found) == len(parts) and left > 2 * grace(left):
         polish = [
-            Job("pyvrp", until - grace(left), options.seed + 1 + k, initial=stitched)
+            Job(
+                "pyvrp",
+                until - grace(left),
+                options.seed + 1 + k,
+                initial=stitched,
+                iterations=options.iterations,
+            )
             for k in range(options.workers)
         ]
         plans += [
@@ -174,40 +192,53 @@ def sector_margin(sectors_count: int, workers: int, left: float) -> float:
 
 
 def jobs_for(compiled: Compiled, options: SolveOptions, until: float) -> list[Job]:
-    seed = options.seed
+    seed, iterations = options.seed, options.iterations
     if not compiled.stops:
         return []
     if options.engine == "ortools":
-        return [Job("ortools", until)]
+        return [Job("ortools", until, iterations=iterations)]
     fits_pyvrp = pyvrp_engine.supports(compiled)
     if options.engine == "pyvrp":
-        return [Job("pyvrp", until, seed)] if fits_pyvrp else []
+        return [Job("pyvrp", until, seed, iterations=iterations)] if fits_pyvrp else []
     if not fits_pyvrp:
-        alternatives = [Job("ortools", until, seed, s) for s in ortools_engine.FIRST_SOLUTIONS]
+        alternatives = [
+            Job("ortools", until, seed, s, iterations=iterations)
+            for s in ortools_engine.FIRST_SOLUTIONS
+        ]
         return alternatives[: options.workers]
-    alone = Job("pyvrp", until, seed)
+    alone = Job("pyvrp", until, seed, iterations=iterations)
     if options.workers > 1:
-        return [alone, Job("hybrid", until, seed + 1)]
+        return [alone, Job("hybrid", until, seed + 1, iterations=iterations)]
     # With one core (solve_many) the OR-Tools start would only take time from PyVRP's search,
     # except with reloads: PyVRP puts a reload in only where one of its moves finds it, and
     # OR-Tools' plan has them already (and is the answer if PyVRP finds nothing feasible).
     multi_trip = any(v.max_trips > 1 for v in compiled.problem.vehicles)
-    return [Job("hybrid", until, seed)] if multi_trip else [alone]
+    return [Job("hybrid", until, seed, iterations=iterations)] if multi_trip else [alone]
 
 
 def run_job(compiled: Compiled, job: Job) -> Plan | None:
     seconds = max(0.01, job.until - time.monotonic())
     if job.kind == "ortools":
         return ortools_engine.solve(
-            compiled, seconds, first_solution=job.first_solution, soft_required=job.soft
+            compiled,
+            seconds,
+            first_solution=job.first_solution,
+            soft_required=job.soft,
+            solution_limit=job.iterations,
         )
     if job.kind == "pyvrp":
-        return pyvrp_engine.solve(compiled, seconds, seed=job.seed, initial=job.initial)
+        return pyvrp_engine.solve(
+            compiled, seconds, seed=job.seed, initial=job.initial, iterations=job.iterations
+        )
     start = None
     if len(compiled.stops) <= HYBRID_LIMIT:
-        start = ortools_engine.solve(compiled, min(seconds * 0.1, 1.0))
+        start = ortools_engine.solve(
+            compiled, min(seconds * 0.1, 1.0), solution_limit=job.iterations
+        )
     rest = max(0.01, job.until - time.monotonic())
-    polished = pyvrp_engine.solve(compiled, rest, seed=job.seed, initial=start)
+    polished = pyvrp_engine.solve(
+        compiled, rest, seed=job.seed, initial=start, iterations=job.iterations
+    )
     return polished if polished is not None else start
 
 
@@ -283,6 +314,7 @@ def best_plan(
     reasons: dict[int, DropReason],
     *,
     until: float,
+    iterations: int | None = None,
 ) -> Solution:
     """The cheapest plan the validator accepts. Failing that, the sound plan that leaves out
     the fewest required stops (and names them), among the searches' plans and the last resort's
@@ -300,7 +332,7 @@ def best_plan(
         sound += [checked] if _sound(checked) else []
     left = until - time.monotonic()
     if rescue_seconds(compiled, left) > 0 and left > 2 * grace(left):
-        job = Job("ortools", until - grace(left), soft=True)
+        job = Job("ortools", until - grace(left), soft=True, iterations=iterations)
         for _, plan in _in_processes([(compiled, job)], until):
             rescued = _validated(compiled, assemble(compiled, plan, reasons, engine="ortools-soft"))
             sound += [rescued] if _sound(rescued) else []

@@ -17,6 +17,7 @@ from core import idempotency
 from core import views as core_views
 from core.access import install_access
 from core.auth import THROTTLE_KEY, load_user
+from core.cache import init_public_cache
 from core.db_faults import install_database_faults
 from core.error_pages import install_error_handlers
 from core.flask_db import init_database
@@ -68,6 +69,7 @@ def _settings(config: Mapping[str, Any]) -> Settings:
         "database_connect_timeout": config.get("DATABASE_CONNECT_TIMEOUT"),
         "database_statement_timeout": config.get("DATABASE_STATEMENT_TIMEOUT"),
         "trusted_proxies": config.get("TRUSTED_PROXIES"),
+        "cache_redis_url": config.get("CACHE_REDIS_URL"),
     }
     return Settings(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v}})
 
@@ -86,11 +88,12 @@ def _configure(app: Flask, settings: Settings, config: Mapping[str, Any]) -> Non
         JSON_SORT_KEYS=False,
         PROPAGATE_EXCEPTIONS=False,
         CUNZHAN_SETTINGS=settings,
+        STOREFRONT_CACHE_SECONDS=settings.storefront_cache_seconds,
     )
     app.config.update(config)
 
 
-def _install_payment_gateways(settings: Settings) -> None:
+def _install_payment_gateways(app: Flask, settings: Settings) -> None:
     online = (
         StripeGateway(
             settings.stripe_secret_key,
@@ -100,7 +103,7 @@ def _install_payment_gateways(settings: Settings) -> None:
         if settings.stripe_secret_key
         else None
     )
-    install_gateways(Gateways(cash=CashGateway(), online=online))
+    install_gateways(Gateways(cash=CashGateway(), online=online), app)
 
 
 def _install_storefront(app: Flask, api: Any) -> None:
@@ -140,6 +143,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         statement_timeout=settings.database_statement_timeout,
     )
     app.extensions[THROTTLE_KEY] = login_throttle(settings.ratelimit_storage_url)
+    init_public_cache(
+        app, redis_url=settings.public_cache_redis_url, database_url=settings.database_url
+    )
     install_i18n(app, [TRANSLATIONS])
     install_header(app)
     register_header_count(app, "cart", home_views.cart_count)
@@ -165,7 +171,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(groupbuys_api.blueprint)
     app.register_blueprint(groupbuys_views.blueprint)
     csrf.exempt(payments_views.stripe_webhook)
-    _install_payment_gateways(settings)
+    _install_payment_gateways(app, settings)
 
     cli.register(app)
     app.cli.add_command(payments_cli.payments_group)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from core import backup
 from core.db import transaction
 from core.flask_db import database
-from core.settings import INSTANCE_DIR
+from core.settings import instance_dir
 from shop.demo import DEMO_ACCOUNTS_TEXT, database_is_empty, load_demo
 
 
@@ -44,7 +44,7 @@ def backup_command(target: Path | None) -> None:
     """Back up the database while the app runs (SQLite: online backup API; PostgreSQL:
     pg_dump). TARGET defaults to instance/backups/cunzhan-<UTC time>.sqlite3|.dump."""
     url = _database_url()
-    target = target or backup.default_backup_path(url, INSTANCE_DIR / "backups")
+    target = target or backup.default_backup_path(url, instance_dir() / "backups")
     try:
         written = backup.backup(url, target)
     except backup.BackupError as error:

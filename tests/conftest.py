@@ -56,6 +56,30 @@ def password_hash_for_tests() -> str:
     return hash_password(TEST_PASSWORD)
 
 
+# --- markers applied from the fixtures a test uses --------------------------------
+
+BROWSER_FIXTURES = frozenset({"live_server", "page", "browser", "context"})
+#: Modules whose every test takes seconds: fault injection (stopped servers, slow clients,
+#: backups under load) and the demo township built whole.
+SLOW_MODULES = ("tests/faults/", "tests/shop/test_demo.py", "tests/test_pages_in_chinese.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what a test needs from the fixtures it uses, so no test has to remember to:
+    ``browser`` for a real Chromium or the live demo server (slow to start), ``postgres``
+    for the PostgreSQL half of every database parametrisation; and ``slow`` for the modules
+    above. ``make check`` deselects all three."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if item.nodeid.startswith(SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 # --- databases -------------------------------------------------------------------
 
 

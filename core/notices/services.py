@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.db import dialect_insert
+from core.db import dialect_insert, rows_matched
 from core.models import User
 from core.notices.models import SMS_TRANSITIONS, Notice, NoticeKind, SmsMessage, SmsStatus
 from core.notices.texts import render_chinese
@@ -141,7 +141,7 @@ def mark_read(session: Session, *, user_id: int, notice_ids: Sequence[int]) -> i
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rows_matched(result)
 
 
 # --- sending one SMS: claim, call the provider outside any lock, record ------------
@@ -202,7 +202,7 @@ def claim_sms(session: Session, *, sms_id: int, now: dt.datetime, daily_cap: int
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_matched(claimed) != 1:
         return None
     message = session.get_one(SmsMessage, sms_id)
     session.refresh(message)

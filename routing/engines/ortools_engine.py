@@ -8,8 +8,10 @@ waiting allowed, windows on cumul vars (gaps between windows removed), shifts on
 and end, later trips of a vehicle start after the earlier ones are back and reloaded.
 
 Determinism: the search is single-threaded and deterministic for a given model, but it stops on
-wall-clock time, so how far it gets (and hence the plan) can differ between runs and machines.
-OR-Tools routing has no seed; ``seed`` only matters to the other engines.
+wall-clock time, so how far it gets (and hence the plan) can differ between runs and machines,
+unless ``solution_limit`` is given: then it descends greedily to a local optimum in at most that
+many solutions and does the same work on any machine. OR-Tools routing
+has no seed; ``seed`` only matters to the other engines.
 """
 
 from __future__ import annotations
@@ -32,18 +34,27 @@ def solve(
     first_solution: str = FIRST_SOLUTIONS[0],
     initial: Plan | None = None,
     soft_required: bool = False,
+    solution_limit: int | None = None,
 ) -> Plan | None:
-    """The best plan found within ``seconds``, or None if not even a first solution was found."""
+    """The best plan found within ``seconds`` (with ``solution_limit``: the local optimum
+    reached within that many solutions), or None if not even a first solution was found."""
     manager, model = _build(compiled, soft_required)
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(
         routing_enums_pb2.FirstSolutionStrategy, first_solution
     )
+    # GLS never stops early and overshoots slightly on big models: keep a margin.
+    params.time_limit.FromMilliseconds(max(10, int(seconds * 950)))
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
-    # GLS never stops early and overshoots slightly on big models: keep a margin.
-    params.time_limit.FromMilliseconds(max(10, int(seconds * 950)))
+    if solution_limit is not None:
+        # A count of solutions alone does not end GLS on a small problem, which has fewer
+        # distinct solutions than that: descend to a local optimum instead, which ends.
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        )
+        params.solution_limit = solution_limit
     start = _read_routes(compiled, manager, model, params, initial)
     if start is not None:
         assignment = model.SolveFromAssignmentWithParameters(start, params)

@@ -9,7 +9,8 @@ Multi-trip: a vehicle with ``max_trips`` k may make k - 1 reloads at a copy of i
 (same place) whose service time is the vehicle's ``reload``; the copy keeps that time off the
 start of the day, where the real depot has none. Identical vehicles become one vehicle type,
 and each PyVRP route is one vehicle's day, cut into its slots (trips) at the reloads.
-Deterministic for a given seed, apart from where the wall-clock limit cuts the search.
+Deterministic for a given seed, apart from where the wall-clock limit cuts the search (with
+``iterations`` the search stops after that many, the same work on any machine).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from routing.compiled import Compiled, Plan
 from routing.model import HORIZON, TimeWindow
@@ -35,15 +36,21 @@ def supports(compiled: Compiled) -> bool:
 
 
 def solve(
-    compiled: Compiled, seconds: float, *, seed: int = 0, initial: Plan | None = None
+    compiled: Compiled,
+    seconds: float,
+    *,
+    seed: int = 0,
+    initial: Plan | None = None,
+    iterations: int | None = None,
 ) -> Plan | None:
-    """The best feasible plan found within ``seconds``, or None if PyVRP found none."""
+    """The best feasible plan found within ``seconds`` (and ``iterations``, when given), or
+    None if PyVRP found none."""
     fleet = _Fleet.of(compiled)
     data = _data(compiled, fleet)
     start = _solution(compiled, data, fleet, initial) if initial is not None else None
     result = pyvrp.solve(
         data,
-        MaxRuntime(max(0.01, seconds)),
+        _stop(seconds, iterations),
         seed=seed,
         collect_stats=False,
         params=_params(compiled),
@@ -59,6 +66,13 @@ def solve(
             if activity.is_client():
                 trips[fleet.slot[vehicle, activity.trip]].append(activity.idx)
     return tuple(tuple(trip) for trip in trips)
+
+
+def _stop(seconds: float, iterations: int | None) -> StoppingCriterion:
+    runtime = MaxRuntime(max(0.01, seconds))
+    if iterations is None:
+        return runtime
+    return MultipleCriteria([runtime, MaxIterations(iterations)])
 
 
 @dataclass(frozen=True, slots=True)

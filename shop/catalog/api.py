@@ -8,10 +8,10 @@ from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
 from core.access import public
+from core.cache import public_cache
 from core.flask_db import get_session
 from core.schemas import ErrorSchema
 from shop.catalog import services
-from shop.catalog.cache import storefront_cache
 from shop.catalog.models import CHINESE_UNIT, Category, Product
 from shop.catalog.schemas import ProductDetailOut, ProductPageOut, ProductQuery
 
@@ -40,9 +40,9 @@ def product_payload(product: Product, stock: int) -> dict[str, Any]:
 def list_products(query: dict[str, Any]) -> Response:
     """Listed products, newest first, 20 a page; filter by words, category and village.
 
-    Answers may be up to ``STOREFRONT_CACHE_SECONDS`` old."""
+    Answers are cached, and dropped as soon as a listing, price or stock changes."""
     key = ("api-products", tuple(sorted(query.items())))
-    return _json(storefront_cache().get_or_build(key, lambda: _product_page(query)))
+    return _json(public_cache().get_or_build(key, lambda: _product_page(query)))
 
 
 def _json(body: bytes) -> Response:
@@ -74,9 +74,9 @@ def _product_page(query: dict[str, Any]) -> bytes:
 @blueprint.alt_response(404, schema=ErrorSchema, description="no such listed product")
 @public
 def get_product(product_id: int) -> Response:
-    """One listed product with its stock (up to ``STOREFRONT_CACHE_SECONDS`` old)."""
+    """One listed product with its stock (cached, dropped when it changes)."""
     key = ("api-product", product_id)
-    return _json(storefront_cache().get_or_build(key, lambda: _product_detail(product_id)))
+    return _json(public_cache().get_or_build(key, lambda: _product_detail(product_id)))
 
 
 def _product_detail(product_id: int) -> bytes:

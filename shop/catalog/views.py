@@ -23,13 +23,13 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.wrappers import Response
 
 from core.access import current_account, public, require_account, roles
+from core.cache import public_cache
 from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role
 from core.parse import query_int
 from core.photos import photo_dir, photo_path
 from shop.catalog import services
-from shop.catalog.cache import storefront_cache
 from shop.catalog.forms import ListingForm, RejectForm, StockForm
 from shop.catalog.models import (
     CATEGORY_NAMES,
@@ -74,13 +74,12 @@ def _storefront_body(q: str, category: Category | None, village: int | None, pag
 @catalog.route("/products")
 @public
 def storefront() -> str:
-    """The page around the visitor (name, token) is fresh; the listing may be seconds old."""
+    """The page around the visitor (name, token) is fresh; the listing comes from the public
+    cache, which a change of listing, price or stock drops at once (core/cache.py)."""
     q, category = request.args.get("q", "")[:60], _category_arg()
     village, page = query_int("village"), query_int("page", high=100_000) or 1
     key = ("storefront", str(get_locale()), q, category, village, page)
-    body = storefront_cache().get_or_build(
-        key, lambda: _storefront_body(q, category, village, page)
-    )
+    body = public_cache().get_or_build(key, lambda: _storefront_body(q, category, village, page))
     return render_template("catalog/storefront.html", body=Markup(body))  # noqa: S704 - our template
 
 

@@ -19,16 +19,37 @@ COMPOUND_TIERS = [TierSpec(1, 15_000), TierSpec(50, 14_000), TierSpec(200, 13_20
 UREA_TIERS = [TierSpec(1, 11_500), TierSpec(30, 10_800)]
 
 
-def _campaign(session: Session, agent: User, village: Village, **fields: object) -> GroupBuy:
-    defaults: dict[str, object] = {
-        "unit": "袋",
-        "delivery": Delivery.PICKUP,
-        "per_household_limit": 20,
-        "deadline": utcnow() + dt.timedelta(days=3),
-    }
+def _campaign(
+    session: Session,
+    agent: User,
+    village: Village,
+    *,
+    title: str,
+    sku: str,
+    shop_price_fen: int,
+    tiers: list[TierSpec],
+    min_quantity: int,
+    max_quantity: int,
+    deadline: dt.datetime | None = None,
+    description: str = "",
+) -> GroupBuy:
+    """A campaign sold by the bag, collected at the station, 20 bags a household at most."""
     return services.open_campaign(
-        session, organiser=agent, village_id=village.id, **{**defaults, **fields}
-    )  # type: ignore[arg-type]
+        session,
+        organiser=agent,
+        village_id=village.id,
+        title=title,
+        unit="袋",
+        sku=sku,
+        shop_price_fen=shop_price_fen,
+        tiers=tiers,
+        min_quantity=min_quantity,
+        max_quantity=max_quantity,
+        per_household_limit=20,
+        deadline=deadline or utcnow() + dt.timedelta(days=3),
+        delivery=Delivery.PICKUP,
+        description=description,
+    )
 
 
 def _pledge_all(

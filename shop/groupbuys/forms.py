@@ -130,5 +130,6 @@ class CampaignForm(FlaskForm):  # type: ignore[misc]
 
     def deadline_utc(self) -> dt.datetime:
         """The form's local (Asia/Shanghai) deadline as a UTC time."""
-        assert self.deadline.data is not None
-        return self.deadline.data.replace(tzinfo=LOCAL_ZONE).astimezone(dt.UTC)
+        local = self.deadline.data
+        assert isinstance(local, dt.datetime), "called after validate(), which requires it"
+        return local.replace(tzinfo=LOCAL_ZONE).astimezone(dt.UTC)

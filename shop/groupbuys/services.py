@@ -14,6 +14,7 @@ from itertools import pairwise
 from sqlalchemy import String, and_, cast, literal, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
+from core.db import rows_matched
 from core.models import Household, Role, User
 from core.timeutil import ensure_utc, utcnow
 from payments.models import CaptureMode, Payment, PaymentMethod, PaymentStatus
@@ -242,7 +243,7 @@ def _count_pledge(session: Session, campaign: GroupBuy, quantity: int, now: dt.d
         .values(pledged_quantity=GroupBuy.pledged_quantity + quantity)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if rows_matched(result) == 1:
         session.refresh(campaign)
         return
     session.refresh(campaign)
@@ -342,7 +343,7 @@ def claim_for_closing(
         .values(status=CampaignStatus.CLOSING, closing_started_at=now)
         .execution_options(synchronize_session=False)
     )
-    claimed = result.rowcount == 1  # type: ignore[attr-defined]
+    claimed = rows_matched(result) == 1
     if claimed:
         campaign = session.get(GroupBuy, campaign_id)
         assert campaign is not None

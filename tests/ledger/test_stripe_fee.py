@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.models import Role, User, Village
 from ledger.commission import SaleLine
 from ledger.models import PLATFORM, AccountKind
-from ledger.services import STRIPE_FEE_BP, account_balance, post_sale
+from ledger.services import account_balance, post_sale, stripe_fee_bp
 from payments.gateways import CashGateway, Gateways, install_gateways, installed_gateways
 from payments.models import CaptureMode, PaymentMethod
 from payments.services import open_online_intent, start_payment
@@ -83,7 +83,7 @@ def test_without_a_balance_transaction_the_configured_rate_is_booked(
         _sell(db, station, "order:72", 10_000)
     finally:
         install_gateways(before)
-    fee = 10_000 * STRIPE_FEE_BP // 10_000
+    fee = 10_000 * stripe_fee_bp() // 10_000
     assert account_balance(db, AccountKind.PLATFORM_FEES, PLATFORM) == fee
     assert account_balance(db, AccountKind.PLATFORM_ONLINE, PLATFORM) == 10_000 - fee
 

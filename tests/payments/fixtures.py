@@ -8,12 +8,19 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from payments.gateways import CashGateway, Gateways, install_gateways, installed_gateways
+from payments.gateways import (
+    EXTENSION_KEY,
+    CashGateway,
+    Gateways,
+    install_gateways,
+    installed_gateways,
+)
 from payments.stripe_gateway import StripeGateway
 from tests.payments.localstripe_server import LocalStripe
 
@@ -28,14 +35,32 @@ def localstripe() -> Iterator[LocalStripe]:
     server.stop()
 
 
+@contextmanager
+def gateways_in_use(gateways: Gateways, request: pytest.FixtureRequest) -> Iterator[None]:
+    """``gateways`` for the test: outside any app, and in the test's app when it has one
+    (each app keeps its own, so the app's requests would not see the first alone)."""
+    app: Flask | None = request.getfixturevalue("app") if "app" in request.fixturenames else None
+    before = installed_gateways()
+    before_app = app.extensions.get(EXTENSION_KEY) if app is not None else None
+    install_gateways(gateways)
+    if app is not None:
+        install_gateways(gateways, app)
+    try:
+        yield
+    finally:
+        install_gateways(before)
+        if app is not None and before_app is not None:
+            install_gateways(before_app, app)
+
+
 @pytest.fixture
-def stripe_gateway(localstripe: LocalStripe) -> Iterator[StripeGateway]:
+def stripe_gateway(
+    localstripe: LocalStripe, request: pytest.FixtureRequest
+) -> Iterator[StripeGateway]:
     """The Stripe gateway, installed as the online gateway for the test."""
     gateway = StripeGateway("sk_test_cunzhan", api_base=localstripe.url)
-    before = installed_gateways()
-    install_gateways(Gateways(cash=CashGateway(), online=gateway))
-    yield gateway
-    install_gateways(before)
+    with gateways_in_use(Gateways(cash=CashGateway(), online=gateway), request):
+        yield gateway
 
 
 @pytest.fixture

@@ -8,22 +8,21 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from payments.gateways import CashGateway, Gateways, install_gateways, installed_gateways
+from payments.gateways import CashGateway, Gateways
 from payments.models import CaptureMode, Payment, PaymentMethod
 from payments.stripe_gateway import StripeGateway
 from payments.views import render_stripe_page
+from tests.payments.fixtures import gateways_in_use
 
 
 @pytest.fixture
-def wallets_offered(app: Flask) -> Iterator[None]:
+def wallets_offered(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
     """Stripe configured with Alipay and WeChat Pay (no call reaches Stripe here)."""
     settings = app.config["CUNZHAN_SETTINGS"]
     app.config["CUNZHAN_SETTINGS"] = dataclasses.replace(settings, stripe_publishable_key="pk_x")
     gateway = StripeGateway("sk_test_x", payment_method_types=("card", "alipay", "wechat_pay"))
-    before = installed_gateways()
-    install_gateways(Gateways(cash=CashGateway(), online=gateway))
-    yield
-    install_gateways(before)
+    with gateways_in_use(Gateways(cash=CashGateway(), online=gateway), request):
+        yield
 
 
 def confirm_block(app: Flask, capture_mode: CaptureMode) -> str:

@@ -7,9 +7,24 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pytest
 
-from routing import Depot, Matrix, Place, Problem, Solution, Stop, Vehicle, validate
+from routing import Depot, Matrix, Place, Problem, Solution, SolveOptions, Stop, Vehicle, validate
 
 LineProblem = Callable[..., Problem]
+
+#: Searches stop after this many iterations (PyVRP) or solutions (OR-Tools): enough for the
+#: tiny problems here, whose plans are worked out by hand.
+FEASIBLE_ITERATIONS = 200
+#: Only a backstop against a runaway search: a test that reaches it has failed to stop on
+#: iterations.
+BACKSTOP_SECONDS = 30.0
+
+
+def feasible(engine: str = "auto", workers: int = 1) -> SolveOptions:
+    """Options for a test that needs a valid plan, not the best one a time limit buys: the
+    searches stop on iterations, so the test does the same work on any machine, fast or busy."""
+    return SolveOptions(
+        seconds=BACKSTOP_SECONDS, engine=engine, workers=workers, iterations=FEASIBLE_ITERATIONS
+    )
 
 
 def line_matrix(xs: Sequence[int]) -> Matrix:

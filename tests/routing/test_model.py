@@ -17,7 +17,7 @@ from routing import (
     Vehicle,
     solve,
 )
-from tests.routing.conftest import LineProblem
+from tests.routing.conftest import LineProblem, feasible
 
 HERE = Place(30.0, 110.0)
 
@@ -68,18 +68,18 @@ def test_matrix_of_the_wrong_size_is_refused() -> None:
         (Depot("d", HERE),), (Stop("a", HERE),), (Vehicle("b", capacity=(1,)),), Matrix(table)
     )
     with pytest.raises(ValueError, match="3 rows for 2"):
-        solve(problem, SolveOptions(seconds=0.5, workers=1))
+        solve(problem, feasible())
 
 
 def test_required_stop_that_no_vehicle_can_reach_is_refused(line_problem: LineProblem) -> None:
     problem = line_problem([(5, {"windows": (TimeWindow(0, 2),)})])
     with pytest.raises(ValueError, match=r"can never be served: \['s0'\]"):
-        solve(problem, SolveOptions(seconds=0.5, workers=1))
+        solve(problem, feasible())
 
 
 def test_required_stop_heavier_than_every_vehicle_is_refused(line_problem: LineProblem) -> None:
     with pytest.raises(ValueError, match="heavier than any vehicle"):
-        solve(line_problem([(1, {"delivery": (11,)})]), SolveOptions(seconds=0.5, workers=1))
+        solve(line_problem([(1, {"delivery": (11,)})]), feasible())
 
 
 def test_bad_options_and_providers_are_refused() -> None:
@@ -91,7 +91,7 @@ def test_bad_options_and_providers_are_refused() -> None:
         GreatCircle(0.5)
     problem = Problem((Depot("d", Place(300.0, 0.0)),), (), (Vehicle("b", capacity=(1,)),))
     with pytest.raises(ValueError, match="degrees"):
-        solve(problem, SolveOptions(seconds=0.5, workers=1))
+        solve(problem, feasible())
 
 
 def test_great_circle_distance_and_speed() -> None:

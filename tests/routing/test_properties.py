@@ -9,7 +9,6 @@ from routing import (
     Depot,
     Place,
     Problem,
-    SolveOptions,
     Stop,
     TimeWindow,
     Vehicle,
@@ -17,7 +16,7 @@ from routing import (
     validate,
 )
 from routing.synthetic import village
-from tests.routing.conftest import assert_valid, line_matrix
+from tests.routing.conftest import assert_valid, feasible, line_matrix
 
 
 @st.composite
@@ -62,7 +61,7 @@ def problems(draw: st.DrawFn) -> Problem:
 @given(problems(), st.sampled_from(["ortools", "auto"]))
 def test_every_plan_of_a_random_problem_validates(problem: Problem, engine: str) -> None:
     try:
-        solution = solve(problem, SolveOptions(seconds=0.2, engine=engine, workers=1))
+        solution = solve(problem, feasible(engine))
     except ValueError as error:  # a required stop no vehicle could ever serve
         if "can never be served" not in str(error):
             raise
@@ -79,6 +78,6 @@ def test_every_plan_of_a_random_problem_validates(problem: Problem, engine: str)
 
 def test_a_synthetic_village_validates_on_two_workers() -> None:
     problem = village(seed=7, stops=60)
-    solution = solve(problem, SolveOptions(seconds=1.0, workers=2))
+    solution = solve(problem, feasible(workers=2))
     assert_valid(problem, solution)
     assert solution.is_feasible()

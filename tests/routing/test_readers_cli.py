@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from routing import SolveOptions, solve, validate
+from routing import solve, validate
 from routing.cli import main
 from routing.readers import read
+from tests.routing.conftest import feasible
 
 CVRP = """NAME : tiny-cvrp
 TYPE : CVRP
@@ -118,5 +119,5 @@ def test_a_shared_solomon_instance_in_one_second(capsys: pytest.CaptureFixture[s
 
 def test_reader_costs_agree_with_the_validator(tmp_path: Path) -> None:
     instance = read(_write(tmp_path, "tiny.vrp", CVRP))
-    solution = solve(instance.problem, SolveOptions(seconds=0.3, workers=1))
+    solution = solve(instance.problem, feasible())
     assert validate(instance.problem, solution).distance == instance.file_cost(solution)

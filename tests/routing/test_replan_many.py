@@ -5,7 +5,6 @@ from __future__ import annotations
 from routing import (
     Place,
     Progress,
-    SolveOptions,
     Vehicle,
     replan,
     replan_problem,
@@ -13,7 +12,7 @@ from routing import (
     solve_many,
 )
 from routing.synthetic import township, village
-from tests.routing.conftest import LineProblem, assert_valid
+from tests.routing.conftest import LineProblem, assert_valid, feasible
 
 
 def test_replan_keeps_done_stops_done_and_starts_from_where_the_bike_is(
@@ -32,7 +31,7 @@ def test_replan_keeps_done_stops_done_and_starts_from_where_the_bike_is(
     )
     remaining = replan_problem(problem, progress)
     assert [s.id for s in remaining.stops] == ["s1", "s2"]
-    solution = replan(problem, progress, SolveOptions(seconds=0.5, workers=1))
+    solution = replan(problem, progress, feasible())
     assert_valid(remaining, solution)
     (route,) = solution.routes
     assert route.departure >= 30
@@ -42,7 +41,7 @@ def test_replan_keeps_done_stops_done_and_starts_from_where_the_bike_is(
 
 def test_replan_from_a_place_with_great_circle_distances() -> None:
     problem = village(seed=5, stops=20)
-    first = solve(problem, SolveOptions(seconds=0.5, workers=1))
+    first = solve(problem, feasible())
     route = first.routes[0]
     here = problem.stops[route.visits[1].stop].place
     progress = Progress(
@@ -50,14 +49,14 @@ def test_replan_from_a_place_with_great_circle_distances() -> None:
         done=frozenset(route.stop_ids[:2]),
         positions={route.vehicle_id: Place(here.lat, here.lon)},
     )
-    solution = replan(problem, progress, SolveOptions(seconds=0.5, workers=1))
+    solution = replan(problem, progress, feasible())
     assert_valid(replan_problem(problem, progress), solution)
     assert solution.served() + len(solution.dropped) == 18
 
 
 def test_solve_many_returns_validated_plans_in_order() -> None:
     problems = township(seed=1, villages=3, stops=15)
-    solutions = solve_many(problems, SolveOptions(seconds=0.5), workers=2, progress=False)
+    solutions = solve_many(problems, feasible(), workers=2, progress=False)
     assert len(solutions) == 3
     for problem, solution in zip(problems, solutions, strict=True):
         assert_valid(problem, solution)

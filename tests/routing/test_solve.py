@@ -9,16 +9,15 @@ import pytest
 
 from routing import DropReason, SolveOptions, TimeWindow, Vehicle, solve
 from routing.synthetic import village
-from tests.routing.conftest import LineProblem, assert_valid
+from tests.routing.conftest import LineProblem, assert_valid, feasible
 
-QUICK = SolveOptions(seconds=0.5, workers=1)
 ENGINES = ["ortools", "pyvrp", "auto"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_three_stops_on_a_line_are_one_out_and_back(line_problem: LineProblem, engine: str) -> None:
     problem = line_problem([(2, {"delivery": (1,)}), (3, {"delivery": (1,)}), (1, {})])
-    solution = solve(problem, SolveOptions(seconds=0.5, engine=engine, workers=1))
+    solution = solve(problem, feasible(engine))
     assert_valid(problem, solution)
     assert solution.cost() == 6
     assert solution.is_feasible()
@@ -29,7 +28,7 @@ def test_three_stops_on_a_line_are_one_out_and_back(line_problem: LineProblem, e
 def test_capacity_splits_stops_over_two_vehicles(line_problem: LineProblem, engine: str) -> None:
     bikes = [Vehicle("a", capacity=(1,)), Vehicle("b", capacity=(1,))]
     problem = line_problem([(2, {"delivery": (1,)}), (-3, {"delivery": (1,)})], bikes)
-    solution = solve(problem, SolveOptions(seconds=0.5, engine=engine, workers=1))
+    solution = solve(problem, feasible(engine))
     assert_valid(problem, solution)
     assert solution.cost() == 10
     assert len(solution.routes) == 2
@@ -40,7 +39,7 @@ def test_time_windows_set_the_order_and_arrival_times(line_problem: LineProblem)
     problem = line_problem(
         [(1, {"windows": (TimeWindow(50, 60),)}), (5, {"windows": (TimeWindow(0, 10),)})]
     )
-    solution = solve(problem, QUICK)
+    solution = solve(problem, feasible())
     assert_valid(problem, solution)
     (route,) = solution.routes
     assert route.stop_ids == ["s1", "s0"]
@@ -53,7 +52,7 @@ def test_simultaneous_delivery_and_pickup_keep_the_load_within_capacity(
 ) -> None:
     # Picking up first (nearer) would overload the bike: deliver, then pick up.
     problem = line_problem([(1, {"pickup": (10,)}), (2, {"delivery": (10,)})])
-    solution = solve(problem, SolveOptions(seconds=0.5, engine="ortools", workers=1))
+    solution = solve(problem, feasible("ortools"))
     assert_valid(problem, solution)
     (route,) = solution.routes
     assert route.stop_ids == ["s1", "s0"]
@@ -71,7 +70,7 @@ def test_a_second_trip_after_reloading(
     bike = Vehicle("bike", capacity=(1,), max_trips=2, reload=7)
     near = {"delivery": (1,), "windows": (TimeWindow(0, 2),)}
     problem = line_problem([(2, near), (-3, {"delivery": (1,)})], [bike])
-    solution = solve(problem, SolveOptions(seconds=0.5, engine=engine, workers=workers))
+    solution = solve(problem, feasible(engine, workers))
     assert_valid(problem, solution)
     assert solution.is_feasible() and solution.engine in {"ortools", "hybrid", "pyvrp"}
     first, second = solution.routes
@@ -86,7 +85,7 @@ def test_pyvrp_plans_a_village_day_with_reloads() -> None:
     problem = village(seed=4, stops=60)
     few = problem.vehicles[: len(problem.vehicles) // 3]
     problem = replace(problem, vehicles=tuple(replace(v, max_trips=3, reload=300) for v in few))
-    solution = solve(problem, SolveOptions(seconds=1.0, engine="pyvrp", workers=1))
+    solution = solve(problem, feasible("pyvrp"))
     assert_valid(problem, solution)
     assert solution.is_feasible() and solution.engine == "pyvrp"
     assert any(r.trip > 0 for r in solution.routes)
@@ -99,7 +98,7 @@ def test_a_stop_with_two_windows_is_served_in_the_later_one(line_problem: LinePr
     bike = Vehicle("bike", capacity=(10,), shift=TimeWindow(20, 1000))
     windows = (TimeWindow(0, 10), TimeWindow(100, 200))
     problem = line_problem([(5, {"windows": windows})], [bike])
-    solution = solve(problem, QUICK)
+    solution = solve(problem, feasible())
     assert_valid(problem, solution)
     assert solution.routes[0].visits[0].start == 100
     assert solution.routes[0].departure == 95  # leaves as late as it can
@@ -111,7 +110,7 @@ def test_max_duration_and_allowed_vehicles(line_problem: LineProblem) -> None:
     problem = line_problem(
         [(2, {}), (10, {}), (1, {"vehicles": frozenset({"long"})})], [short, long]
     )
-    solution = solve(problem, QUICK)
+    solution = solve(problem, feasible())
     assert_valid(problem, solution)
     by_vehicle = {r.vehicle_id: r.stop_ids for r in solution.routes}
     assert "s1" in by_vehicle["long"] and "s2" in by_vehicle["long"]
@@ -129,7 +128,7 @@ def test_left_out_stops_are_named_with_reasons(line_problem: LineProblem) -> Non
         ],
         [bike],
     )
-    solution = solve(problem, QUICK)
+    solution = solve(problem, feasible())
     assert_valid(problem, solution)
     reasons = {d.stop_id: d.reason for d in solution.dropped}
     assert reasons == {
@@ -144,7 +143,7 @@ def test_left_out_stops_are_named_with_reasons(line_problem: LineProblem) -> Non
 
 def test_more_required_work_than_fits_names_what_was_left_out(line_problem: LineProblem) -> None:
     problem = line_problem([(1, {"delivery": (6,)}), (2, {"delivery": (6,)})])
-    solution = solve(problem, QUICK)
+    solution = solve(problem, feasible())
     assert len(solution.dropped) == 1
     assert not solution.is_feasible()
     assert solution.violations  # the validator says which required stop is missing
@@ -152,7 +151,7 @@ def test_more_required_work_than_fits_names_what_was_left_out(line_problem: Line
 
 def test_an_empty_day_is_a_valid_plan(line_problem: LineProblem) -> None:
     problem = line_problem([])
-    solution = solve(problem, QUICK)
+    solution = solve(problem, feasible())
     assert_valid(problem, solution)
     assert solution.routes == () and solution.cost() == 0
 

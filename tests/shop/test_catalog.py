@@ -1,5 +1,5 @@
 """Suppliers list through the same review, pages stay small, assisted orders record the
-agent, the hold-expiry command, the storefront cache, and the demo storefront."""
+agent, the hold-expiry command and the demo storefront (the cache: test_storefront_cache.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from core.timeutil import utcnow
 from inventory import services as inventory
 from payments.models import PaymentMethod
 from shop.catalog import services as catalog
-from shop.catalog.cache import TTLCache
 from shop.catalog.models import Category, ListingStatus, Product, Unit
 from shop.orders import services as orders
 from shop.orders.models import Delivery, Order
@@ -116,18 +115,6 @@ def test_the_release_expired_command_frees_lapsed_holds(
     result = app.test_cli_runner().invoke(args=["inventory", "release-expired"])
     assert "released 1 expired holds" in result.output
     assert inventory.available(db, sku=product.sku, location_id=product.location_id) == 4
-
-
-def test_the_cache_keeps_answers_for_its_seconds_only() -> None:
-    built = []
-    cache = TTLCache(seconds=60)
-    for _ in range(3):
-        cache.get_or_build("k", lambda: built.append(1) or len(built))
-    assert built == [1]
-    off = TTLCache(seconds=0)
-    for _ in range(3):
-        off.get_or_build("k", lambda: built.append(1) or len(built))
-    assert len(built) == 4
 
 
 def test_the_demo_storefront(live_server: LiveServer) -> None:

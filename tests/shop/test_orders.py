@@ -554,24 +554,25 @@ def test_a_cash_door_order_is_paid_to_the_cadre_on_delivery(
 
 
 def test_retrying_an_order_payment_while_the_provider_is_unreachable_says_so(
-    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+    client: FlaskClient,
+    db: Session,
+    people: dict[str, User],
+    login: Callable[[User], str],
+    request: pytest.FixtureRequest,
 ) -> None:
-    from payments.gateways import CashGateway, Gateways, install_gateways, installed_gateways
+    from payments.gateways import CashGateway, Gateways
     from payments.services import payment_for
     from payments.stripe_gateway import StripeGateway
+    from tests.payments.fixtures import gateways_in_use
 
     product = listed_product(db, people["farmer"], people["agent"])
     token = login(people["villager"])
-    before = installed_gateways()
     unreachable = StripeGateway("sk_test_x", api_base="http://127.0.0.1:9")  # nothing listens
-    install_gateways(Gateways(cash=CashGateway(), online=unreachable))
-    try:
+    with gateways_in_use(Gateways(cash=CashGateway(), online=unreachable), request):
         order = _order(db, people["villager"], product.id, payment=PaymentMethod.ONLINE)
         retried = client.post(
             f"/orders/{order.id}/pay/retry", headers={"X-CSRFToken": token}, follow_redirects=True
         )
-    finally:
-        install_gateways(before)
     assert retried.status_code == 200
     page = retried.get_data(as_text=True)
     assert "暂时连不上支付服务" in page and "重试" in page

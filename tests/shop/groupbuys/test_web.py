@@ -369,17 +369,14 @@ def test_an_unreachable_provider_leaves_the_pledge_with_a_retry(
     make_campaign: Callable[..., GroupBuy],
     villager: Callable[..., User],
     login: Callable[[User], str],
+    request: pytest.FixtureRequest,
 ) -> None:
-    from payments.gateways import CashGateway, Gateways, install_gateways, installed_gateways
+    from payments.gateways import CashGateway, Gateways
     from payments.stripe_gateway import StripeGateway
+    from tests.payments.fixtures import gateways_in_use
 
-    before = installed_gateways()
-    install_gateways(
-        Gateways(
-            cash=CashGateway(), online=StripeGateway("sk_test_x", api_base="http://127.0.0.1:9")
-        )
-    )  # nothing listens there
-    try:
+    unreachable = StripeGateway("sk_test_x", api_base="http://127.0.0.1:9")  # nothing listens
+    with gateways_in_use(Gateways(cash=CashGateway(), online=unreachable), request):
         campaign = make_campaign()
         token = login(villager())
         created = client.post(
@@ -391,8 +388,6 @@ def test_an_unreachable_provider_leaves_the_pledge_with_a_retry(
         assert created.get_json()["client_secret"] is None
         page = client.get(f"/group-buys/pledges/{created.get_json()['id']}/pay")
         assert "重试" in page.get_data(as_text=True)
-    finally:
-        install_gateways(before)
 
 
 def test_a_villager_changes_then_cancels_a_pledge_on_the_page(
