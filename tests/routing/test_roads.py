@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import heapq
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from routing import Depot, Matrix, Problem, SolveOptions, Stop, Vehicle, solve
+from routing.cli import main
 from routing.model import Place
 from routing.roads import EBIKE, VAN, RoadNetwork, Source
 from routing.roads.network import Snap
@@ -205,3 +207,49 @@ def test_a_round_on_roads_visits_each_bank_in_one_sweep(tmp_path: Path) -> None:
     # the far bank in one sweep: one unbroken run, crossed to once and back once (the lanes
     # are ridden out and back anyway, so which houses come on which way costs the same)
     assert north == list(range(north[0], north[0] + len(xs))), order
+
+
+def test_the_matrix_command_answers_one_json_object(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    osm = river_village(tmp_path / "river.osm")
+    points = tmp_path / "points.csv"
+    places = [at(100, -40), at(100, 40), at(500, 1000)]
+    points.write_text("lat,lon\n" + "".join(f"{p.lat},{p.lon}\n" for p in places))
+    assert main(["matrix", "--osm", str(osm), "--profile", "ebike", str(points), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["distances_m"][0][1] == pytest.approx(1880, abs=2)
+    assert result["durations_s"][0][0] == 0 and result["durations_s"][0][1] > 0
+    assert result["snapped_m"][:2] == pytest.approx([10.0, 10.0], abs=0.1)
+    assert result["far_from_road"] == [2]
+    assert result["source"] == "osm"
+
+
+def test_the_matrix_command_reports_bad_points_and_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    osm = river_village(tmp_path / "river.osm")
+    points = tmp_path / "points.csv"
+    points.write_text("30.0,110.0\n30.0;110.0\n")
+    assert main(["matrix", "--osm", str(osm), str(points), "--json"]) == 2
+    assert "points.csv:2" in capsys.readouterr().err
+    points.write_text("30.0,110.0\n")
+    assert main(["matrix", "--osm", str(tmp_path / "missing.osm.pbf"), str(points)]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_tracks_are_for_ebikes_and_a_bicycle_permission_opens_a_private_road(
+    tmp_path: Path,
+) -> None:
+    road = [(0.0, 0.0), (0.0, 1000.0), (1000.0, 1000.0), (1000.0, 0.0)]
+    lane = {"highway": "unclassified"}
+    track = {"highway": "track"}
+    farm = {"highway": "service", "access": "private", "bicycle": "yes"}
+    places = [at(-5, 0), at(1005, 0)]
+    for shortcut in (track, farm):  # 1,010 m by the shortcut, 3,010 m round by the lanes
+        path = write_osm(
+            tmp_path / "map.osm", [(road, lane), ([(0.0, 0.0), (1000.0, 0.0)], shortcut)]
+        )
+        bike = RoadNetwork.from_file(path, EBIKE).table(places).distances_m
+        van = RoadNetwork.from_file(path, VAN).table(places).distances_m
+        assert (bike[0, 1], van[0, 1]) == pytest.approx((1010, 3010), abs=2), shortcut
