@@ -9,7 +9,7 @@ ride both ways on one-way village lanes (``honours_oneway=False``), as they do.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: The speed at which the way from the road to the door is walked (4.5 km/h).
 WALKING_KMH = 4.5
@@ -18,7 +18,7 @@ WALKING_KMH = 4.5
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str
-    speeds_kmh: Mapping[str, float]
+    speeds_kmh: Mapping[str, float] = field(hash=False)  # a dict: equality still sees it
     honours_oneway: bool
     #: ``access``-like tags that, set to ``no``/``private``, shut a way to this profile.
     access_keys: tuple[str, ...]
