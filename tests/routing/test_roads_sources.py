@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -30,10 +31,10 @@ PLACES = [at(100, -40), at(100, 40), at(700, 40)]
 class FakeOsrm(BaseHTTPRequestHandler):
     """Answers /table/v1/<profile>/<lon,lat;...>: 1,000 m and 100 s per step of index."""
 
-    answer_with: str = "table"
-    requests: list[str] = []
+    answer_with: ClassVar[str] = "table"
+    requests: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_GET(self) -> None:
         self.requests.append(self.path)
         url = urlsplit(self.path)
         count = len(url.path.rsplit("/", 1)[1].split(";"))
@@ -158,7 +159,7 @@ def test_a_vehicle_is_never_faster_than_its_own_speed_nor_than_the_road(river: P
 def test_a_provider_sent_to_another_process_answers_only_what_it_has_made(river: Path) -> None:
     provider = road_provider(EBIKE, osm=river)
     provider.table(PLACES)
-    copy = pickle.loads(pickle.dumps(provider))
+    copy = pickle.loads(pickle.dumps(provider))  # noqa: S301 (our own bytes)
     assert isinstance(copy, RoadProvider) and copy.sources == ()
     assert np.array_equal(copy.distances(PLACES), provider.distances(PLACES))
     with pytest.raises(ValueError, match="before a problem goes"):
