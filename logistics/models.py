@@ -470,6 +470,10 @@ class PlanRun(Base):
     left_out: Mapped[str] = mapped_column(Text, default="[]")
     message: Mapped[str] = mapped_column(String(300), default="")
     seconds: Mapped[float] = mapped_column(default=0.0)
+    # Where the travel distances came from: a ``routing.roads.Source`` value ("" before solving)
+    distance_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # JSON [{household_id, name, metres}]: households farther than the snapping limit from a road
+    far_from_road: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     village: Mapped[Village] = relationship()
