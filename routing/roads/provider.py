@@ -56,6 +56,10 @@ class RoadProvider:
         self.straight_line, self._tables = state
         self._detached = True
 
+    @property
+    def geographic(self) -> bool:
+        return True
+
     def table(self, places: Sequence[Place]) -> TravelTable:
         key = tuple(places)
         if key not in self._tables:

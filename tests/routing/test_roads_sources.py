@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -21,8 +22,10 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pytest
 
-from routing import Depot, Problem, SolveOptions, Stop, Vehicle, solve
+from routing import Depot, Matrix, Problem, SolveOptions, Stop, Vehicle, sectors, solve
+from routing.compiled import Matrices, compile_problem
 from routing.roads import EBIKE, OsrmServer, RoadProvider, Source, road_provider
+from routing.synthetic import village
 from tests.routing.osm_files import at, river_village
 
 PLACES = [at(100, -40), at(100, 40), at(700, 40)]
@@ -169,3 +172,13 @@ def test_a_provider_sent_to_another_process_answers_only_what_it_has_made(river:
 def test_osrm_urls_are_http_only() -> None:
     with pytest.raises(ValueError, match="http"):
         OsrmServer("file:///etc/passwd")
+
+
+def test_big_problems_on_roads_are_still_cut_into_sectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sectors, "DECOMPOSE_ABOVE", 100)
+    problem = village(seed=11, stops=240, radius_m=5_000.0)
+    on_roads = replace(problem, distances=road_provider(EBIKE))  # places are real coordinates
+    assert sectors.applies(compile_problem(on_roads, Matrices.of(on_roads), range(240)))
+    table = Matrices.of(problem).distance
+    labels = replace(problem, distances=Matrix(table))  # places are only labels
+    assert not sectors.applies(compile_problem(labels, Matrices.of(labels), range(240)))
