@@ -331,14 +331,21 @@ class RoadNetwork:
 
     def leg(self, origin: Place, destination: Place) -> list[tuple[float, float]]:
         """The shortest road way from one place to another, door to door, as (lat, lon) points."""
-        snaps = self.snap([origin, destination])
-        graph = _Graph(self, snaps)
-        nodes = graph.path(0, 1)
+        return self.route([origin, destination])[0]
+
+    def route(self, places: Sequence[Place]) -> list[list[tuple[float, float]]]:
+        """The road way of each leg between consecutive places (one graph, one Dijkstra call)."""
+        if len(places) < 2:
+            return []
+        graph = _Graph(self, self.snap(places))
         lat, lon = graph.node_lat_lon()
-        points = [(origin.lat, origin.lon)]
-        points += [(float(lat[n]), float(lon[n])) for n in nodes]
-        points.append((destination.lat, destination.lon))
-        return points
+        legs = []
+        for i, nodes in enumerate(graph.paths(len(places))):
+            points = [(places[i].lat, places[i].lon)]
+            points += [(float(lat[n]), float(lon[n])) for n in nodes]
+            points.append((places[i + 1].lat, places[i + 1].lon))
+            legs.append(points)
+        return legs
 
 
 class _Graph:
@@ -406,16 +413,21 @@ class _Graph:
         result: FloatArray = np.vstack(rows)
         return result
 
-    def path(self, origin: int, destination: int) -> list[int]:
-        """Nodes of the shortest road path (by metres) between two of the places."""
-        source, target = int(self.place_nodes[origin]), int(self.place_nodes[destination])
+    def paths(self, count: int) -> list[list[int]]:
+        """Nodes of the shortest road path (by metres) from each place to the next."""
+        sources = self.place_nodes[: count - 1]
         _, predecessors = dijkstra(
-            self.metres, directed=True, indices=source, return_predecessors=True
+            self.metres, directed=True, indices=sources, return_predecessors=True
         )
-        nodes = [target]
-        while nodes[-1] != source:
-            nodes.append(int(predecessors[nodes[-1]]))
-        return nodes[::-1]
+        paths = []
+        for row, (source, target) in enumerate(
+            zip(sources, self.place_nodes[1:count], strict=True)
+        ):
+            nodes = [int(target)]
+            while nodes[-1] != source:
+                nodes.append(int(predecessors[row, nodes[-1]]))
+            paths.append(nodes[::-1])
+        return paths
 
     def node_lat_lon(self) -> tuple[FloatArray, FloatArray]:
         s = self.network.segments

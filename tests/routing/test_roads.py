@@ -19,7 +19,7 @@ from routing import Depot, Matrix, Problem, SolveOptions, Stop, Vehicle, solve
 from routing.cli import main
 from routing.model import Place
 from routing.roads import EBIKE, VAN, RoadNetwork, Source
-from routing.roads.network import Snap
+from routing.roads.network import Snap, haversine_m
 from tests.routing.osm_files import at, river_village, write_osm
 
 
@@ -253,3 +253,18 @@ def test_tracks_are_for_ebikes_and_a_bicycle_permission_opens_a_private_road(
         bike = RoadNetwork.from_file(path, EBIKE).table(places).distances_m
         van = RoadNetwork.from_file(path, VAN).table(places).distances_m
         assert (bike[0, 1], van[0, 1]) == pytest.approx((1010, 3010), abs=2), shortcut
+
+
+def test_a_route_is_drawn_leg_by_leg_along_the_roads(tmp_path: Path) -> None:
+    network = RoadNetwork.from_file(river_village(tmp_path / "river.osm"), EBIKE)
+    stops = [at(0, -40), at(100, 40), at(700, 40), at(0, -40)]
+    legs = network.route(stops)
+    assert len(legs) == 3
+    assert [leg[0] for leg in legs] == [(p.lat, p.lon) for p in stops[:-1]]
+    assert [leg[-1] for leg in legs] == [(p.lat, p.lon) for p in stops[1:]]
+    table = network.table(stops)
+    for i, leg in enumerate(legs):  # each drawn leg is as long as the table says
+        lat, lon = np.array(leg).T
+        drawn = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum()
+        assert drawn == pytest.approx(table.distances_m[i, i + 1], abs=3)
+    assert network.route(stops[:1]) == []
