@@ -305,6 +305,9 @@ class Round(Base):
     departure: Mapped[dt.datetime]
     return_at: Mapped[dt.datetime]
     distance_m: Mapped[int] = mapped_column(default=0)
+    # JSON [[lat, lon], ...]: the way along the roads, station to station through every stop,
+    # when the plan was made on the township's road map ("" otherwise: the sketch draws lines)
+    road_path: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     village: Mapped[Village] = relationship()

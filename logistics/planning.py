@@ -351,6 +351,7 @@ def apply_plan(
             return_at=instant(plan.day, route.return_time),
             distance_m=route.distance,
         )
+        round_.road_path = _road_path(plan, [plan.work[v.stop_id].household for v in route.visits])
         for sequence, visit in enumerate(route.visits, 1):
             entry = plan.work[visit.stop_id]
             stop = Stop(
@@ -369,6 +370,21 @@ def apply_plan(
     number_trips(session, cadre_ids={v.cadre_id for v in plan.vehicles.values()}, day=plan.day)
     announce_rounds(session, rounds)
     return rounds
+
+
+def _road_path(plan: VillageWork, homes: list[Household]) -> str:
+    """The round's way along the roads, station to station, as JSON for the cadre's sketch;
+    "" when the plan's distances did not come from the road map."""
+    if plan.travel.source is not Source.OSM:
+        return ""
+    provider = plan.problem.distances
+    assert isinstance(provider, RoadProvider)
+    station = routing.Place(plan.village.lat, plan.village.lon)
+    legs = provider.route([station, *(routing.Place(h.lat, h.lon) for h in homes), station])
+    if not legs:
+        return ""
+    points = [legs[0][0], *(point for leg in legs for point in leg[1:])]
+    return json.dumps([[round(lat, 6), round(lon, 6)] for lat, lon in points])
 
 
 def number_trips(session: Session, *, cadre_ids: set[int], day: dt.date) -> None:

@@ -1,4 +1,5 @@
-"""roads: a township's OpenStreetMap extract; a plan run's distance source and far households
+"""roads: a township's OpenStreetMap extract; a plan run's distance source and far households;
+a round's way along the roads
 
 Revision ID: 7a3c5e9b1d20
 Revises: 5e7d1a2b9c40
@@ -28,9 +29,13 @@ def upgrade() -> None:
             sa.Column("distance_source", sa.String(20), nullable=False, server_default="")
         )
         batch.add_column(sa.Column("far_from_road", sa.Text(), nullable=False, server_default="[]"))
+    with op.batch_alter_table("delivery_round") as batch:
+        batch.add_column(sa.Column("road_path", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("delivery_round") as batch:
+        batch.drop_column("road_path")
     with op.batch_alter_table("plan_run") as batch:
         batch.drop_column("far_from_road")
         batch.drop_column("distance_source")

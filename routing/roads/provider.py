@@ -86,6 +86,18 @@ class RoadProvider:
     def distances(self, places: Sequence[Place]) -> IntMatrix:
         return self.table(places).distances_m
 
+    def route(self, places: Sequence[Place]) -> list[list[tuple[float, float]]] | None:
+        """The road way of each leg between consecutive places, for maps, when an extract can
+        draw it (None otherwise: OSRM's tables come without geometry here, and a straight line
+        is drawn as such)."""
+        for source in self.sources:
+            if isinstance(source, Extract):
+                try:
+                    return source.network().route(places)
+                except SourceUnavailable:
+                    return None
+        return None
+
     def durations(self, distances: IntMatrix, speed_m_per_h: int) -> IntMatrix:
         at_speed = travel_seconds(distances, speed_m_per_h)
         table = self._table_of(distances)

@@ -4,6 +4,7 @@ written by the test), the straight line without one, and what the dispatcher is 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,6 +59,9 @@ def test_a_township_with_an_extract_plans_on_its_roads(world: World, roads: Plac
     # over the bridge at x = 1000 and back, not 80 m across the water (and 1 km walked each way)
     assert round_.distance_m > 2 * 1000 + 2 * 970
     assert planning.far_from_road(run) == [planning.FarFromRoad(far.id, far.head_name, 970)]
+    way = json.loads(round_.road_path)  # for the cadre's sketch: along the lanes, over the bridge
+    assert way[0] == way[-1] == pytest.approx([world.village.lat, world.village.lon], abs=1e-6)
+    assert max(lon for _, lon in way) == pytest.approx(at(1000, 0, roads).lon, abs=1e-6)
 
 
 def test_without_an_extract_the_plan_says_it_used_the_straight_line(
@@ -66,9 +70,10 @@ def test_without_an_extract_the_plan_says_it_used_the_straight_line(
     monkeypatch.delenv("ROADS_DIR", raising=False)
     monkeypatch.delenv("OSRM_URL", raising=False)
     home_at(world, 1, at(100, 0, Place(world.village.lat, world.village.lon)))
-    run, _ = plan(world)
+    run, [round_] = plan(world)
     assert run.distance_source == "straight_line"
     assert json.loads(run.far_from_road) == []
+    assert round_.road_path == ""
 
 
 def test_an_extract_named_but_missing_falls_back_to_the_straight_line(
@@ -91,3 +96,16 @@ def test_the_dispatcher_sees_the_source_and_the_households_far_from_a_road(
     assert "按道路地图的距离规划" in html
     assert f"{world.village.name} · 离道路较远的住户（1）" in html
     assert f"{far.head_name}：离最近的道路约 970 米，这段要步行" in html
+
+
+def test_the_cadres_sketch_follows_the_roads(
+    world: World, roads: Place, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    home_at(world, 1, at(100, 40, roads))
+    plan(world)
+    login(world.cadre)
+    html = client.get("/cadre/today").get_data(as_text=True)
+    points = re.search(r'<polyline class="route" points="([^"]+)"', html)
+    assert points is not None
+    # station, the south lane's nodes out to the bridge and the north lane's back, the house
+    assert len(points.group(1).split()) > 10
