@@ -295,10 +295,11 @@ class RoadNetwork:
         snaps = self.snap(places)
         graph = _Graph(self, snaps)
         walk_m = np.array([s.walk_m for s in snaps])
-        metres = graph.costs(graph.metres) + walk_m[:, None] + walk_m[None, :]
-        seconds = graph.costs(graph.seconds) + (walk_m[:, None] + walk_m[None, :]) / (
-            WALKING_KMH / 3.6
-        )
+        road_m = graph.costs(graph.metres, self._search_limit_m(places))
+        slowest = min(self.profile.speeds_kmh.values()) / 3.6
+        road_s = graph.costs(graph.seconds, float(road_m.max()) / slowest + 1.0)
+        metres = road_m + walk_m[:, None] + walk_m[None, :]
+        seconds = road_s + (walk_m[:, None] + walk_m[None, :]) / (WALKING_KMH / 3.6)
         np.fill_diagonal(metres, 0.0)
         np.fill_diagonal(seconds, 0.0)
         distances = np.rint(metres).astype(np.int64)
@@ -308,6 +309,14 @@ class RoadNetwork:
             with cached.open("wb") as handle:
                 np.savez(handle, distances=distances, durations=durations, snapped=walk_m)
         return self._table(distances, durations, walk_m)
+
+    def _search_limit_m(self, places: Sequence[Place]) -> float:
+        """How far each search looks: three times the places' bounding box diagonal, at least
+        2 km. Every pair the road makes longer is searched again without a limit, so this only
+        saves time (a village's search stays in its corner of a county's extract)."""
+        xy = self._plane(np.array([p.lat for p in places]), np.array([p.lon for p in places]))
+        diagonal = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0))))
+        return max(2_000.0, 3.0 * diagonal)
 
     def _table(self, distances: IntMatrix, durations: IntMatrix, walk_m: FloatArray) -> TravelTable:
         return TravelTable(
@@ -402,12 +411,24 @@ class _Graph:
             (weights[first], (tails[first], heads[first])), shape=(self.size, self.size)
         )
 
-    def costs(self, graph: csr_matrix) -> FloatArray:
-        """Shortest-path cost between every pair of places, a batch of sources at a time."""
-        sources = self.place_nodes
+    def costs(self, graph: csr_matrix, limit: float = np.inf) -> FloatArray:
+        """Shortest-path cost between every pair of places, a batch of sources at a time.
+
+        Searches stop at ``limit``; the rows of places that then miss someone are searched
+        again without it, so the answer is exact whatever the limit.
+        """
+        result = self._rows(graph, self.place_nodes, limit)
+        short = ~np.isfinite(result).all(axis=1)
+        if short.any() and np.isfinite(limit):
+            result[short] = self._rows(graph, self.place_nodes[short], np.inf)
+        return result
+
+    def _rows(self, graph: csr_matrix, sources: IndexArray, limit: float) -> FloatArray:
         batch = max(1, CELLS_PER_BATCH // self.size)
         rows = [
-            dijkstra(graph, directed=True, indices=sources[i : i + batch])[:, sources]
+            dijkstra(graph, directed=True, indices=sources[i : i + batch], limit=limit)[
+                :, self.place_nodes
+            ]
             for i in range(0, len(sources), batch)
         ]
         result: FloatArray = np.vstack(rows)

