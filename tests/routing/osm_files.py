@@ -6,45 +6,21 @@ county's latitude.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from routing.model import Place
+from routing.roads import osm_xml
 
 ORIGIN = Place(30.0, 110.0)
-_M_PER_DEG = 6_371_000.0 * math.pi / 180
 
 
 def at(x: float, y: float, origin: Place = ORIGIN) -> Place:
-    lat = origin.lat + y / _M_PER_DEG
-    lon = origin.lon + x / (_M_PER_DEG * math.cos(math.radians(origin.lat)))
-    return Place(lat, lon)
+    return osm_xml.at(x, y, origin)
 
 
-Way = tuple[Sequence[tuple[float, float]], Mapping[str, str]]
-
-
-def write_osm(path: Path, ways: Sequence[Way], origin: Place = ORIGIN) -> Path:
-    """One node per distinct point (shared points join ways), one way per entry."""
-    ids: dict[tuple[float, float], int] = {}
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="tests">']
-    for points, _ in ways:
-        for point in points:
-            if point not in ids:
-                ids[point] = len(ids) + 1
-                place = at(*point, origin=origin)
-                where = f'lat="{place.lat:.9f}" lon="{place.lon:.9f}"'
-                lines.append(f'<node id="{ids[point]}" version="1" {where}/>')
-    for number, (points, tags) in enumerate(ways, 1):
-        lines.append(f'<way id="{number}" version="1">')
-        lines += [f'<nd ref="{ids[p]}"/>' for p in points]
-        lines += [f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()]
-        lines.append("</way>")
-    lines.append("</osm>")
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+def write_osm(path: Path, ways: Sequence[osm_xml.Way], origin: Place = ORIGIN) -> Path:
+    return osm_xml.write_osm(path, ways, origin)
 
 
 def river_village(path: Path, origin: Place = ORIGIN) -> Path:
