@@ -6,9 +6,10 @@ one-way street or a missing bridge in the extract would otherwise make places un
 
 Places are snapped to the nearest point of a usable segment. A KD-tree holds points sampled
 every ``SAMPLE_SPACING_M`` along every segment; the nearest sample is at most half a spacing
-farther than the nearest segment, so every segment within (nearest sample + half a spacing) is a
-candidate and the exact point-to-segment distance decides among them. The way from that point to
-the door is walked. Places more than ``max_snap_m`` from any usable road are listed in
+farther than the nearest segment, so every segment with a sample within (nearest sample + a
+spacing, which leaves room for the local plane's distortion) is a candidate and the exact
+point-to-segment distance decides among them. The way from that point to the door is walked.
+Places more than ``max_snap_m`` from any usable road are listed in
 ``far_from_road``: they are still reached that way, but the caller is told.
 
 Tables: each snapped place becomes a node splitting its segment, then SciPy's compiled Dijkstra
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,7 +266,8 @@ class RoadNetwork:
         nearest, _ = self._tree.query(xy)
         snaps = []
         for point, radius in zip(xy, nearest, strict=True):
-            found = self._tree.query_ball_point(point, radius + SAMPLE_SPACING_M / 2 + 1e-6)
+            # a whole spacing rather than half: room for the plane's distortion in a county
+            found = self._tree.query_ball_point(point, radius + SAMPLE_SPACING_M)
             candidates = np.unique(self._sample_segment[found])
             snaps.append(self._closest_on(point, candidates))
         return snaps
@@ -306,8 +309,10 @@ class RoadNetwork:
         durations = np.ceil(seconds - 1e-9).astype(np.int64)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            with cached.open("wb") as handle:
+            writing = cached.with_suffix(f".{os.getpid()}.part")  # readers never see half a file
+            with writing.open("wb") as handle:
                 np.savez(handle, distances=distances, durations=durations, snapped=walk_m)
+            os.replace(writing, cached)
         return self._table(distances, durations, walk_m)
 
     def _search_limit_m(self, places: Sequence[Place]) -> float:
