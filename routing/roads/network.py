@@ -13,9 +13,10 @@ Places more than ``max_snap_m`` from any usable road are listed in
 ``far_from_road``: they are still reached that way, but the caller is told.
 
 Tables: the search runs over chains between junctions (``routing.roads.chains``), each snapped
-place a node splitting its chain, with SciPy's compiled Dijkstra from every place. ``distances_m`` are shortest road metres, ``durations_s`` fastest road
-seconds (each the best path for its own measure, so both obey the triangle inequality), plus
-the walk at both ends. Tables are cached on disk keyed by (extract checksum, profile, places).
+place a node splitting its chain, with SciPy's compiled Dijkstra from every place.
+``distances_m`` are shortest road metres, ``durations_s`` fastest road seconds (each the best
+path for its own measure, so both obey the triangle inequality), plus the walk at both ends.
+Tables are cached on disk keyed by (extract checksum, profile, places).
 """
 
 from __future__ import annotations
