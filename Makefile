@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-PACKAGES := core inventory payments routing logistics ledger shop
+PACKAGES := core inventory payments routing logistics ledger errands shop
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test check lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web lock clean
+.PHONY: run test check lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-roads lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,9 @@ bench-web: install-dev  # needs Debian's wrk (apt-get install wrk)
 
 bench-logistics: install-dev
 	$(BIN)/python -m benchmarks.logistics
+
+bench-roads: install-dev
+	$(BIN)/python -m benchmarks.roads
 
 # Refresh constraints.txt (the lock file) from what is installed and tested.
 lock: install-dev

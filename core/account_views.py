@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from core import accounts
+from core import accounts, services
 from core.access import require_account, roles, signed_in
 from core.accounts import HouseholdInput, NewAccount, RegisterRejected
 from core.errors import CoreError, CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.models import Role, RoleGrant, Township, User, Village
+from core.settings import Settings
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
 REGISTER_MAX_BYTES = 1_000_000
@@ -187,7 +188,27 @@ def _admin_context(session: Session) -> dict[str, Any]:
         "by_village": by_village,
         "role_labels": ROLE_LABELS,
         "cadre_role": Role.CADRE,
+        "road_extracts": services.road_extracts(Settings.from_env().roads_dir),
     }
+
+
+@blueprint.route("/admin/townships/<int:township_id>/roads", methods=["POST"])
+@roles(Role.ADMIN)
+def set_road_extract(township_id: int) -> Page:
+    def action(session: Session) -> Page:
+        township = services.set_road_extract(
+            session,
+            township_id=township_id,
+            name=_form("osm_extract"),
+            roads_dir=Settings.from_env().roads_dir,
+        )
+        if township.osm_extract:
+            flash(_("%(name)s的路线将按道路地图规划", name=township.name), "success")
+        else:
+            flash(_("%(name)s的路线将按直线距离估算", name=township.name), "success")
+        return redirect(url_for("accounts.admin") + f"#township-{township.id}")
+
+    return _attempt(action, "accounts.admin")
 
 
 @blueprint.route("/admin/staff", methods=["POST"])

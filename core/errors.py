@@ -84,6 +84,8 @@ class CoreError(CunzhanError):
         "agent_one_station": (422, _l("代办员只负责一个村站")),
         "choose_a_village": (422, _l("请至少选一个村")),
         "no_such_village": (404, _l("没有这个村")),
+        "no_such_township": (404, _l("没有这个乡镇")),
+        "no_such_road_extract": (422, _l("道路地图目录里没有这个文件：%(name)s")),
         "not_a_cadre": (422, _l("这个账号不是村干部")),
         "cannot_disable_self": (409, _l("不能停用自己的账号")),
         "cannot_import_to_village": (422, _l("不能导入到这个村：%(name)s")),

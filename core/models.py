@@ -71,6 +71,9 @@ class Township(_Located, Base):
     hub_address: Mapped[str] = mapped_column(String(200))
     lat: Mapped[float]
     lon: Mapped[float]
+    # The township's OpenStreetMap extract: a file name in the ROADS_DIR folder ("" for none;
+    # rounds are then planned on straight lines). See docs/routing.md, "Roads".
+    osm_extract: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     county: Mapped[County] = relationship(back_populates="townships")
     villages: Mapped[list[Village]] = relationship(back_populates="township", order_by="Village.id")

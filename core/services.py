@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import CoreError
-from core.models import Household, Role, RoleGrant, User, Village
+from core.models import Household, Role, RoleGrant, Township, User, Village
 from core.passwords import check_password_rules, hash_password, needs_rehash, verify_password
 
 PHONE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$")
@@ -113,3 +114,30 @@ def change_password(session: Session, *, user: User, new_password: str) -> None:
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
     end_sessions(session, user=user)
+
+
+#: What a township may name as its OpenStreetMap extract: a plain file name in ROADS_DIR.
+OSM_EXTRACT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.osm(\.pbf)?")
+
+
+def road_extracts(roads_dir: Path | None) -> list[str]:
+    """The extracts in the roads folder that a township may name (none when it is not set)."""
+    if roads_dir is None or not roads_dir.is_dir():
+        return []
+    return sorted(
+        p.name for p in roads_dir.iterdir() if p.is_file() and OSM_EXTRACT_NAME.fullmatch(p.name)
+    )
+
+
+def set_road_extract(
+    session: Session, *, township_id: int, name: str, roads_dir: Path | None
+) -> Township:
+    """Name the township's road map ("" for none: its rounds are planned on straight lines)."""
+    township = session.get(Township, township_id)
+    if township is None:
+        raise CoreError("no_such_township")
+    if name and name not in road_extracts(roads_dir):
+        raise CoreError("no_such_road_extract", name=name)
+    township.osm_extract = name
+    session.flush()
+    return township

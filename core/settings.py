@@ -65,6 +65,10 @@ class Settings:
     # What the Stripe account allows for immediate payments, e.g. "card,alipay,wechat_pay".
     stripe_payment_methods: tuple[str, ...] = ("card",)
     osrm_url: str | None = None
+    # A folder of OpenStreetMap extracts; each township names its file (Township.osm_extract).
+    roads_dir: Path | None = None
+    # Where road tables are kept between plans (keyed by extract, profile and places).
+    road_tables_dir: Path = field(default_factory=lambda: instance_dir() / "road-tables")
     # Seconds; see core.db (None: wait as long as it takes).
     database_connect_timeout: float | None = 3.0
     database_statement_timeout: float | None = 5.0
@@ -123,6 +127,8 @@ class Settings:
                 m.strip() for m in env.get("STRIPE_PAYMENT_METHODS", "card").split(",") if m.strip()
             ),
             osrm_url=env.get("OSRM_URL") or None,
+            roads_dir=Path(env["ROADS_DIR"]) if env.get("ROADS_DIR") else None,
+            road_tables_dir=Path(env.get("ROAD_TABLES_DIR") or instance_dir() / "road-tables"),
             database_connect_timeout=_seconds(env.get("DATABASE_CONNECT_TIMEOUT"), 3.0),
             database_statement_timeout=_seconds(env.get("DATABASE_STATEMENT_TIMEOUT"), 5.0),
             trusted_proxies=_proxy_hops(env.get("TRUSTED_PROXIES", "0")),

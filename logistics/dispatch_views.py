@@ -80,6 +80,8 @@ def _plan_progress(session: Session, township_id: int, today: dt.date) -> dict[s
         "progress": progress,
         "runs": runs,
         "left_out": {vid: planning.left_out(run) for vid, run in runs.items()},
+        "far_from_road": {vid: planning.far_from_road(run) for vid, run in runs.items()},
+        "distance_sources": planning.DISTANCE_SOURCES,
         "busy": any(planning.is_busy(run, now) for run in runs.values()),
         "rounds": session.scalars(
             select(Round)

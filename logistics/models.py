@@ -305,6 +305,9 @@ class Round(Base):
     departure: Mapped[dt.datetime]
     return_at: Mapped[dt.datetime]
     distance_m: Mapped[int] = mapped_column(default=0)
+    # JSON [[lat, lon], ...]: the way along the roads, station to station through every stop,
+    # when the plan was made on the township's road map ("" otherwise: the sketch draws lines)
+    road_path: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     village: Mapped[Village] = relationship()
@@ -470,6 +473,10 @@ class PlanRun(Base):
     left_out: Mapped[str] = mapped_column(Text, default="[]")
     message: Mapped[str] = mapped_column(String(300), default="")
     seconds: Mapped[float] = mapped_column(default=0.0)
+    # Where the travel distances came from: a ``routing.roads.Source`` value ("" before solving)
+    distance_source: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # JSON [{household_id, name, metres}]: households farther than the snapping limit from a road
+    far_from_road: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     village: Mapped[Village] = relationship()

@@ -18,6 +18,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 import routing
 from core.models import Household, Role, RoleGrant, User, Village
+from core.settings import Settings
 from core.timeutil import utcnow
 from logistics.errors import LogisticsError
 from logistics.models import (
@@ -45,6 +47,7 @@ from logistics.models import (
 )
 from logistics.notices import announce_rounds
 from logistics.timing import instant, seconds_of_day
+from routing.roads import EBIKE, RoadProvider, Source, TravelTable, road_provider
 
 _log = logging.getLogger(__name__)
 
@@ -71,6 +74,9 @@ RELOAD_S = 300
 #: asked (a web server's background thread) keeps serving requests meanwhile.
 PLAN_SECONDS = 2.0
 PLAN_WORKERS = 2
+#: An OSRM server that has not answered by then is passed over (the extract, or the straight
+#: line, answers instead), so that a dead server costs a village's plan at most this.
+OSRM_TIMEOUT_S = 0.5
 #: A run queued or solving for longer than this is taken as lost (its server restarted).
 STALE_AFTER = timedelta(minutes=10)
 REPLANNED = "已重新规划"
@@ -117,6 +123,7 @@ class VillageWork:
     problem: routing.Problem
     work: dict[str, HouseholdWork]
     vehicles: dict[str, Vehicle]
+    travel: TravelTable  # the problem's distances, and where they came from
 
 
 def cadre_shift(session: Session, cadre_id: int, village_id: int) -> routing.TimeWindow:
@@ -252,6 +259,23 @@ def _positions(rounds: list[Round]) -> dict[str, routing.Place]:
     return positions
 
 
+def distance_provider(village: Village) -> RoadProvider:
+    """Travel on the township's roads: the OSRM server when one is set, then the township's
+    OpenStreetMap extract when it names one, then the straight line (docs/routing.md, Roads)."""
+    settings = Settings.from_env()
+    extract = village.township.osm_extract
+    osm = None
+    if settings.roads_dir is not None and extract:
+        osm = settings.roads_dir / Path(extract).name  # a file name, never a path elsewhere
+    return road_provider(
+        EBIKE,
+        osm=osm,
+        osrm_url=settings.osrm_url,
+        osrm_timeout_s=OSRM_TIMEOUT_S,
+        cache_dir=settings.road_tables_dir if osm is not None else None,
+    )
+
+
 def prepare(
     session: Session, *, village_id: int, day: dt.date, now: dt.datetime | None = None
 ) -> VillageWork | None:
@@ -285,6 +309,7 @@ def prepare(
         (routing.Depot(f"station-{village.id}", routing.Place(village.lat, village.lon)),),
         tuple(_routing_stop(e, windows.get(e.household.id)) for e in work.values()),
         tuple(_routing_vehicle(session, v, village_id, start) for v in vehicles),
+        distance_provider(village),
     )
     progress = routing.Progress(
         now=start or 0,
@@ -293,7 +318,18 @@ def prepare(
     )
     if progress.positions or progress.loaded:
         problem = routing.replan_problem(problem, progress)
-    return VillageWork(village, day, problem, work, {str(v.id): v for v in vehicles})
+    # Made here, before the problem may go to another process (which carries tables, not roads).
+    travel = _travel(problem)
+    return VillageWork(village, day, problem, work, {str(v.id): v for v in vehicles}, travel)
+
+
+def _travel(problem: routing.Problem) -> TravelTable:
+    provider = problem.distances
+    assert isinstance(provider, RoadProvider)
+    travel = provider.table(problem.places())
+    if travel.notes:
+        _log.warning("distances from %s: %s", travel.source.value, "; ".join(travel.notes))
+    return travel
 
 
 def apply_plan(
@@ -315,6 +351,7 @@ def apply_plan(
             return_at=instant(plan.day, route.return_time),
             distance_m=route.distance,
         )
+        round_.road_path = _road_path(plan, [plan.work[v.stop_id].household for v in route.visits])
         for sequence, visit in enumerate(route.visits, 1):
             entry = plan.work[visit.stop_id]
             stop = Stop(
@@ -333,6 +370,21 @@ def apply_plan(
     number_trips(session, cadre_ids={v.cadre_id for v in plan.vehicles.values()}, day=plan.day)
     announce_rounds(session, rounds)
     return rounds
+
+
+def _road_path(plan: VillageWork, homes: list[Household]) -> str:
+    """The round's way along the roads, station to station, as JSON for the cadre's sketch;
+    "" when the plan's distances did not come from the road map."""
+    if plan.travel.source is not Source.OSM:
+        return ""
+    provider = plan.problem.distances
+    assert isinstance(provider, RoadProvider)
+    station = routing.Place(plan.village.lat, plan.village.lon)
+    legs = provider.route([station, *(routing.Place(h.lat, h.lon) for h in homes), station])
+    if not legs:
+        return ""
+    points = [legs[0][0], *(point for leg in legs for point in leg[1:])]
+    return json.dumps([[round(lat, 6), round(lon, 6)] for lat, lon in points])
 
 
 def number_trips(session: Session, *, cadre_ids: set[int], day: dt.date) -> None:
@@ -369,6 +421,8 @@ def _record(run: PlanRun, plan: VillageWork, solution: routing.Solution, rounds:
         for d in solution.dropped
     ]
     run.move_to(PlanStatus.DONE if solution.is_feasible() else PlanStatus.FAILED)
+    run.distance_source = plan.travel.source.value
+    run.far_from_road = json.dumps(_far_from_road(plan), ensure_ascii=False)
     run.stops = solution.served()
     run.rounds = rounds
     run.left_out = json.dumps(left_out, ensure_ascii=False)
@@ -378,6 +432,19 @@ def _record(run: PlanRun, plan: VillageWork, solution: routing.Solution, rounds:
         run.message = f"规划未通过校验：{len(solution.violations)} 处问题，详见日志"
     else:
         run.message = ""
+
+
+def _far_from_road(plan: VillageWork) -> list[dict[str, object]]:
+    """Households farther from any road than the snapping limit: reached on foot from there."""
+    depots = len(plan.problem.depots)
+    far = []
+    for node in plan.travel.far_from_road:
+        if node < depots:
+            continue
+        home = plan.work[plan.problem.stops[node - depots].id].household
+        metres = round(plan.travel.snapped_m[node])
+        far.append({"household_id": home.id, "name": home.head_name, "metres": metres})
+    return far
 
 
 @dataclass(frozen=True)
@@ -401,6 +468,27 @@ def left_out(run: PlanRun) -> list[LeftOut]:
         )
         for item in json.loads(run.left_out)
     ]
+
+
+#: Where a plan's distances came from, in the dispatcher's words (``PlanRun.distance_source``).
+DISTANCE_SOURCES: dict[str, LazyString] = {
+    Source.OSRM.value: _l("按道路导航服务的距离规划"),
+    Source.OSM.value: _l("按道路地图的距离规划"),
+    Source.STRAIGHT_LINE.value: _l("没有道路地图，按直线距离估算"),
+}
+
+
+@dataclass(frozen=True)
+class FarFromRoad:
+    """A household farther from any road than the snapping limit, and how far."""
+
+    household_id: int
+    name: str
+    metres: int
+
+
+def far_from_road(run: PlanRun) -> list[FarFromRoad]:
+    return [FarFromRoad(**item) for item in json.loads(run.far_from_road)]
 
 
 def fail_runs(session: Session, *, run_ids: list[int], message: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import qrcode
 import qrcode.image.svg
@@ -26,21 +27,28 @@ class Sketch:
     height: int
     station: Marker
     markers: list[Marker]
+    road: list[Marker] = field(default_factory=list)
 
     @property
     def path(self) -> str:
-        """The route out from the station, through every stop in order, and back."""
-        points = [self.station, *self.markers, self.station]
+        """The route out from the station, through every stop in order, and back: along the
+        roads when the plan was made on them, otherwise straight from house to house."""
+        points = self.road or [self.station, *self.markers, self.station]
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points)
 
 
-def sketch(station: tuple[float, float], stops: list[tuple[float, float, str]]) -> Sketch:
+def sketch(
+    station: tuple[float, float],
+    stops: list[tuple[float, float, str]],
+    road: Sequence[tuple[float, float]] = (),
+) -> Sketch:
     """Project (lat, lon) points onto a WIDTH x HEIGHT box, north up, keeping proportions.
 
-    ``stops`` are (lat, lon, status) in visiting order; markers are numbered from 1.
+    ``stops`` are (lat, lon, status) in visiting order; markers are numbered from 1. ``road``
+    is the way along the roads (lat, lon), which the box then holds too.
     """
-    lats = [station[0], *(s[0] for s in stops)]
-    lons = [station[1], *(s[1] for s in stops)]
+    lats = [station[0], *(s[0] for s in stops), *(p[0] for p in road)]
+    lons = [station[1], *(s[1] for s in stops), *(p[1] for p in road)]
     squeeze = math.cos(math.radians(sum(lats) / len(lats)))  # a degree of longitude is shorter
     span_x = max((max(lons) - min(lons)) * squeeze, 1e-6)
     span_y = max(max(lats) - min(lats), 1e-6)
@@ -52,7 +60,8 @@ def sketch(station: tuple[float, float], stops: list[tuple[float, float, str]]) 
         return Marker(round(x, 1), round(y, 1), label, status)
 
     markers = [place(lat, lon, str(n), status) for n, (lat, lon, status) in enumerate(stops, 1)]
-    return Sketch(WIDTH, HEIGHT, place(*station, "站", "station"), markers)
+    way = [place(lat, lon, "", "road") for lat, lon in road]
+    return Sketch(WIDTH, HEIGHT, place(*station, "站", "station"), markers, way)
 
 
 def qr_svg(text: str) -> Markup:

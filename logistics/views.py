@@ -7,6 +7,7 @@ keeps the page and its assets for a reload without signal (docs/cadre-offline.md
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def round_sketch(round_: Round) -> Sketch:
     return sketch(
         (village.lat, village.lon),
         [(s.household.lat, s.household.lon, s.status.value) for s in round_.stops],
+        [(lat, lon) for lat, lon in json.loads(round_.road_path or "[]")],
     )
 
 

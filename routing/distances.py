@@ -24,6 +24,11 @@ EARTH_RADIUS_M = 6_371_000.0
 
 
 class DistanceProvider(Protocol):
+    @property
+    def geographic(self) -> bool:
+        """True when places are where they say (lat/lon), so their bearings mean something."""
+        ...
+
     def distances(self, places: Sequence[Place]) -> IntMatrix:
         """Metres from every place to every other."""
         ...
@@ -47,6 +52,10 @@ class GreatCircle:
     def __post_init__(self) -> None:
         if self.detour < 1.0:
             raise ValueError(f"detour factor below 1: {self.detour}")
+
+    @property
+    def geographic(self) -> bool:
+        return True
 
     def distances(self, places: Sequence[Place]) -> IntMatrix:
         lat = np.radians(np.array([p.lat for p in places], dtype=float))
@@ -88,6 +97,10 @@ class Matrix:
                 raise ValueError(f"the {name} matrix has negative entries")
         if self.duration is not None and self.duration.shape != self.distance.shape:
             raise ValueError("distance and duration matrices differ in shape")
+
+    @property
+    def geographic(self) -> bool:
+        return False  # places are only labels for the rows
 
     def distances(self, places: Sequence[Place]) -> IntMatrix:
         if self.distance.shape[0] != len(places):

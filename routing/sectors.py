@@ -3,10 +3,11 @@
 Neither engine gets a feasible plan for a single 4,000-stop, 674-vehicle problem within a minute,
 and from about 1,000 stops PyVRP on the whole problem does worse in a minute than on sectors
 (docs/routing.md gives the measurements behind ``DECOMPOSE_ABOVE``).
-When every vehicle starts and ends at one depot, the places are coordinates (great-circle
-distances) and no stop is tied to particular vehicles, the stops are sorted by their bearing from
-the depot and cut into sectors of about ``SECTOR_STOPS`` stops, starting at the widest empty
-angle; each sector gets a consecutive share of the fleet in proportion to its share of the load.
+When every vehicle starts and ends at one depot, the places are coordinates (great-circle or
+road distances: ``DistanceProvider.geographic``) and no stop is tied to particular vehicles, the
+stops are sorted by their bearing from the depot and cut into sectors of about ``SECTOR_STOPS``
+stops, starting at the widest empty angle; each sector gets a consecutive share of the fleet in
+proportion to its share of the load.
 The planner solves the sectors side by side, puts their plans together into one plan of the
 whole problem and lets PyVRP polish that plan as a whole for the rest of the time.
 """
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from routing.compiled import Compiled, Plan
-from routing.distances import GreatCircle
 
 #: Problems with more stops than this are solved in sectors.
 DECOMPOSE_ABOVE = 900
@@ -43,7 +43,7 @@ def applies(compiled: Compiled) -> bool:
         len(compiled.stops) > DECOMPOSE_ABOVE
         and len(depots) == 1
         and len(set(next(iter(depots)))) == 1
-        and isinstance(problem.distances, GreatCircle)
+        and problem.distances.geographic
         and all(compiled.allowed(i) is None for i in range(len(compiled.stops)))
     )
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -136,3 +138,39 @@ def test_the_admin_adds_a_cadre_and_assigns_villages(
     )
     page = client.get("/admin").get_data(as_text=True)
     assert page.count("周干部") >= 3  # the cadre's card and both villages' lines
+
+
+def test_the_admin_names_a_townships_road_map(
+    client: FlaskClient,
+    db: Session,
+    make_user: Callable[..., User],
+    make_village: Callable[..., Village],
+    login: Callable[[User], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    township = make_village().township
+    token = login(make_user(Role.ADMIN))
+    monkeypatch.delenv("ROADS_DIR", raising=False)
+    assert "服务器没有道路地图，路线按直线距离估算。" in client.get("/admin").get_data(as_text=True)
+    (tmp_path / "xinglong.osm.pbf").write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("not a map")
+    monkeypatch.setenv("ROADS_DIR", str(tmp_path))
+    page = client.get("/admin").get_data(as_text=True)
+    assert 'value="xinglong.osm.pbf"' in page
+    assert "notes.txt" not in page
+    url = f"/admin/townships/{township.id}/roads"
+    saved = client.post(url, data={"csrf_token": token, "osm_extract": "xinglong.osm.pbf"})
+    assert saved.status_code == 302
+    db.refresh(township)
+    assert township.osm_extract == "xinglong.osm.pbf"
+    for elsewhere in ("../secret.osm.pbf", "notes.txt", "missing.osm.pbf"):
+        refused = client.post(
+            url, data={"csrf_token": token, "osm_extract": elsewhere}, follow_redirects=True
+        )
+        assert f"道路地图目录里没有这个文件：{elsewhere}" in refused.get_data(as_text=True)
+    db.refresh(township)
+    assert township.osm_extract == "xinglong.osm.pbf"
+    client.post(url, data={"csrf_token": token, "osm_extract": ""})
+    db.refresh(township)
+    assert township.osm_extract == ""
