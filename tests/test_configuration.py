@@ -3,6 +3,7 @@ set each one alone, build the app (or load gunicorn.conf.py), and see it in the 
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ SETTINGS: dict[str, tuple[str, str, Any]] = {
     "STRIPE_JS_URL": ("http://127.0.0.1:1/v3/", "stripe_js_url", "http://127.0.0.1:1/v3/"),
     "STRIPE_PAYMENT_METHODS": ("card, alipay", "stripe_payment_methods", ("card", "alipay")),
     "OSRM_URL": ("http://127.0.0.1:5001", "osrm_url", "http://127.0.0.1:5001"),
+    "ROADS_DIR": ("/srv/maps", "roads_dir", Path("/srv/maps")),
+    "ROAD_TABLES_DIR": ("/srv/tables", "road_tables_dir", Path("/srv/tables")),
     "TRUSTED_PROXIES": ("2", "trusted_proxies", 2),
     "DATABASE_CONNECT_TIMEOUT": ("7", "database_connect_timeout", 7.0),
     "DATABASE_STATEMENT_TIMEOUT": ("0", "database_statement_timeout", None),
@@ -78,6 +81,33 @@ def test_the_cache_seconds_reach_the_apps_config(environment: pytest.MonkeyPatch
     assert built().config["STOREFRONT_CACHE_SECONDS"] == 30
     # An explicit create_app() argument still wins (the tests rely on it).
     assert create_app({"STOREFRONT_CACHE_SECONDS": 1}).config["STOREFRONT_CACHE_SECONDS"] == 1
+
+
+#: Read elsewhere than Settings, each with its own test below.
+OTHER_VARIABLES = {
+    "CUNZHAN_ENV",
+    "CUNZHAN_INSTANCE_DIR",
+    "CUNZHAN_PHOTO_DIR",
+    "CUNZHAN_STRIPE_FEE_BP",
+}
+GUNICORN_VARIABLES = {
+    "GUNICORN_BIND",
+    "GUNICORN_WORKERS",
+    "GUNICORN_THREADS",
+    "GUNICORN_KEEPALIVE",
+    "GUNICORN_TIMEOUT",
+}
+
+
+def test_every_variable_the_readme_lists_is_tested_here() -> None:
+    rows = [
+        line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `")
+    ]
+    listed = {
+        name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])
+    }
+    assert {"DATABASE_URL", "GUNICORN_BIND", "CACHE_REDIS_URL"} <= listed  # the table is read
+    assert listed - {*SETTINGS, *OTHER_VARIABLES, *GUNICORN_VARIABLES} == set()
 
 
 def test_production_is_chosen_by_cunzhan_env(environment: pytest.MonkeyPatch) -> None:
