@@ -75,7 +75,7 @@ RELOAD_S = 300
 #: searches side by side in child processes (see ``routing.solve``), so the process that asked
 #: (a web server's background thread) keeps serving requests meanwhile.
 PLAN_SECONDS = 2.0
-PLAN_SECONDS_MIN = 0.4
+PLAN_SECONDS_MIN = 1.0
 PLAN_SECONDS_PER_STOP = 0.03
 PLAN_WORKERS = 2
 #: A run queued or solving for longer than this is taken as lost (its server restarted).

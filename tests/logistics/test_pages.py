@@ -287,3 +287,33 @@ def test_after_a_replan_the_parcel_page_tells_where_each_parcel_is(
     page = client.get("/parcels").get_data(as_text=True)
     assert first.status is RoundStatus.COMPLETED  # its last stop is done: the cadre is back
     assert _place_of(page, on_bike) == "这次没送到，已放回村站货架，可来取"
+
+
+def test_once_every_village_is_planned_the_board_says_how_it_went(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """The message "正在规划 2 个村的路线" gives way to the outcome, failures named, once no
+    village of that planning is queued or solving (dispatch.js swaps it in place)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from core.models import Village
+
+    world.parcel(world.household(1))
+    no_bike = Village(
+        township_id=world.village.township_id,
+        name="无车村",
+        station_address="村委会",
+        lat=28.22,
+        lon=112.92,
+    )
+    world.db.add(no_bike)
+    world.db.flush()
+    token = login(world.dispatcher)
+    asked = client.post("/dispatch/plan", data={"csrf_token": token})
+    [since] = parse_qs(urlsplit(asked.location).query)["since"]
+    board = client.get(asked.location).get_data(as_text=True)  # the tests plan at once
+    assert '<p class="flash flash-planning" role="status">正在规划 2 个村的路线' in board
+    outcome = "2 个村已规划完，1 个失败：无车村（无车村没有干部的车辆）"
+    assert f'data-outcome="{outcome}"' in board
+    assert client.get(f"/dispatch/progress?since={since}").get_json()["outcome"] == outcome
+    assert client.get("/dispatch/progress").get_json()["outcome"] is None  # nothing asked
