@@ -83,7 +83,7 @@ STALE_AFTER = timedelta(minutes=10)
 REPLANNED = "已重新规划"
 NOTHING_TO_DELIVER = "没有待配送的包裹"
 #: Shown on the board for a village planned again while some of its rounds were out.
-UNDER_WAY = "{trips} 已出发，未重新规划"
+UNDER_WAY = "{trips}已出发，未重新规划"
 #: Why a household was left out, stored by code in ``PlanRun.left_out`` and read in the
 #: reader's language.
 REASONS: dict[str, LazyString] = {

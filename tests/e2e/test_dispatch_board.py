@@ -91,7 +91,7 @@ def test_planning_again_while_a_cadre_is_out_leaves_that_round_as_it_is(
         re.compile(r"^12 个村已规划完"), timeout=PLANNING_MS
     )
     state = page.locator(f'.village-card[data-village="{village}"] .plan-state')
-    expect(state).to_contain_text("第 1 趟 已出发，未重新规划")
+    expect(state).to_contain_text("第 1 趟已出发，未重新规划")
     expect_trips_in_order(page)
     page.locator(f'.village-card[data-village="{village}"]').scroll_into_view_if_needed()
     shot(page, "dispatch-04-replanned-round-out")

@@ -103,7 +103,7 @@ def test_replanning_mid_day_leaves_the_round_under_way_as_it_is(world: World) ->
     assert all(p.status is ParcelStatus.AT_VILLAGE_DEPOT for p in later.stops[0].parcels)
     assert [first.trip, later.trip] == [0, 1]
     run = world.db.scalars(select(PlanRun).order_by(PlanRun.id.desc())).first()
-    assert run is not None and run.message == "干部第 1 趟 已出发，未重新规划"
+    assert run is not None and run.message == "干部第 1 趟已出发，未重新规划"
 
 
 def test_planning_every_village_again_never_ends_a_round_under_way(world: World) -> None:
