@@ -177,13 +177,17 @@ def _retire_planned(rounds: list[Round], now: dt.datetime) -> None:
                 stop.move_to(StopStatus.SKIPPED, note=REPLANNED)
                 stop.finished_at = now
                 for parcel in stop.parcels:
+                    if parcel.status is ParcelStatus.OUT_FOR_DELIVERY:
+                        # the round never set off, so neither did the parcel (a plan made
+                        # before started rounds were left alone could say otherwise)
+                        parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
                     parcel.stop = None
                 for uplink in stop.uplinks:
                     uplink.stop = None
         round_.move_to(RoundStatus.CANCELLED)
 
 
-def rounds_under_way(session: Session, *, vehicle_ids: list[int], day: dt.date) -> list[Round]:
+def _rounds_under_way(session: Session, *, vehicle_ids: list[int], day: dt.date) -> list[Round]:
     """The rounds these vehicles are out on today (started, not yet back)."""
     return list(
         session.scalars(
@@ -297,7 +301,7 @@ def prepare(
             )
         )
     }
-    under_way = rounds_under_way(session, vehicle_ids=[v.id for v in vehicles], day=day)
+    under_way = _rounds_under_way(session, vehicle_ids=[v.id for v in vehicles], day=day)
     back = _back_at(under_way, day, now or utcnow())
     start = None if now is None else seconds_of_day(day, now)
     problem = routing.Problem(

@@ -188,3 +188,17 @@ def test_trips_are_numbered_per_cadre_per_day_in_order_of_departure(
     ).all()
     assert live == [morning, later]
     assert [r.trip for r in live] == [0, 1]
+
+
+def test_a_parcel_said_to_be_out_on_a_round_that_never_set_off_is_back_at_the_station(
+    world: World,
+) -> None:
+    """A plan made before started rounds were left alone could put parcels marked as out for
+    delivery on a round not yet started; planning again puts the record right."""
+    stale = world.round(2)
+    parcel = stale.stops[0].parcels[0]
+    parcel.move_to(ParcelStatus.OUT_FOR_DELIVERY)
+    world.db.flush()
+    [fresh] = plan(world)
+    assert stale.status is RoundStatus.CANCELLED
+    assert parcel.status is ParcelStatus.AT_VILLAGE_DEPOT and parcel.stop in fresh.stops
