@@ -16,9 +16,9 @@ from core.flask_db import get_session, unit_of_work
 from core.models import Role
 from core.parse import parse_int, query_int
 from core.timeutil import local_today, utcnow
-from logistics import board as board_data
 from logistics import depot, intake, planning, tracking
 from logistics.access import dispatcher_township
+from logistics.board import PlanBoard, plan_board, township_batches
 from logistics.couriers import OUTSIDE
 from logistics.errors import LogisticsError
 from logistics.intake import ManifestRejected, ParcelInput
@@ -45,7 +45,7 @@ def board() -> str:
         history=history,
         chart_max=max([1, *(max(d.downlink, d.uplink) for d in history)]),
         unmatched=intake.unmatched_parcels(session, township_id=township_id),
-        batches=board_data.township_batches(session, township_id=township_id, day=today),
+        batches=township_batches(session, township_id=township_id, day=today),
         couriers=OUTSIDE,
         board=_plan_board(session, township_id, today),
         since=query_int("since"),
@@ -67,8 +67,8 @@ def progress() -> Response:
     )
 
 
-def _plan_board(session: Session, township_id: int, today: dt.date) -> board_data.PlanBoard:
-    return board_data.plan_board(
+def _plan_board(session: Session, township_id: int, today: dt.date) -> PlanBoard:
+    return plan_board(
         session, township_id=township_id, day=today, now=utcnow(), since=query_int("since")
     )
 
@@ -184,7 +184,8 @@ def plan_all() -> Response:
 @dispatch.route("/villages/<int:village_id>/replan", methods=["POST"])
 @roles(Role.DISPATCHER)
 def replan(village_id: int) -> Response:
-    """Re-plan one village mid-day: what is done stays done."""
+    """Re-plan one village mid-day from now: what is done stays done, and rounds already
+    out stay as they are."""
     return _plan(village_ids=[village_id], replanning=True)
 
 
