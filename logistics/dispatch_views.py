@@ -4,30 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles
 from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
-from core.models import Role, Village
-from core.parse import parse_int
+from core.models import Role
+from core.parse import parse_int, query_int
 from core.timeutil import local_today, utcnow
 from logistics import depot, intake, planning, tracking
 from logistics.access import dispatcher_township
+from logistics.board import PlanBoard, plan_board, township_batches
 from logistics.couriers import OUTSIDE
 from logistics.errors import LogisticsError
 from logistics.intake import ManifestRejected, ParcelInput
-from logistics.models import DepotBatch, Round, RoundStatus
 from logistics.tasks import plan_in_background
 
 dispatch = Blueprint("dispatch", __name__, url_prefix="/dispatch", template_folder="templates")
 MANIFEST_MAX_BYTES = 2_000_000
+
+
+@dispatch.context_processor
+def _distance_sources() -> dict[str, object]:
+    """How each plan's distances were found, in words (the board and its refreshes)."""
+    return {"distance_sources": planning.DISTANCE_SOURCES}
 
 
 def _township() -> int:
@@ -47,14 +51,10 @@ def board() -> str:
         history=history,
         chart_max=max([1, *(max(d.downlink, d.uplink) for d in history)]),
         unmatched=intake.unmatched_parcels(session, township_id=township_id),
-        batches=session.scalars(
-            select(DepotBatch)
-            .join(Village, Village.id == DepotBatch.village_id)
-            .where(Village.township_id == township_id, DepotBatch.day == today)
-            .order_by(DepotBatch.trunk_sequence)
-        ).all(),
+        batches=township_batches(session, township_id=township_id, day=today),
         couriers=OUTSIDE,
-        **_plan_progress(session, township_id, today),
+        board=_plan_board(session, township_id, today),
+        since=query_int("since"),
     )
 
 
@@ -62,36 +62,21 @@ def board() -> str:
 @roles(Role.DISPATCHER)
 def progress() -> Response:
     """The board's planning section, for the board to refresh itself with (one small request
-    every few seconds): whether planning is still going on, and the section's HTML."""
+    every few seconds): whether planning is still going on, the outcome of the planning asked
+    for (``since``) once it is over, and the section's HTML."""
     session, township_id, today = get_session(), _township(), local_today()
-    context = _plan_progress(session, township_id, today)
+    plan = _plan_board(session, township_id, today)
     return jsonify(
-        busy=context["busy"],
-        html=render_template("logistics/_plan_progress.html", **context),
+        busy=plan.busy,
+        outcome=plan.outcome,
+        html=render_template("logistics/_plan_progress.html", board=plan),
     )
 
 
-def _plan_progress(session: Session, township_id: int, today: dt.date) -> dict[str, Any]:
-    """Each village's progress and latest plan run, the households left out, today's rounds."""
-    progress = tracking.village_progress(session, township_id=township_id, day=today)
-    runs = tracking.latest_runs(session, village_ids=[p.village.id for p in progress], day=today)
-    now = utcnow()
-    return {
-        "progress": progress,
-        "runs": runs,
-        "left_out": {vid: planning.left_out(run) for vid, run in runs.items()},
-        "far_from_road": {vid: planning.far_from_road(run) for vid, run in runs.items()},
-        "distance_sources": planning.DISTANCE_SOURCES,
-        "busy": any(planning.is_busy(run, now) for run in runs.values()),
-        "rounds": session.scalars(
-            select(Round)
-            .join(Village, Village.id == Round.village_id)
-            .where(Village.township_id == township_id, Round.day == today)
-            .where(Round.status != RoundStatus.CANCELLED)
-            .order_by(Round.village_id, Round.departure)
-            .options(selectinload(Round.stops), selectinload(Round.cadre))
-        ).all(),
-    }
+def _plan_board(session: Session, township_id: int, today: dt.date) -> PlanBoard:
+    return plan_board(
+        session, township_id=township_id, day=today, now=utcnow(), since=query_int("since")
+    )
 
 
 def _act(action: Callable[[Session, int], str]) -> Response:
@@ -205,7 +190,8 @@ def plan_all() -> Response:
 @dispatch.route("/villages/<int:village_id>/replan", methods=["POST"])
 @roles(Role.DISPATCHER)
 def replan(village_id: int) -> Response:
-    """Re-plan one village mid-day: what is done stays done."""
+    """Re-plan one village mid-day from now: what is done stays done, and rounds already
+    out stay as they are."""
     return _plan(village_ids=[village_id], replanning=True)
 
 
@@ -225,5 +211,7 @@ def _plan(*, village_ids: list[int] | None, replanning: bool) -> Response:
         flash(error.message, "error")
         return redirect(url_for("dispatch.board"))
     plan_in_background(run_ids, utcnow() if replanning else None)
-    flash(_("正在规划 %(n)d 个村的路线，进度见下方", n=len(run_ids)), "success")
-    return redirect(url_for("dispatch.board") + "#plan-progress")
+    # "planning": the board puts the outcome in its place once every village is done.
+    flash(_("正在规划 %(n)d 个村的路线，进度见下方", n=len(run_ids)), "planning")
+    since = min(run_ids, default=None)
+    return redirect(url_for("dispatch.board", since=since) + "#plan-progress")

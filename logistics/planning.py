@@ -1,13 +1,15 @@
 """Planning a village's day with ``routing``: from the database to a problem, back into rounds.
 
 Three steps, timed separately by the benchmark: ``prepare`` (read the work and the cadres'
-vehicles; stops still pending from an earlier plan of the day are retired and their work
-planned again), ``routing.solve``/``solve_many``, and ``apply_plan`` (rounds and stops with
-ETAs; left-out households stay at the station for pickup, listed with the reason).
+vehicles; stops of rounds not yet started are retired and their work planned again),
+``routing.solve``/``solve_many``, and ``apply_plan`` (rounds and stops with ETAs; left-out
+households stay at the station for pickup, listed with the reason).
 
-Re-planning mid-day keeps what is done: only pending stops are planned again; a vehicle
-already out starts from the last household it served, no earlier than ``now``, and the
-parcels it carries stay tied to it.
+Planning again during the day (一键规划 or one village's 重新规划) never touches a round that
+has started: its cadre is out with its parcels on the bike, so the round, its stops and their
+order stay as they are (the cadre may reorder them on the phone), and the board says so
+(``UNDER_WAY``). That cadre's further work is planned from the station after the round's
+planned return and no earlier than now, so two rounds of one cadre never overlap.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 import routing
 from core.models import Household, Role, RoleGrant, User, Village
 from core.settings import Settings
-from core.timeutil import utcnow
+from core.timeutil import ensure_utc, utcnow
 from logistics.errors import LogisticsError
 from logistics.models import (
     DeliveryWindow,
@@ -69,10 +71,15 @@ SERVICE_PER_PARCEL_S = 20
 SERVICE_UPLINK_S = 60
 MAX_TRIPS = 3
 RELOAD_S = 300
-#: The one time budget of planning a village, from the board and on a Celery worker alike.
-#: Two searches side by side in child processes (see ``routing.solve``), so the process that
-#: asked (a web server's background thread) keeps serving requests meanwhile.
+#: The one time budget of planning a village, from the board and on a Celery worker alike
+#: (``plan_options``): ``PLAN_SECONDS_PER_STOP`` for each household, at least
+#: ``PLAN_SECONDS_MIN`` and at most ``PLAN_SECONDS``. A village's day is a few dozen stops, which
+#: both searches settle on well within a second; the cap is for a very large village. Two
+#: searches side by side in child processes (see ``routing.solve``), so the process that asked
+#: (a web server's background thread) keeps serving requests meanwhile.
 PLAN_SECONDS = 2.0
+PLAN_SECONDS_MIN = 1.0
+PLAN_SECONDS_PER_STOP = 0.03
 PLAN_WORKERS = 2
 #: An OSRM server that has not answered by then is passed over (the extract, or the straight
 #: line, answers instead), so that a dead server costs a village's plan at most this.
@@ -81,6 +88,8 @@ OSRM_TIMEOUT_S = 0.5
 STALE_AFTER = timedelta(minutes=10)
 REPLANNED = "已重新规划"
 NOTHING_TO_DELIVER = "没有待配送的包裹"
+#: Shown on the board for a village planned again while some of its rounds were out.
+UNDER_WAY = "{trips}已出发，未重新规划"
 #: Why a household was left out, stored by code in ``PlanRun.left_out`` and read in the
 #: reader's language.
 REASONS: dict[str, LazyString] = {
@@ -91,8 +100,10 @@ REASONS: dict[str, LazyString] = {
 }
 
 
-def plan_options() -> routing.SolveOptions:
-    return routing.SolveOptions(seconds=PLAN_SECONDS, workers=PLAN_WORKERS)
+def plan_options(stops: int) -> routing.SolveOptions:
+    """The search time for a village of ``stops`` households (see ``PLAN_SECONDS``)."""
+    seconds = min(PLAN_SECONDS, max(PLAN_SECONDS_MIN, PLAN_SECONDS_PER_STOP * stops))
+    return routing.SolveOptions(seconds=seconds, workers=PLAN_WORKERS)
 
 
 @dataclass
@@ -100,7 +111,6 @@ class HouseholdWork:
     household: Household
     parcels: list[Parcel] = field(default_factory=list)
     uplinks: list[Uplink] = field(default_factory=list)
-    tied_to: str | None = None  # vehicle id when its parcels are already on that bike
 
     @property
     def stop_id(self) -> str:
@@ -163,31 +173,47 @@ def _rounds_of_day(session: Session, village_id: int, day: dt.date) -> list[Roun
     )
 
 
-def _retire_pending(rounds: list[Round], now: dt.datetime) -> None:
-    """Take pending stops off their rounds; rounds left with nothing to do end."""
+def _retire_planned(rounds: list[Round], now: dt.datetime) -> None:
+    """Take the stops off rounds not yet started (their work is planned again) and cancel
+    those rounds. Started rounds are left alone: their parcels are on the bike."""
     for round_ in rounds:
+        if round_.status is not RoundStatus.PLANNED:
+            continue
         for stop in round_.stops:
             if stop.status is StopStatus.PENDING:
                 stop.move_to(StopStatus.SKIPPED, note=REPLANNED)
                 stop.finished_at = now
                 for parcel in stop.parcels:
-                    if parcel.status is ParcelStatus.AT_VILLAGE_DEPOT:
-                        parcel.stop = None
+                    if parcel.status is ParcelStatus.OUT_FOR_DELIVERY:
+                        # the round never set off, so neither did the parcel (a plan made
+                        # before started rounds were left alone could say otherwise)
+                        parcel.move_to(ParcelStatus.AT_VILLAGE_DEPOT)
+                    parcel.stop = None
                 for uplink in stop.uplinks:
                     uplink.stop = None
-        if round_.status is RoundStatus.PLANNED:
-            round_.move_to(RoundStatus.CANCELLED)
-        elif round_.status is RoundStatus.STARTED:
-            round_.move_to(RoundStatus.COMPLETED)
+        round_.move_to(RoundStatus.CANCELLED)
+
+
+def _rounds_under_way(session: Session, *, vehicle_ids: list[int], day: dt.date) -> list[Round]:
+    """The rounds these vehicles are out on today (started, not yet back)."""
+    return list(
+        session.scalars(
+            select(Round)
+            .where(Round.vehicle_id.in_(vehicle_ids), Round.day == day)
+            .where(Round.status == RoundStatus.STARTED)
+            .order_by(Round.departure, Round.id)
+        )
+    )
 
 
 def _open_work(session: Session, village_id: int) -> dict[str, HouseholdWork]:
-    """Households with parcels on the shelf or on a bike, or produce waiting, and no stop."""
+    """Households with parcels on the station's shelf, or produce waiting, and no stop yet
+    (what is on a bike belongs to the round it is out on)."""
     work: dict[int, HouseholdWork] = {}
     parcels = session.scalars(
         select(Parcel)
         .where(Parcel.village_id == village_id, Parcel.household_id.is_not(None))
-        .where(Parcel.status.in_([ParcelStatus.AT_VILLAGE_DEPOT, ParcelStatus.OUT_FOR_DELIVERY]))
+        .where(Parcel.status == ParcelStatus.AT_VILLAGE_DEPOT)
         .order_by(Parcel.id)
     )
     for parcel in parcels:
@@ -196,8 +222,6 @@ def _open_work(session: Session, village_id: int) -> dict[str, HouseholdWork]:
         assert parcel.household is not None
         entry = work.setdefault(parcel.household.id, HouseholdWork(parcel.household))
         entry.parcels.append(parcel)
-        if parcel.status is ParcelStatus.OUT_FOR_DELIVERY and parcel.stop is not None:
-            entry.tied_to = str(parcel.stop.round.vehicle_id)
     uplinks = session.scalars(
         select(Uplink)
         .where(Uplink.village_id == village_id, Uplink.status == UplinkStatus.WAITING)
@@ -233,6 +257,7 @@ def _routing_stop(entry: HouseholdWork, window: DeliveryWindow | None) -> routin
 def _routing_vehicle(
     session: Session, vehicle: Vehicle, village_id: int, start: int | None
 ) -> routing.Vehicle:
+    """The vehicle's shift in this village, from ``start`` (seconds of the day) when given."""
     shift = cadre_shift(session, vehicle.cadre_id, village_id)
     if start is not None:
         shift = routing.TimeWindow(min(max(shift.start, start), shift.end), shift.end)
@@ -246,17 +271,14 @@ def _routing_vehicle(
     )
 
 
-def _positions(rounds: list[Round]) -> dict[str, routing.Place]:
-    """Where each vehicle already out is: the last household it served."""
-    positions: dict[str, routing.Place] = {}
-    for round_ in rounds:
-        if round_.status is not RoundStatus.STARTED:
-            continue
-        served = [s for s in round_.stops if s.finished_at and s.status is not StopStatus.SKIPPED]
-        if served:
-            last = max(served, key=lambda s: (s.finished_at, s.sequence)).household
-            positions[str(round_.vehicle_id)] = routing.Place(last.lat, last.lon)
-    return positions
+def _back_at(under_way: list[Round], day: dt.date, now: dt.datetime) -> dict[int, int]:
+    """Per vehicle out on a round, the second of the day it can set off again: the round's
+    planned return, and not before ``now`` (it is not back yet)."""
+    back: dict[int, int] = {}
+    for round_ in under_way:
+        at = seconds_of_day(day, max(ensure_utc(round_.return_at), now))
+        back[round_.vehicle_id] = max(at, back.get(round_.vehicle_id, at))
+    return back
 
 
 def distance_provider(village: Village) -> RoadProvider:
@@ -281,7 +303,8 @@ def prepare(
 ) -> VillageWork | None:
     """The village's open work as a problem (None when there is nothing to plan).
 
-    ``now`` given: a re-plan that starts no vehicle before it; otherwise the whole day.
+    ``now`` given: a re-plan that starts no vehicle before it; otherwise the whole day. Either
+    way a vehicle out on a started round sets off again only after it is back (``_back_at``).
     """
     village = session.get(Village, village_id)
     if village is None:
@@ -289,9 +312,7 @@ def prepare(
     vehicles = village_vehicles(session, village_id)
     if not vehicles:
         raise LogisticsError("no_cadre_vehicle", village=village.name)
-    rounds = _rounds_of_day(session, village_id, day)
-    positions = _positions(rounds)
-    _retire_pending(rounds, now or utcnow())
+    _retire_planned(_rounds_of_day(session, village_id, day), now or utcnow())
     session.flush()
     work = _open_work(session, village_id)
     if not work:
@@ -304,20 +325,15 @@ def prepare(
             )
         )
     }
+    under_way = _rounds_under_way(session, vehicle_ids=[v.id for v in vehicles], day=day)
+    back = _back_at(under_way, day, now or utcnow())
     start = None if now is None else seconds_of_day(day, now)
     problem = routing.Problem(
         (routing.Depot(f"station-{village.id}", routing.Place(village.lat, village.lon)),),
         tuple(_routing_stop(e, windows.get(e.household.id)) for e in work.values()),
-        tuple(_routing_vehicle(session, v, village_id, start) for v in vehicles),
+        tuple(_routing_vehicle(session, v, village_id, back.get(v.id, start)) for v in vehicles),
         distance_provider(village),
     )
-    progress = routing.Progress(
-        now=start or 0,
-        positions=positions,
-        loaded={sid: e.tied_to for sid, e in work.items() if e.tied_to is not None},
-    )
-    if progress.positions or progress.loaded:
-        problem = routing.replan_problem(problem, progress)
     # Made here, before the problem may go to another process (which carries tables, not roads).
     travel = _travel(problem)
     return VillageWork(village, day, problem, work, {str(v.id): v for v in vehicles}, travel)
@@ -564,12 +580,29 @@ def plan_run(
     if run.status is PlanStatus.QUEUED:
         run.move_to(PlanStatus.RUNNING)
     plan = prepare(session, village_id=run.village_id, day=run.day, now=now)
-    if plan is None:
+    if plan is None:  # rounds may have been cancelled all the same: number the rest again
         run.move_to(PlanStatus.DONE, message=NOTHING_TO_DELIVER)
-        session.flush()
-        return []
-    solution = routing.solve(plan.problem, options or plan_options())
-    return apply_plan(session, plan=plan, solution=solution, run=run)
+        cadres = {v.cadre_id for v in village_vehicles(session, run.village_id)}
+        number_trips(session, cadre_ids=cadres, day=run.day)
+        made = []
+    else:
+        options = options or plan_options(len(plan.problem.stops))
+        made = apply_plan(
+            session, plan=plan, solution=routing.solve(plan.problem, options), run=run
+        )
+    _note_under_way(session, run)
+    return made
+
+
+def _note_under_way(session: Session, run: PlanRun) -> None:
+    """Say on the run which of the village's rounds were out and so left as they were."""
+    rounds = _rounds_of_day(session, run.village_id, run.day)
+    out = [r for r in rounds if r.status is RoundStatus.STARTED]
+    if out:
+        trips = "、".join(f"{r.cadre.name}第 {r.trip + 1} 趟" for r in out)
+        note = UNDER_WAY.format(trips=trips)
+        run.message = (f"{run.message}；{note}" if run.message else note)[:300]
+    session.flush()
 
 
 def plan_runs_inline(

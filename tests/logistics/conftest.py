@@ -9,12 +9,23 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy.orm import Session
 
+import routing
 from core.geo import offset
 from core.models import Household, Role, User, Village
 from core.services import grant_role
 from core.timeutil import local_today
+from logistics import planning
 from logistics.depot import put_on_shelf
-from logistics.models import Courier, Parcel, ParcelStatus, Round, Stop, Uplink, Vehicle
+from logistics.models import (
+    Courier,
+    Parcel,
+    ParcelStatus,
+    PlanStatus,
+    Round,
+    Stop,
+    Uplink,
+    Vehicle,
+)
 from logistics.timing import instant
 
 
@@ -111,6 +122,18 @@ class World:
             )
         self.db.flush()
         return round_
+
+
+# Searches stop on iterations (the same work on any machine); the seconds are only a backstop.
+FAST = routing.SolveOptions(seconds=30.0, workers=1, iterations=200)
+
+
+def plan(world: World, now: dt.datetime | None = None) -> list[Round]:
+    """Plan the world's village (as the board's job does, with a short search)."""
+    [run] = planning.start_runs(world.db, village_ids=[world.village.id], day=world.today)
+    made = planning.plan_run(world.db, run=run, options=FAST, now=now)
+    assert run.status is PlanStatus.DONE, run.message
+    return made
 
 
 @pytest.fixture

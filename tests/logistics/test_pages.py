@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
@@ -221,3 +222,98 @@ def test_the_villager_reads_where_the_parcel_really_is(
     world.db.flush()
     page = client.get("/parcels").get_data(as_text=True)
     assert "这次没送到，已放回村站货架，可来取" in page and "在送货车上" not in page
+
+
+def _place_of(page: str, parcel: Parcel) -> str:
+    """The words /parcels shows for where this parcel is."""
+    found = re.search(
+        rf'data-parcel-id="{parcel.id}">.*?<p class="status"[^>]*>(.*?)</p>', page, re.S
+    )
+    assert found, parcel.id
+    return found.group(1).strip()
+
+
+def test_after_a_replan_the_parcel_page_tells_where_each_parcel_is(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """Issue 11: after a re-plan /parcels said "在送货车上" for a parcel whose round had not
+    left. Now: at the station until its round sets off, on the bike while it is out, back on
+    the shelf only once the cadre is back."""
+    from core.timeutil import utcnow
+    from logistics import rounds
+    from logistics.models import RoundStatus
+    from logistics.rounds import EventInput
+    from logistics.timing import instant
+    from tests.logistics.conftest import plan
+
+    home = world.villager.household
+    assert home is not None
+    neighbour = world.household(1)
+    on_bike, ahead = world.parcel(home), world.parcel(neighbour)
+    [first] = plan(world)
+    login(world.villager)
+    assert _place_of(client.get("/parcels").get_data(as_text=True), on_bike).startswith("已到村站")
+    ahead_stop = ahead.stop
+    assert ahead_stop is not None
+    rounds.record_event(
+        world.db,
+        cadre=world.cadre,
+        stop_id=ahead_stop.id,
+        key="k-place-0001",
+        event=EventInput(type="delivered", at=utcnow(), pickup_code=ahead.pickup_code),
+    )
+    assert first.status is RoundStatus.STARTED
+    later = world.parcel(home)  # arrives at the station while the cadre is out
+    plan(world, now=instant(world.today, 9 * 3600 + 600))
+    world.db.flush()
+    page = client.get("/parcels").get_data(as_text=True)
+    for parcel in (on_bike, later):  # on the bike exactly when its round is out
+        assert parcel.stop is not None
+        out = parcel.stop.round.status is RoundStatus.STARTED
+        assert _place_of(page, parcel).startswith("在送货车上") == out, parcel.tracking_no
+    assert on_bike.stop is not None and on_bike.stop.round is first
+    assert _place_of(page, on_bike).startswith("在送货车上")
+    assert later.stop is not None and later.stop.round.status is RoundStatus.PLANNED
+    assert _place_of(page, later).startswith("已到村站")
+    on_bike_stop = on_bike.stop
+    rounds.record_event(
+        world.db,
+        cadre=world.cadre,
+        stop_id=on_bike_stop.id,
+        key="k-place-0002",
+        event=EventInput(type="failed", at=utcnow(), reason="not_home"),
+    )
+    world.db.flush()
+    page = client.get("/parcels").get_data(as_text=True)
+    assert first.status is RoundStatus.COMPLETED  # its last stop is done: the cadre is back
+    assert _place_of(page, on_bike) == "这次没送到，已放回村站货架，可来取"
+
+
+def test_once_every_village_is_planned_the_board_says_how_it_went(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """The message "正在规划 2 个村的路线" gives way to the outcome, failures named, once no
+    village of that planning is queued or solving (dispatch.js swaps it in place)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from core.models import Village
+
+    world.parcel(world.household(1))
+    no_bike = Village(
+        township_id=world.village.township_id,
+        name="无车村",
+        station_address="村委会",
+        lat=28.22,
+        lon=112.92,
+    )
+    world.db.add(no_bike)
+    world.db.flush()
+    token = login(world.dispatcher)
+    asked = client.post("/dispatch/plan", data={"csrf_token": token})
+    [since] = parse_qs(urlsplit(asked.location).query)["since"]
+    board = client.get(asked.location).get_data(as_text=True)  # the tests plan at once
+    assert '<p class="flash flash-planning" role="status">正在规划 2 个村的路线' in board
+    outcome = "2 个村已规划完，1 个失败：无车村（无车村没有干部的车辆）"
+    assert f'data-outcome="{outcome}"' in board
+    assert client.get(f"/dispatch/progress?since={since}").get_json()["outcome"] == outcome
+    assert client.get("/dispatch/progress").get_json()["outcome"] is None  # nothing asked

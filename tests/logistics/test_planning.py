@@ -21,21 +21,12 @@ from logistics.models import (
     PlanStatus,
     Round,
     RoundStatus,
+    Stop,
     StopStatus,
 )
 from logistics.rounds import EventInput
 from logistics.timing import instant
-from tests.logistics.conftest import World
-
-# Searches stop on iterations (the same work on any machine); the seconds are only a backstop.
-FAST = routing.SolveOptions(seconds=30.0, workers=1, iterations=200)
-
-
-def plan(world: World, now: object = None) -> list[Round]:
-    [run] = planning.start_runs(world.db, village_ids=[world.village.id], day=world.today)
-    made = planning.plan_run(world.db, run=run, options=FAST, now=now)  # type: ignore[arg-type]
-    assert run.status is PlanStatus.DONE, run.message
-    return made
+from tests.logistics.conftest import FAST, World, plan
 
 
 def test_several_parcels_for_one_household_become_one_stop(world: World) -> None:
@@ -73,35 +64,74 @@ def test_a_household_whose_window_misses_every_shift_is_left_out_with_the_reason
     assert homes[1].id not in {s.household_id for s in round_.stops}
 
 
-def test_replanning_mid_day_keeps_what_is_done(world: World) -> None:
-    homes = [world.household(n) for n in range(1, 7)]
-    for home in homes:
-        world.parcel(home)
-    [first] = plan(world)
-    done = first.stops[0]
-    code = done.parcels[0].pickup_code
+def _set_off(world: World, round_: Round) -> Stop:
+    """The cadre delivers the round's first stop: the round has started."""
+    done = round_.stops[0]
     rounds.record_event(
         world.db,
         cadre=world.cadre,
         stop_id=done.id,
-        key="k-done-0001",
-        event=EventInput(type="delivered", at=utcnow(), pickup_code=code),
+        key=f"k-done-{done.id:04d}",
+        event=EventInput(type="delivered", at=utcnow(), pickup_code=done.parcels[0].pickup_code),
     )
-    assert first.status is RoundStatus.STARTED
+    assert round_.status is RoundStatus.STARTED
+    return done
+
+
+def test_replanning_mid_day_leaves_the_round_under_way_as_it_is(world: World) -> None:
+    """Re-planning one village mid-morning: the round out keeps its stops, their order and
+    the parcels on the bike; new work goes on a later round of the same cadre that sets off
+    after that round is back, numbered after it; the board says why."""
+    homes = [world.household(n) for n in range(1, 7)]
+    for home in homes:
+        world.parcel(home)
+    [first] = plan(world)
+    done = _set_off(world, first)
+    stops_before = [(s.id, s.sequence, s.eta) for s in first.stops]
+    late = world.household(7)
+    world.parcel(late)
     new_rounds = plan(world, now=instant(world.today, 9 * 3600 + 600))  # mid-morning
-    assert done.status is StopStatus.DELIVERED
-    assert {s.status for s in first.stops[1:]} == {StopStatus.SKIPPED}
-    assert first.status is RoundStatus.COMPLETED
-    replanned = {s.household_id for r in new_rounds for s in r.stops}
-    assert replanned == {h.id for h in homes} - {done.household_id}
-    # The parcels already on the bike stay on it and stay out for delivery.
+    assert first.status is RoundStatus.STARTED and done.status is StopStatus.DELIVERED
+    assert [(s.id, s.sequence, s.eta) for s in first.stops] == stops_before
+    assert {s.status for s in first.stops[1:]} == {StopStatus.PENDING}
     assert all(
-        p.status is ParcelStatus.OUT_FOR_DELIVERY
-        for r in new_rounds
-        for s in r.stops
-        for p in s.parcels
+        p.status is ParcelStatus.OUT_FOR_DELIVERY for s in first.stops[1:] for p in s.parcels
     )
-    assert all(r.vehicle_id == world.vehicle.id for r in new_rounds)
+    [later] = new_rounds
+    assert [s.household_id for s in later.stops] == [late.id]
+    assert later.departure >= first.return_at and later.vehicle_id == first.vehicle_id
+    assert all(p.status is ParcelStatus.AT_VILLAGE_DEPOT for p in later.stops[0].parcels)
+    assert [first.trip, later.trip] == [0, 1]
+    run = world.db.scalars(select(PlanRun).order_by(PlanRun.id.desc())).first()
+    assert run is not None and run.message == "干部第 1 趟已出发，未重新规划"
+
+
+def test_planning_every_village_again_never_ends_a_round_under_way(world: World) -> None:
+    """一键规划 (no ``now``: the whole day) while a round is out used to end it and add a
+    second, overlapping round of the same cadre from 08:00 (issue 11)."""
+    homes = [world.household(n) for n in range(1, 5)]
+    for home in homes:
+        world.parcel(home)
+    [first] = plan(world)
+    _set_off(world, first)
+    world.parcel(world.household(5))
+    plan(world)
+    live = world.db.scalars(
+        select(Round)
+        .where(Round.cadre_id == world.cadre.id, Round.status != RoundStatus.CANCELLED)
+        .order_by(Round.departure)
+    ).all()
+    assert live[0] is first and first.status is RoundStatus.STARTED
+    assert all(r.departure >= first.return_at for r in live[1:])  # no overlap
+    assert [r.trip for r in live] == list(range(len(live)))
+    served = [s.household_id for r in live for s in r.stops]
+    assert len(served) == len(set(served))  # nobody on two rounds
+
+
+def test_the_time_budget_grows_with_the_village() -> None:
+    assert planning.plan_options(1).seconds == planning.PLAN_SECONDS_MIN
+    assert planning.plan_options(50).seconds == pytest.approx(1.5)
+    assert planning.plan_options(10_000).seconds == planning.PLAN_SECONDS
 
 
 @pytest.mark.slow
@@ -158,3 +188,17 @@ def test_trips_are_numbered_per_cadre_per_day_in_order_of_departure(
     ).all()
     assert live == [morning, later]
     assert [r.trip for r in live] == [0, 1]
+
+
+def test_a_parcel_said_to_be_out_on_a_round_that_never_set_off_is_back_at_the_station(
+    world: World,
+) -> None:
+    """A plan made before started rounds were left alone could put parcels marked as out for
+    delivery on a round not yet started; planning again puts the record right."""
+    stale = world.round(2)
+    parcel = stale.stops[0].parcels[0]
+    parcel.move_to(ParcelStatus.OUT_FOR_DELIVERY)
+    world.db.flush()
+    [fresh] = plan(world)
+    assert stale.status is RoundStatus.CANCELLED
+    assert parcel.status is ParcelStatus.AT_VILLAGE_DEPOT and parcel.stop in fresh.stops
