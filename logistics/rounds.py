@@ -42,6 +42,7 @@ from logistics.models import (
     StopStatus,
     UplinkStatus,
 )
+from logistics.outbound.parcels import collected_on_round
 from logistics.schemas import StopOut
 from logistics.timing import local_midnight
 
@@ -292,6 +293,7 @@ def _collect(session: Session, stop: Stop, event: EventInput, when: dt.datetime)
         uplink.weight_g = weight
         uplink.collected_at = when
         signals.uplink_collected.send(uplink, session=session)
+    collected_on_round(waiting, cadre_id=stop.round.cadre_id, at=when)
     if not stop.parcels and stop.status is StopStatus.PENDING:
         stop.move_to(StopStatus.DELIVERED)
         stop.finished_at = when
