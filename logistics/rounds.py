@@ -40,6 +40,7 @@ from logistics.models import (
     Stop,
     StopEvent,
     StopStatus,
+    Uplink,
     UplinkStatus,
 )
 from logistics.outbound.parcels import collected_on_round
@@ -77,7 +78,9 @@ class StopConflict(LogisticsError):
 
 #: A round's stops with their household, parcels and produce, loaded in one query each.
 _WHOLE_STOPS = selectinload(Round.stops).options(
-    joinedload(Stop.household), selectinload(Stop.parcels), selectinload(Stop.uplinks)
+    joinedload(Stop.household),
+    selectinload(Stop.parcels),
+    selectinload(Stop.uplinks).selectinload(Uplink.outbound),
 )
 
 
