@@ -26,7 +26,12 @@ class Tracking:
 
 
 def kilograms(grams: int) -> str:
-    return f"{grams / 1000:.1f}"
+    """Grams as the scale shows kilograms: 2550 → "2.55", 2400 → "2.4", 3000 → "3"."""
+    whole, rest = divmod(grams, 1000)
+    hundredths = (rest + 5) // 10  # to the nearest 10 g, halves up
+    if hundredths == 100:
+        whole, hundredths = whole + 1, 0
+    return f"{whole}.{hundredths:02d}".rstrip("0").rstrip(".")
 
 
 def describe_step(parcel: OutboundParcel, event: OutboundEvent) -> str:

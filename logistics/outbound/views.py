@@ -23,6 +23,7 @@ from logistics.errors import LogisticsError
 from logistics.intake import ManifestRejected
 from logistics.models import OutboundParcel, OutboundStatus
 from logistics.outbound import handover, label, parcels
+from logistics.outbound.tracking import kilograms
 
 outbound_pages = Blueprint("outbound", __name__, template_folder="../templates")
 MANIFEST_MAX_BYTES = 2_000_000
@@ -36,6 +37,9 @@ def parse_kilograms(raw: str | None) -> int:
         raise LogisticsError("bad_weight")
     whole, fraction = found.group(1), (found.group(2) or "").ljust(3, "0")
     return int(whole) * 1000 + int(fraction)
+
+
+outbound_pages.add_app_template_filter(kilograms, "kg")
 
 
 def _then(action: Callable[[Session], object], success: str, back: str) -> Response:

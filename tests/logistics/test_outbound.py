@@ -27,6 +27,7 @@ from logistics.models import (
     UplinkStatus,
 )
 from logistics.outbound import handover, label, parcels
+from logistics.outbound.tracking import kilograms
 from logistics.rounds import EventInput, record_event
 from logistics.timing import instant
 from tests.logistics.conftest import World
@@ -170,7 +171,7 @@ def test_from_the_station_to_the_courier_with_history_and_signal(
         "https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF1234567890"
     )
     words = [text for _, text in tracking.steps]
-    assert words[2] == "村站已称重打包，2.7 公斤"
+    assert words[2] == "村站已称重打包，2.68 公斤"
     assert words[-1] == "已交给顺丰，运单号 SF1234567890"
     assert all(
         at.tzinfo is not None and at.utcoffset() == dt.timedelta(0) for at, _ in tracking.steps
@@ -283,10 +284,21 @@ def test_the_label_pdf_says_who_and_where(world: World, farmer: User) -> None:
     assert "13812345678" not in text
     assert ADDRESS in text
     assert f"{world.village.name}村站" in text
-    assert "2.7公斤" in text
+    assert "2.68公斤" in text
     resources: Any = page["/Resources"]
     fonts = [str(f.get_object()["/BaseFont"]) for f in resources["/Font"].values()]
     assert any(name.startswith("/STSong-Light") for name in fonts)  # the built-in CID font
+
+
+def test_weights_read_as_the_scale_shows_them() -> None:
+    assert [kilograms(g) for g in (2_550, 2_400, 3_000, 2_995, 1, 1_004)] == [
+        "2.55",
+        "2.4",
+        "3",
+        "3",
+        "0",
+        "1",
+    ]
 
 
 def test_phones_are_masked_as_couriers_print_them() -> None:
@@ -304,7 +316,7 @@ def test_the_manifest_has_chinese_headers_and_one_row_per_parcel(
     )
     row = text.splitlines()[1].split(",")
     assert row[0] == parcel.number
-    assert row[3:8] == ["王小明", "138****5678", "440305", ADDRESS, "2.7"]
+    assert row[3:8] == ["王小明", "138****5678", "440305", ADDRESS, "2.68"]
 
 
 def test_waybills_imported_from_the_couriers_csv(world: World, farmer: User) -> None:
