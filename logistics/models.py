@@ -231,7 +231,8 @@ PLAN_TRANSITIONS = TransitionTable[PlanStatus](
 
 
 class DepotBatch(Base):
-    """One trunk delivery from the township hub to a village depot (共同配送)."""
+    """One visit of the trunk van to a village depot (共同配送): the parcels it brings, and how
+    many outbound parcels it takes back to the hub (a visit may only collect)."""
 
     __tablename__ = "depot_batch"
 
@@ -243,6 +244,8 @@ class DepotBatch(Base):
     )
     trunk_sequence: Mapped[int] = mapped_column(default=0)
     trunk_eta: Mapped[dt.datetime | None]
+    #: Packed outbound parcels the van takes back to the hub from this station.
+    pickups: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     village: Mapped[Village] = relationship()

@@ -11,16 +11,18 @@ import pypdf
 import pytest
 from sqlalchemy import select
 
+import routing
 from core.errors import CoreError
-from core.models import Role, User
+from core.models import Role, User, Village
 from core.timeutil import utcnow
-from logistics import outbound, signals
+from logistics import depot, outbound, signals
 from logistics.errors import LogisticsError
 from logistics.intake import ManifestRejected
 from logistics.models import (
     Courier,
     OutboundParcel,
     OutboundStatus,
+    ParcelStatus,
     Round,
     Stop,
     Uplink,
@@ -30,6 +32,7 @@ from logistics.outbound import handover, label, parcels
 from logistics.outbound.tracking import kilograms
 from logistics.rounds import EventInput, record_event
 from logistics.timing import instant
+from logistics.tracking import batches_to_receive
 from tests.logistics.conftest import World
 
 ADDRESS = "广东省深圳市南山区粤海街道科技园路1号2栋301室"
@@ -358,3 +361,59 @@ def test_a_bad_row_rejects_the_import_and_names_the_line(world: World, farmer: U
             text="运单号\n1\n",
         )
     assert missing.value.lines[0].error.code == "missing_columns"
+
+
+def test_the_trunk_van_picks_up_packed_parcels_and_its_plan_validates(
+    world: World, farmer: User
+) -> None:
+    """Real OR-Tools: the van's day with a village that only has parcels to take back."""
+    collecting_only = Village(
+        township_id=world.village.township_id,
+        name="东山村",
+        station_address="东山村村委会",
+        lat=world.village.lat + 0.03,
+        lon=world.village.lon - 0.02,
+    )
+    world.db.add(collecting_only)
+    world.db.flush()
+    seller = world.db.get_one(User, farmer.id)
+    parcel_id = outbound.open_outbound(
+        world.db,
+        order_id=7100,
+        station_id=collecting_only.id,
+        seller_user_id=seller.id,
+        recipient="王小明",
+        phone="13812345678",
+        division_code="440305",
+        street=ADDRESS,
+        weight_g=5_000,
+        ready_by=utcnow(),
+    )
+    agent = world.agent
+    parcels.receive_goods(world.db, agent=agent, village_id=collecting_only.id, parcel_id=parcel_id)
+    parcels.pack(
+        world.db, agent=agent, village_id=collecting_only.id, parcel_id=parcel_id, weight_g=5_200
+    )
+    world.parcel(world.household(1), status=ParcelStatus.AT_TOWNSHIP_HUB)
+
+    township = world.village.township
+    problem = depot.trunk_problem(
+        township, [world.village, collecting_only], [(1_500, 1), (0, 0)], [(0, 0), (5_200, 1)]
+    )
+    solution = routing.solve(problem, routing.SolveOptions(1.0, workers=1))
+    assert routing.validate(problem, solution).ok
+    assert solution.served() == 2 and not solution.dropped
+
+    batches = depot.consolidate(world.db, township_id=township.id, day=world.today)
+    by_village = {b.village_id: b for b in batches}
+    assert sorted(b.trunk_sequence for b in batches) == [1, 2]
+    assert (len(by_village[world.village.id].parcels), by_village[world.village.id].pickups) == (
+        1,
+        0,
+    )
+    assert (
+        len(by_village[collecting_only.id].parcels),
+        by_village[collecting_only.id].pickups,
+    ) == (0, 1)
+    # A visit that only collects has nothing for the agent to sign for.
+    assert batches_to_receive(world.db, village_id=collecting_only.id) == []
