@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web lock clean
+.PHONY: run test lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-outbound lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ bench-web: install-dev  # needs Debian's wrk (apt-get install wrk)
 
 bench-logistics: install-dev
 	$(BIN)/python -m benchmarks.logistics
+
+bench-outbound: install-dev
+	$(BIN)/python -m benchmarks.outbound
 
 # Refresh constraints.txt (the lock file) from what is installed and tested.
 lock: install-dev

@@ -14,10 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from reportlab.graphics import renderPDF
+import qrcode
+import qrcode.constants
 from reportlab.graphics.barcode import code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -100,12 +99,35 @@ def _write(canvas: Canvas, text: str, x: float, y: float, size: float, width: fl
 
 
 def _qr(canvas: Canvas, value: str, x: float, y: float, side: float) -> None:
-    widget = QrCodeWidget(value)
-    left, bottom, right, top = widget.getBounds()
-    scale = [side / (right - left), 0, 0, side / (top - bottom), 0, 0]
-    drawing = Drawing(side, side, transform=scale)
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x, y)
+    """A QR code drawn as one filled path (``qrcode`` lays out the modules; reportlab's own QR
+    widget draws each module as a shape and took most of a label's time)."""
+    # A fixed mask: choosing the "best" of eight costs more than the rest of the label.
+    code = qrcode.QRCode(
+        border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=0
+    )
+    code.add_data(value)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    module = side / len(matrix)
+    path = canvas.beginPath()
+    for row, cells in enumerate(matrix):
+        top = y + side - (row + 1) * module
+        for start, length in _dark_runs(cells):
+            path.rect(x + start * module, top, length * module, module)
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def _dark_runs(cells: list[bool]) -> list[tuple[int, int]]:
+    """(first column, length) of each run of dark modules in a row: one rectangle per run."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for column, dark in enumerate([*cells, False]):
+        if dark and start is None:
+            start = column
+        elif not dark and start is not None:
+            runs.append((start, column - start))
+            start = None
+    return runs
 
 
 def _draw(canvas: Canvas, label: LabelText) -> None:

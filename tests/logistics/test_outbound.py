@@ -417,3 +417,12 @@ def test_the_trunk_van_picks_up_packed_parcels_and_its_plan_validates(
     ) == (0, 1)
     # A visit that only collects has nothing for the agent to sign for.
     assert batches_to_receive(world.db, village_id=collecting_only.id) == []
+
+
+def test_the_qr_code_is_drawn_as_runs_of_dark_modules() -> None:
+    row = [True, True, False, True, False, False, True, True, True]
+    assert label._dark_runs(row) == [(0, 2), (3, 1), (6, 3)]
+    rebuilt = [False] * len(row)
+    for start, length in label._dark_runs(row):
+        rebuilt[start : start + length] = [True] * length
+    assert rebuilt == row
