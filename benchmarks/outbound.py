@@ -57,7 +57,11 @@ def _station(session: Session) -> tuple[Village, User]:
     )
     session.add_all([village, home])
     agent = create_user(
-        session, phone="13900000201", name="李代办", password_hash="x", household=home
+        session,
+        phone="13900000201",
+        name="李代办",
+        password_hash="!",  # noqa: S106 - no login
+        household=home,
     )
     grant_role(session, user=agent, role=Role.AGENT, village=village)
     session.flush()
