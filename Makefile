@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-outbound lock clean
+.PHONY: run test lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-outbound bench-outbound-day lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ bench-logistics: install-dev
 
 bench-outbound: install-dev
 	$(BIN)/python -m benchmarks.outbound
+
+bench-outbound-day: install-dev  # PostgreSQL (CUNZHAN_BENCH_POSTGRES_URL)
+	$(BIN)/python -m benchmarks.outbound_day
 
 # Refresh constraints.txt (the lock file) from what is installed and tested.
 lock: install-dev

@@ -24,7 +24,9 @@ from logistics.models import (
     OutboundStatus,
     ParcelStatus,
     Round,
+    RoundStatus,
     Stop,
+    StopStatus,
     Uplink,
     UplinkStatus,
 )
@@ -229,20 +231,7 @@ def test_collection_becomes_produce_to_collect_on_the_round(world: World, farmer
     ).all() == [uplink]
     assert uplink.estimated_weight_g == 2_400
     assert uplink.village_id == world.village.id
-    round_ = Round(
-        day=world.today,
-        village_id=world.village.id,
-        vehicle_id=world.vehicle.id,
-        cadre_id=world.cadre.id,
-        departure=instant(world.today, 8 * 3600),
-        return_at=instant(world.today, 12 * 3600),
-    )
-    assert farmer.household_id is not None
-    round_.stops.append(
-        Stop(household_id=farmer.household_id, sequence=1, eta=utcnow(), uplinks=[uplink])
-    )
-    world.db.add(round_)
-    world.db.flush()
+    round_ = _collection_round(world, farmer, uplink)
     record_event(
         world.db,
         cadre=world.cadre,
@@ -426,3 +415,45 @@ def test_the_qr_code_is_drawn_as_runs_of_dark_modules() -> None:
     for start, length in label._dark_runs(row):
         rebuilt[start : start + length] = [True] * length
     assert rebuilt == row
+
+
+def _collection_round(world: World, farmer: User, uplink: Uplink) -> Round:
+    assert farmer.household_id is not None
+    round_ = Round(
+        day=world.today,
+        village_id=world.village.id,
+        vehicle_id=world.vehicle.id,
+        cadre_id=world.cadre.id,
+        departure=instant(world.today, 8 * 3600),
+        return_at=instant(world.today, 12 * 3600),
+    )
+    round_.stops.append(
+        Stop(household_id=farmer.household_id, sequence=1, eta=utcnow(), uplinks=[uplink])
+    )
+    world.db.add(round_)
+    world.db.flush()
+    return round_
+
+
+def test_cancelling_takes_a_planned_collection_off_its_round(world: World, farmer: User) -> None:
+    parcel_id = open_order(world, farmer)
+    outbound.request_collection(world.db, order_id=7001)
+    uplink = world.db.get_one(OutboundParcel, parcel_id).uplink
+    assert uplink is not None
+    round_ = _collection_round(world, farmer, uplink)
+    outbound.cancel_outbound(world.db, order_id=7001)
+    world.db.flush()
+    assert round_.stops[0].status is StopStatus.SKIPPED
+    assert round_.stops[0].uplinks == []
+
+
+def test_a_collection_under_way_cannot_be_cancelled(world: World, farmer: User) -> None:
+    parcel_id = open_order(world, farmer)
+    outbound.request_collection(world.db, order_id=7001)
+    uplink = world.db.get_one(OutboundParcel, parcel_id).uplink
+    assert uplink is not None
+    round_ = _collection_round(world, farmer, uplink)
+    round_.move_to(RoundStatus.STARTED)
+    with pytest.raises(LogisticsError) as raised:
+        outbound.cancel_outbound(world.db, order_id=7001)
+    assert raised.value.code == "collection_on_round"
