@@ -86,7 +86,7 @@ class LogisticsError(CunzhanError):
         "bad_waybill": (422, _l("运单号应为 6-40 位字母数字")),
         "waybill_taken": (409, _l("这个运单号已用于另一件包裹：%(waybill)s")),
         "collection_on_round": (409, _l("干部已出发收货，不能取消")),
-        "no_packed_parcels": (422, _l("没有勾选已打包的包裹")),
+        "no_parcels_ticked": (422, _l("没有勾选包裹")),
     }
 
 

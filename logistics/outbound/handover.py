@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.errors import CunzhanError
 from core.labels import describe_reference
 from core.models import User
+from core.parse import parse_int
 from logistics.errors import LogisticsError
 from logistics.intake import MAX_MANIFEST_ROWS, LineError, ManifestRejected
 from logistics.models import OutboundParcel
@@ -60,13 +61,12 @@ def manifest_csv(parcels: Iterable[OutboundParcel]) -> str:
     return out.getvalue()
 
 
-def parcel_id_of(number: str) -> int | None:
-    """``CZ00000042`` → 42 (None for anything else)."""
+def parcel_id_of(number: str) -> int:
+    """``CZ00000042`` → 42; anything else is no parcel of the hub."""
     text = number.strip().upper()
-    digits = text[2:]
-    if text.startswith("CZ") and digits.isascii() and digits.isdigit() and len(digits) <= 10:
-        return int(digits)
-    return None
+    if not text.startswith("CZ"):
+        raise LogisticsError("outbound_not_at_hub")
+    return parse_int(text[2:], low=1, error=lambda: LogisticsError("outbound_not_at_hub"))
 
 
 def import_waybills(
@@ -103,8 +103,6 @@ def _hand_over_row(
     session: Session, dispatcher: User, township_id: int, row: dict[str, str | None]
 ) -> OutboundParcel:
     parcel_id = parcel_id_of(row.get("包裹号") or "")
-    if parcel_id is None:
-        raise LogisticsError("outbound_not_at_hub")
     courier, waybill = parse_waybill(row.get("快递公司") or "", row.get("运单号") or "")
     return hand_to_courier(
         session,

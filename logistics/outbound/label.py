@@ -24,7 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from core.labels import describe_reference
 from core.timeutil import to_local
-from logistics.models import OutboundParcel
+from logistics.models import OutboundParcel, OutboundStatus
 from logistics.outbound.tracking import kilograms
 
 WIDTH, HEIGHT = 100 * mm, 150 * mm
@@ -63,7 +63,9 @@ class LabelText:
 
 def label_text(parcel: OutboundParcel) -> LabelText:
     station = parcel.station
-    packed = next((e.at for e in reversed(parcel.history) if e.status.value == "packed"), None)
+    packed = next(
+        (e.at for e in reversed(parcel.history) if e.status is OutboundStatus.PACKED), None
+    )
     return LabelText(
         number=parcel.number,
         order=describe_reference(f"order:{parcel.order_id}"),

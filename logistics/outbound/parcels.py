@@ -195,7 +195,7 @@ def load_on_van(
 ) -> list[OutboundParcel]:
     """The trunk van took these packed parcels from the station to the hub."""
     if not parcel_ids:
-        raise LogisticsError("no_packed_parcels")
+        raise LogisticsError("no_parcels_ticked")
     parcels = [_at_station(session, village_id, pid) for pid in parcel_ids]
     now = utcnow()
     for parcel in parcels:
@@ -215,6 +215,8 @@ def receive_at_hub(
     session: Session, *, dispatcher: User, township_id: int, parcel_ids: list[int]
 ) -> list[OutboundParcel]:
     """The van unloaded these parcels at the township hub."""
+    if not parcel_ids:
+        raise LogisticsError("no_parcels_ticked")
     parcels = [_in_township(session, township_id, pid) for pid in parcel_ids]
     now = utcnow()
     for parcel in parcels:

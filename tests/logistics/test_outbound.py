@@ -332,6 +332,7 @@ def test_a_bad_row_rejects_the_import_and_names_the_line(world: World, farmer: U
     csv_text = (
         f"包裹号,快递公司,运单号\n{first.number},顺丰,SF1000000001\n"
         "CZ99999999,飞鸽,12\nCZ99999999,顺丰,SF1000000002\n"
+        "CZ9999999999999,顺丰,SF1000000003\n"  # beyond any id the database holds
     )
     with pytest.raises(ManifestRejected) as raised:
         handover.import_waybills(
@@ -341,7 +342,7 @@ def test_a_bad_row_rejects_the_import_and_names_the_line(world: World, farmer: U
             text=csv_text,
         )
     found = [(e.line, e.error.code) for e in raised.value.lines]
-    assert found == [(3, "unknown_courier"), (4, "outbound_not_at_hub")]
+    assert found == [(3, "unknown_courier"), (4, "outbound_not_at_hub"), (5, "outbound_not_at_hub")]
     with pytest.raises(ManifestRejected) as missing:
         handover.import_waybills(
             world.db,
