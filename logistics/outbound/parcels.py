@@ -118,30 +118,32 @@ def request_collection(session: Session, *, order_id: int) -> None:
 
 
 def cancel_outbound(session: Session, *, order_id: int) -> None:
-    """The shop cancelled the order: the parcel stops here (refused once the van has it).
-
-    A collection not yet under way is withdrawn from the cadre's rounds."""
+    """The shop cancelled the order: the parcel stops here (refused once the van has it, or
+    while the cadre is out collecting it). A collection asked for is withdrawn."""
     parcel = parcel_of_order(session, order_id)
     if parcel.status is OutboundStatus.CANCELLED:
         return
+    stop = parcel.uplink.stop if parcel.uplink is not None else None
+    waiting = parcel.uplink is not None and parcel.uplink.status is UplinkStatus.WAITING
+    if waiting and stop is not None and stop.round.status is RoundStatus.STARTED:
+        raise LogisticsError("collection_on_round")
     parcel.move_to(OutboundStatus.CANCELLED, actor_id=None, at=utcnow())
-    _withdraw_collection(session, parcel)
+    _withdraw_collection(session, parcel, note="订单已取消")
     session.flush()
 
 
-def _withdraw_collection(session: Session, parcel: OutboundParcel) -> None:
-    """Take back a collection still waiting (no cadre has set off for it yet)."""
+def _withdraw_collection(session: Session, parcel: OutboundParcel, *, note: str) -> None:
+    """Take a collection still waiting off the rounds (a stop left with nothing to do there is
+    skipped); a cadre who confirms it afterwards is told there is no produce there."""
     uplink = parcel.uplink
     if uplink is None or uplink.status is not UplinkStatus.WAITING:
         return
     stop = uplink.stop
-    if stop is not None and stop.round.status is RoundStatus.STARTED:
-        raise LogisticsError("collection_on_round")
     parcel.uplink = None
     uplink.stop = None
     session.delete(uplink)
     if stop is not None and stop.status is StopStatus.PENDING and not stop.parcels + stop.uplinks:
-        stop.move_to(StopStatus.SKIPPED, note="订单已取消")
+        stop.move_to(StopStatus.SKIPPED, note=note)
 
 
 def collected_on_round(uplinks: list[Uplink], *, cadre_id: int, at: dt.datetime) -> None:
@@ -161,10 +163,11 @@ def _at_station(session: Session, village_id: int, parcel_id: int) -> OutboundPa
 
 
 def receive_goods(session: Session, *, agent: User, village_id: int, parcel_id: int) -> None:
-    """The farmer brought the goods to the station (a collection asked for is withdrawn)."""
+    """The farmer brought the goods to the station: a collection asked for is withdrawn, even
+    from a round under way (the goods are here)."""
     parcel = _at_station(session, village_id, parcel_id)
     if parcel.status is OutboundStatus.AWAITING_COLLECTION:
-        _withdraw_collection(session, parcel)
+        _withdraw_collection(session, parcel, note="农户已自己送到村站")
     parcel.move_to(OutboundStatus.AT_STATION, actor_id=agent.id, at=utcnow())
     session.flush()
 

@@ -458,3 +458,21 @@ def test_a_collection_under_way_cannot_be_cancelled(world: World, farmer: User) 
     with pytest.raises(LogisticsError) as raised:
         outbound.cancel_outbound(world.db, order_id=7001)
     assert raised.value.code == "collection_on_round"
+
+
+def test_goods_brought_to_the_station_end_the_collection_even_under_way(
+    world: World, farmer: User
+) -> None:
+    parcel_id = open_order(world, farmer)
+    outbound.request_collection(world.db, order_id=7001)
+    parcel = world.db.get_one(OutboundParcel, parcel_id)
+    assert parcel.uplink is not None
+    round_ = _collection_round(world, farmer, parcel.uplink)
+    round_.move_to(RoundStatus.STARTED)
+    parcels.receive_goods(
+        world.db, agent=world.agent, village_id=world.village.id, parcel_id=parcel_id
+    )
+    world.db.flush()
+    assert parcel.status is OutboundStatus.AT_STATION and parcel.uplink is None
+    assert round_.stops[0].status is StopStatus.SKIPPED
+    assert round_.stops[0].skip_note == "农户已自己送到村站"
