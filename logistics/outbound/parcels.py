@@ -32,6 +32,7 @@ from logistics.models import (
     Uplink,
     UplinkStatus,
 )
+from logistics.timing import local_midnight
 
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
 _DIVISION = re.compile(r"^[0-9]{6}$")
@@ -295,5 +296,21 @@ def hub_parcels(
             .join(Village, Village.id == OutboundParcel.station_id)
             .where(Village.township_id == township_id, OutboundParcel.status.in_(statuses))
             .order_by(OutboundParcel.station_id, OutboundParcel.id)
+        )
+    )
+
+
+def handed_over_on(session: Session, *, township_id: int, day: dt.date) -> list[OutboundParcel]:
+    """The township's parcels handed to a courier on this (local) day, the latest first."""
+    start = local_midnight(day)
+    return list(
+        session.scalars(
+            select(OutboundParcel)
+            .join(OutboundEvent, OutboundEvent.parcel_id == OutboundParcel.id)
+            .join(Village, Village.id == OutboundParcel.station_id)
+            .where(Village.township_id == township_id)
+            .where(OutboundEvent.status == OutboundStatus.HANDED_TO_COURIER)
+            .where(OutboundEvent.at >= start, OutboundEvent.at < start + dt.timedelta(days=1))
+            .order_by(OutboundEvent.at.desc(), OutboundParcel.id.desc())
         )
     )

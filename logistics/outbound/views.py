@@ -18,7 +18,7 @@ from core.models import Role
 from core.parse import parse_int
 from core.timeutil import local_today
 from logistics.access import agent_village, dispatcher_township
-from logistics.couriers import OUTSIDE
+from logistics.couriers import OUTSIDE, tracking_url
 from logistics.errors import LogisticsError
 from logistics.intake import ManifestRejected
 from logistics.models import OutboundParcel, OutboundStatus
@@ -123,7 +123,13 @@ def hub() -> str:
         "logistics/outbound_hub.html",
         on_van=_township_parcels(OutboundStatus.ON_VAN),
         at_hub=_township_parcels(OutboundStatus.AT_HUB),
+        handed_today=parcels.handed_over_on(
+            get_session(),
+            township_id=dispatcher_township(require_account()),
+            day=local_today(),
+        ),
         couriers=OUTSIDE,
+        tracking_url=tracking_url,
     )
 
 

@@ -100,6 +100,9 @@ def test_the_dispatcher_receives_prints_downloads_and_records_waybills(
         content_type="multipart/form-data",
     )
     world.fresh()
+    handed = client.get("/dispatch/outbound").get_data(as_text=True)
+    assert "今天已交快递（2）" in handed
+    assert 'href="https://www.sf-express.com/chn/sc/waybill/waybill-detail/SF7000000001"' in handed
     first = outbound.tracking_for_order(world.db, 8001)
     assert first is not None and first.waybill == "SF7000000001"
     assert (second.courier, second.waybill) == (Courier.YUNDA, "4312000000001")
