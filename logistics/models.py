@@ -11,7 +11,7 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from core.db import Base, enum_column_type
 from core.labels import Labelled, describe_reference, name_members
@@ -580,7 +580,11 @@ class OutboundParcel(Base):
         """Change the status and record who did it and when (the buyer's tracking steps)."""
         OUTBOUND_TRANSITIONS.check(self.status, target)
         self.status = target
-        self.history.append(OutboundEvent(status=target, actor_id=actor_id, at=at))
+        # Set from the event's side: an unloaded history is not read just to add to it.
+        event = OutboundEvent(parcel=self, status=target, actor_id=actor_id, at=at)
+        session = object_session(self)
+        if session is not None:
+            session.add(event)
 
 
 class OutboundEvent(Base):
