@@ -269,10 +269,19 @@ def report(size: Size, results: dict[str, float | int]) -> str:
         f" PostgreSQL; {platform.python_version()} on {os.cpu_count()} cores"
         f" ({platform.machine()}), one process.",
         "",
+        f"Load average when it ended: {os.getloadavg()[0]:.1f} (other work on the machine"
+        " slows every step).",
+        "",
         "| step | value |",
         "| --- | --- |",
         *(f"| {name} | {value} |" for name, value in results.items()),
     ]
+    if size != FULL:
+        lines += [
+            "",
+            f"Smaller than the issue's county ({FULL.townships} × {FULL.villages} ×"
+            f" {FULL.parcels} = {FULL.townships * FULL.villages * FULL.parcels:,} parcels).",
+        ]
     return "\n".join(lines) + "\n"
 
 
