@@ -136,7 +136,7 @@ def _draw(canvas: Canvas, label: LabelText) -> None:
     inner = WIDTH - 2 * MARGIN
     top = HEIGHT - MARGIN
     canvas.setFont(_font(), 14)
-    canvas.drawString(MARGIN, top - 14, "农产品进城 · 村站寄件")
+    canvas.drawString(MARGIN, top - 14, "农产品进城  村站寄件")
     barcode = code128.Code128(label.number, barHeight=14 * mm, barWidth=0.35 * mm)
     barcode.drawOn(canvas, MARGIN - 4 * mm, top - 36 * mm)
     canvas.setFont(_font(), 11)
