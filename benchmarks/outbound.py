@@ -169,8 +169,8 @@ def report(count: int, results: dict[str, float | int]) -> str:
         f"Target: under {TARGET_MS_PER_LABEL:.0f} ms per label printed one at a time —"
         f" {'met' if per_label < TARGET_MS_PER_LABEL else 'MISSED'} ({per_label} ms).",
         "",
-        "Not measured yet: the county-sized outbound day (1,000 villages, 20,000 parcels on"
-        " PostgreSQL, station to courier) of issue 13.",
+        "The county-sized outbound day (station to courier, PostgreSQL) is"
+        " `benchmarks/outbound_day.py`, results in `outbound-day.md`.",
     ]
     return "\n".join(lines) + "\n"
 
