@@ -6,7 +6,7 @@ PORT ?= 5000
 PACKAGES := core inventory payments routing logistics ledger errands shop
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test check lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-roads lock clean
+.PHONY: run test check lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-roads bench-ledger bench-outbound bench-outbound-day lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,15 @@ bench-logistics: install-dev
 
 bench-roads: install-dev
 	$(BIN)/python -m benchmarks.roads
+
+bench-ledger: install-dev  # PostgreSQL (CUNZHAN_BENCH_POSTGRES_URL)
+	$(BIN)/python -m benchmarks.ledger
+
+bench-outbound: install-dev
+	$(BIN)/python -m benchmarks.outbound
+
+bench-outbound-day: install-dev  # PostgreSQL (CUNZHAN_BENCH_POSTGRES_URL)
+	$(BIN)/python -m benchmarks.outbound_day
 
 # Refresh constraints.txt (the lock file) from what is installed and tested.
 lock: install-dev

@@ -3,6 +3,8 @@ are the enum's labels, ``logistics.models.Courier``)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from logistics.models import Courier
 
 #: Other ways manifests and forms write them (compared without case and spaces).
@@ -40,3 +42,22 @@ def parse_courier(text: str) -> Courier | None:
         return Courier(key)
     except ValueError:
         return None
+
+
+#: Each courier's public tracking page for a waybill number.
+TRACKING_URLS: dict[Courier, str] = {
+    Courier.SF: "https://www.sf-express.com/chn/sc/waybill/waybill-detail/{waybill}",
+    Courier.ZTO: "https://www.zto.com/express/expressCheck.html?txtBill={waybill}",
+    Courier.EMS: "https://www.ems.com.cn/queryList?mailNum={waybill}",
+    Courier.JD: "https://www.jdl.com/orderSearch/?waybillCodes={waybill}",
+    Courier.YTO: "https://www.kuaidi100.com/chaxun?com=yuantong&nu={waybill}",
+    Courier.STO: "https://www.kuaidi100.com/chaxun?com=shentong&nu={waybill}",
+    Courier.YUNDA: "https://www.kuaidi100.com/chaxun?com=yunda&nu={waybill}",
+    Courier.JT: "https://www.kuaidi100.com/chaxun?com=jtexpress&nu={waybill}",
+}
+
+
+def tracking_url(courier: Courier, waybill: str) -> str | None:
+    """The courier's page that tracks this waybill (None for the station's own deliveries)."""
+    template = TRACKING_URLS.get(courier)
+    return template.format(waybill=quote(waybill, safe="")) if template else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,8 @@ from logistics.models import (
     ON_SHELF,
     BatchStatus,
     DepotBatch,
+    OutboundParcel,
+    OutboundStatus,
     Parcel,
     ParcelStatus,
     StopStatus,
@@ -83,19 +86,40 @@ def _waiting_at_hub(session: Session, township_id: int) -> dict[int, list[Parcel
     return grouped
 
 
+def _packed_for_the_van(session: Session, township_id: int) -> dict[int, list[OutboundParcel]]:
+    """The township's packed outbound parcels by station: the van takes them to the hub."""
+    parcels = session.scalars(
+        select(OutboundParcel)
+        .join(Village, Village.id == OutboundParcel.station_id)
+        .where(Village.township_id == township_id)
+        .where(OutboundParcel.status == OutboundStatus.PACKED)
+        .order_by(OutboundParcel.id)
+    )
+    grouped: dict[int, list[OutboundParcel]] = defaultdict(list)
+    for parcel in parcels:
+        grouped[parcel.station_id].append(parcel)
+    return grouped
+
+
 def trunk_problem(
-    township: Township, villages: list[Village], loads: list[tuple[int, int]]
+    township: Township,
+    villages: list[Village],
+    loads: list[tuple[int, int]],
+    pickups: list[tuple[int, int]] | None = None,
 ) -> routing.Problem:
-    """The van's day: from the hub to every village depot with its load (grams, parcels)."""
+    """The van's day: from the hub to every village depot with its load (grams, parcels), and
+    back with the outbound parcels it picks up there (grams, parcels)."""
+    backs = pickups or [(0, 0)] * len(villages)
     stops = tuple(
         routing.Stop(
             f"village-{v.id}",
             routing.Place(v.lat, v.lon),
             delivery=load,
+            pickup=back,
             service=TRUNK_SERVICE_S,
             penalty=10_000_000,
         )
-        for v, load in zip(villages, loads, strict=True)
+        for v, load, back in zip(villages, loads, backs, strict=True)
     )
     van = routing.Vehicle(
         "van", TRUNK_CAPACITY, shift=TRUNK_SHIFT, speed_m_per_h=30_000, max_trips=3, reload=900
@@ -105,17 +129,21 @@ def trunk_problem(
 
 
 def consolidate(session: Session, *, township_id: int, day: dt.date) -> list[DepotBatch]:
-    """Group the hub's matched parcels into one batch per village, in the van's visiting order."""
+    """One batch per village the van visits today, in its visiting order: the hub's matched
+    parcels for the village, and the packed outbound parcels it takes back from there."""
     township = session.get(Township, township_id)
     if township is None:
         raise LogisticsError("township_not_found")
     waiting = _waiting_at_hub(session, township_id)
-    if not waiting:
+    outbound = _packed_for_the_van(session, township_id)
+    if not waiting and not outbound:
         raise LogisticsError("hub_empty")
-    villages = [session.get_one(Village, vid) for vid in sorted(waiting)]
-    loads = [(sum(p.weight_g for p in waiting[v.id]), len(waiting[v.id])) for v in villages]
+    villages = [session.get_one(Village, vid) for vid in sorted(set(waiting) | set(outbound))]
+    loads = [_load(waiting.get(v.id, [])) for v in villages]
+    pickups = [_load(outbound.get(v.id, [])) for v in villages]
     plan = routing.solve(
-        trunk_problem(township, villages, loads), routing.SolveOptions(TRUNK_SECONDS, workers=1)
+        trunk_problem(township, villages, loads, pickups),
+        routing.SolveOptions(TRUNK_SECONDS, workers=1),
     )
     visits = [visit for route in plan.routes for visit in route.visits]
     batches = []
@@ -126,12 +154,22 @@ def consolidate(session: Session, *, township_id: int, day: dt.date) -> list[Dep
             day=day,
             trunk_sequence=order,
             trunk_eta=instant(day, visit.start),
+            pickups=len(outbound.get(village.id, [])),
         )
-        batch.parcels = waiting[village.id]
+        batch.parcels = waiting.get(village.id, [])
         batches.append(batch)
     session.add_all(batches)
     session.flush()
     return batches
+
+
+def _load(parcels: Sequence[Parcel | OutboundParcel]) -> tuple[int, int]:
+    """Grams and parcels (an outbound parcel weighs what the agent's scale said)."""
+    grams = sum(
+        (p.packed_weight_g or p.weight_g) if isinstance(p, OutboundParcel) else p.weight_g
+        for p in parcels
+    )
+    return grams, len(parcels)
 
 
 def receive_batch(

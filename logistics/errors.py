@@ -72,6 +72,21 @@ class LogisticsError(CunzhanError):
         "reason_required": (422, _l("请选择没送到的原因")),
         "no_produce_here": (422, _l("这一站没有要收的农产品")),
         "weight_required": (422, _l("请填写称重")),
+        # outbound parcels to the city
+        "outbound_not_found": (404, _l("没有这个寄出包裹")),
+        "outbound_not_at_station": (404, _l("本站没有这个寄出包裹")),
+        "outbound_not_at_hub": (404, _l("镇中心没有这个寄出包裹")),
+        "station_not_found": (404, _l("没有这个村站")),
+        "seller_not_found": (404, _l("没有这个卖家")),
+        "seller_has_no_household": (422, _l("卖家没有登记住户，无法上门收货")),
+        "bad_recipient": (422, _l("收件人姓名为 1-60 个字")),
+        "bad_phone": (422, _l("收件电话应为 7-20 位数字")),
+        "bad_division_code": (422, _l("行政区划代码应为 6 位数字")),
+        "bad_street": (422, _l("详细地址为 1-300 个字")),
+        "bad_waybill": (422, _l("运单号应为 6-40 位字母数字")),
+        "waybill_taken": (409, _l("这个运单号已用于另一件包裹：%(waybill)s")),
+        "collection_on_round": (409, _l("干部已出发收货，不能取消")),
+        "no_parcels_ticked": (422, _l("没有勾选包裹")),
     }
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from core.db import Base, enum_column_type
 from core.labels import Labelled, describe_reference, name_members
@@ -231,7 +231,8 @@ PLAN_TRANSITIONS = TransitionTable[PlanStatus](
 
 
 class DepotBatch(Base):
-    """One trunk delivery from the township hub to a village depot (共同配送)."""
+    """One visit of the trunk van to a village depot (共同配送): the parcels it brings, and how
+    many outbound parcels it takes back to the hub (a visit may only collect)."""
 
     __tablename__ = "depot_batch"
 
@@ -243,6 +244,8 @@ class DepotBatch(Base):
     )
     trunk_sequence: Mapped[int] = mapped_column(default=0)
     trunk_eta: Mapped[dt.datetime | None]
+    #: Packed outbound parcels the van takes back to the hub from this station.
+    pickups: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     village: Mapped[Village] = relationship()
@@ -436,6 +439,8 @@ class Uplink(Base):
 
     household: Mapped[Household] = relationship()
     stop: Mapped[Stop | None] = relationship(back_populates="uplinks")
+    #: The city order this produce is for, when the farmer asked for a collection.
+    outbound: Mapped[OutboundParcel | None] = relationship(back_populates="uplink")
 
     def move_to(self, target: UplinkStatus) -> None:
         UPLINK_TRANSITIONS.check(self.status, target)
@@ -486,3 +491,122 @@ class PlanRun(Base):
         self.status = target
         if message is not None:
             self.message = message[:300]
+
+
+class OutboundStatus(Labelled):
+    """An outbound parcel (农产品进城): from the farmer to the station, the hub and a courier."""
+
+    AWAITING_GOODS = "awaiting_goods"
+    AWAITING_COLLECTION = "awaiting_collection"
+    AT_STATION = "at_station"
+    PACKED = "packed"
+    ON_VAN = "on_van"
+    AT_HUB = "at_hub"
+    HANDED_TO_COURIER = "handed_to_courier"
+    CANCELLED = "cancelled"
+
+
+name_members(
+    OutboundStatus,
+    {
+        OutboundStatus.AWAITING_GOODS: _l("等农户送货到站"),
+        OutboundStatus.AWAITING_COLLECTION: _l("等干部上门收货"),
+        OutboundStatus.AT_STATION: _l("已到村站"),
+        OutboundStatus.PACKED: _l("已打包"),
+        OutboundStatus.ON_VAN: _l("干线车运往镇中心"),
+        OutboundStatus.AT_HUB: _l("在镇中心"),
+        OutboundStatus.HANDED_TO_COURIER: _l("已交快递"),
+        OutboundStatus.CANCELLED: _l("已取消"),
+    },
+)
+
+OS = OutboundStatus
+#: Cancelling is possible until the van takes the parcel (the shop refunds the order).
+OUTBOUND_TRANSITIONS = TransitionTable[OutboundStatus](
+    _l("寄出包裹"),
+    {
+        OS.AWAITING_GOODS: frozenset({OS.AWAITING_COLLECTION, OS.AT_STATION, OS.CANCELLED}),
+        OS.AWAITING_COLLECTION: frozenset({OS.AT_STATION, OS.CANCELLED}),
+        OS.AT_STATION: frozenset({OS.PACKED, OS.CANCELLED}),
+        OS.PACKED: frozenset({OS.ON_VAN, OS.CANCELLED}),
+        OS.ON_VAN: frozenset({OS.AT_HUB}),
+        OS.AT_HUB: frozenset({OS.HANDED_TO_COURIER}),
+    },
+)
+
+
+class OutboundParcel(Base):
+    """A shop order's produce on its way to a buyer in the city (one parcel per order).
+
+    ``order_id`` is the shop's order id, kept as a plain integer: logistics knows no shop table.
+    """
+
+    __tablename__ = "outbound_parcel"
+    __table_args__ = (
+        UniqueConstraint("courier", "waybill"),
+        CheckConstraint("weight_g > 0 AND weight_g <= 100000", name="outbound_weight"),
+        CheckConstraint(
+            "packed_weight_g IS NULL OR (packed_weight_g > 0 AND packed_weight_g <= 100000)",
+            name="outbound_packed_weight",
+        ),
+        Index("ix_outbound_station_status", "station_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(unique=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
+    seller_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(60))
+    phone: Mapped[str] = mapped_column(String(20))
+    division_code: Mapped[str] = mapped_column(String(6))
+    street: Mapped[str] = mapped_column(String(300))
+    weight_g: Mapped[int]
+    packed_weight_g: Mapped[int | None]
+    ready_by: Mapped[dt.datetime]
+    status: Mapped[OutboundStatus] = mapped_column(
+        enum_column_type(OutboundStatus), default=OutboundStatus.AWAITING_GOODS
+    )
+    uplink_id: Mapped[int | None] = mapped_column(ForeignKey("uplink.id"), unique=True)
+    courier: Mapped[Courier | None] = mapped_column(enum_column_type(Courier))
+    waybill: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    station: Mapped[Village] = relationship()
+    seller: Mapped[User] = relationship()
+    uplink: Mapped[Uplink | None] = relationship(back_populates="outbound")
+    history: Mapped[list[OutboundEvent]] = relationship(
+        back_populates="parcel", order_by="OutboundEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def number(self) -> str:
+        """The parcel's number on its label and in the courier's manifest."""
+        return f"CZ{self.id:08d}"
+
+    def move_to(self, target: OutboundStatus, *, actor_id: int | None, at: dt.datetime) -> None:
+        """Change the status and record who did it and when (the buyer's tracking steps)."""
+        OUTBOUND_TRANSITIONS.check(self.status, target)
+        self.status = target
+        # Set from the event's side: an unloaded history is not read just to add to it.
+        event = OutboundEvent(parcel=self, status=target, actor_id=actor_id, at=at)
+        session = object_session(self)
+        if session is not None:
+            session.add(event)
+
+
+class OutboundEvent(Base):
+    """One step of an outbound parcel: its new status, who moved it (None: the shop or the
+    system) and when."""
+
+    __tablename__ = "outbound_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcel_id: Mapped[int] = mapped_column(
+        ForeignKey("outbound_parcel.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[OutboundStatus] = mapped_column(enum_column_type(OutboundStatus))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[dt.datetime]
+
+    parcel: Mapped[OutboundParcel] = relationship(back_populates="history")
+    actor: Mapped[User | None] = relationship()

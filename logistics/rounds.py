@@ -40,8 +40,10 @@ from logistics.models import (
     Stop,
     StopEvent,
     StopStatus,
+    Uplink,
     UplinkStatus,
 )
+from logistics.outbound.parcels import collected_on_round
 from logistics.schemas import StopOut
 from logistics.timing import local_midnight
 
@@ -76,7 +78,9 @@ class StopConflict(LogisticsError):
 
 #: A round's stops with their household, parcels and produce, loaded in one query each.
 _WHOLE_STOPS = selectinload(Round.stops).options(
-    joinedload(Stop.household), selectinload(Stop.parcels), selectinload(Stop.uplinks)
+    joinedload(Stop.household),
+    selectinload(Stop.parcels),
+    selectinload(Stop.uplinks).selectinload(Uplink.outbound),
 )
 
 
@@ -292,6 +296,7 @@ def _collect(session: Session, stop: Stop, event: EventInput, when: dt.datetime)
         uplink.weight_g = weight
         uplink.collected_at = when
         signals.uplink_collected.send(uplink, session=session)
+    collected_on_round(waiting, cadre_id=stop.round.cadre_id, at=when)
     if not stop.parcels and stop.status is StopStatus.PENDING:
         stop.move_to(StopStatus.DELIVERED)
         stop.finished_at = when

@@ -14,3 +14,6 @@ parcel_delivered = _signals.signal("parcel-delivered")
 parcel_picked_up = _signals.signal("parcel-picked-up")
 parcel_failed = _signals.signal("parcel-failed")
 uplink_collected = _signals.signal("uplink-collected")
+#: An outbound parcel went to a courier: ``order_id=``, ``courier=`` (a ``Courier``) and
+#: ``waybill=`` besides ``session=``.
+outbound_handed_over = _signals.signal("outbound-handed-over")

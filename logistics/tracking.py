@@ -97,6 +97,7 @@ def batches_to_receive(session: Session, *, village_id: int) -> list[DepotBatch]
             select(DepotBatch)
             .where(DepotBatch.village_id == village_id)
             .where(DepotBatch.status == BatchStatus.IN_TRANSIT)
+            .where(DepotBatch.parcels.any())  # a visit that only collects has none to sign for
             .order_by(DepotBatch.id)
         )
     )

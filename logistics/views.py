@@ -37,6 +37,7 @@ from logistics.access import agent_village, dispatcher_township
 from logistics.compression import gzip_response
 from logistics.errors import LogisticsError
 from logistics.models import FAILURE_NAMES, Round, Stop
+from logistics.outbound import parcels as outbound_parcels
 from logistics.schemas import stop_code_check
 from logistics.sketch import Sketch, qr_svg, sketch
 from logistics.throttle import throttled
@@ -179,6 +180,7 @@ def desk() -> str:
         batches=tracking.batches_to_receive(session, village_id=village_id),
         shelf=tracking.shelf(session, village_id=village_id),
         left_out=planning.left_out(runs[village_id]) if village_id in runs else [],
+        outbound=outbound_parcels.station_parcels(session, village_id=village_id),
     )
 
 
