@@ -27,6 +27,12 @@ class LoginIn(StrictSchema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
+class SignupIn(StrictSchema):
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
 class UserOut(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)

@@ -16,7 +16,7 @@ from core import api as core_api
 from core import idempotency
 from core import views as core_views
 from core.access import install_access
-from core.auth import THROTTLE_KEY, load_user
+from core.auth import SIGNUP_THROTTLE_KEY, THROTTLE_KEY, load_user
 from core.db_faults import install_database_faults
 from core.error_pages import install_error_handlers
 from core.flask_db import init_database
@@ -27,7 +27,7 @@ from core.notices.sms import sender_for
 from core.notices.views import install_notices
 from core.openapi import make_api
 from core.parse import IdConverter
-from core.security import install_security_headers, login_throttle
+from core.security import install_security_headers, login_throttle, signup_throttle
 from core.settings import Settings
 from core.throttle_store import report_throttle_stores
 from ledger import api as ledger_api
@@ -139,6 +139,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         statement_timeout=settings.database_statement_timeout,
     )
     app.extensions[THROTTLE_KEY] = login_throttle(settings.ratelimit_storage_url)
+    app.extensions[SIGNUP_THROTTLE_KEY] = signup_throttle(settings.ratelimit_storage_url)
     install_i18n(app, [TRANSLATIONS])
     install_header(app)
     register_header_count(app, "cart", home_views.cart_count)
@@ -151,6 +152,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = make_api(app)
     api.register_blueprint(core_api.blueprint)
     csrf.exempt(core_api.login)
+    csrf.exempt(core_api.signup)
     app.register_blueprint(core_views.blueprint)
     app.register_blueprint(core_account_views.blueprint)
     install_notices(app, sender_for(settings, console_log=app.logger))
