@@ -41,6 +41,7 @@ from payments.stripe_gateway import StripeGateway
 from shop import cli
 from shop import earnings as shop_earnings
 from shop import views as home_views
+from shop.buyers import api as buyers_api
 from shop.catalog import api as catalog_api
 from shop.catalog import views as catalog_views
 from shop.groupbuys import api as groupbuys_api
@@ -50,6 +51,7 @@ from shop.orders import api as orders_api
 from shop.orders import tasks as orders_tasks
 from shop.orders import views as orders_views
 from shop.orders.handlers import connect_handlers
+from shop.shipping import api as shipping_api
 
 TRANSLATIONS = str(Path(__file__).parent / "translations")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024 + 64 * 1024  # a 5 MiB photo plus the form around it
@@ -107,6 +109,9 @@ def _install_storefront(app: Flask, api: Any) -> None:
     api.register_blueprint(catalog_api.blueprint)
     api.register_blueprint(orders_api.orders_api)
     api.register_blueprint(orders_api.cart_api)
+    api.register_blueprint(buyers_api.addresses_api)
+    api.register_blueprint(buyers_api.divisions_api)
+    api.register_blueprint(shipping_api.blueprint)
     app.register_blueprint(catalog_views.catalog)
     app.register_blueprint(catalog_views.listings)
     app.register_blueprint(orders_views.blueprint)
