@@ -42,6 +42,7 @@ from shop import cli
 from shop import earnings as shop_earnings
 from shop import views as home_views
 from shop.buyers import api as buyers_api
+from shop.buyers import views as buyers_views
 from shop.catalog import api as catalog_api
 from shop.catalog import views as catalog_views
 from shop.groupbuys import api as groupbuys_api
@@ -52,6 +53,7 @@ from shop.orders import tasks as orders_tasks
 from shop.orders import views as orders_views
 from shop.orders.handlers import connect_handlers
 from shop.shipping import api as shipping_api
+from shop.shipping import views as shipping_views
 
 TRANSLATIONS = str(Path(__file__).parent / "translations")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024 + 64 * 1024  # a 5 MiB photo plus the form around it
@@ -115,6 +117,8 @@ def _install_storefront(app: Flask, api: Any) -> None:
     app.register_blueprint(catalog_views.catalog)
     app.register_blueprint(catalog_views.listings)
     app.register_blueprint(orders_views.blueprint)
+    app.register_blueprint(buyers_views.blueprint)
+    app.register_blueprint(shipping_views.blueprint)
     app.cli.add_command(orders_tasks.inventory_group)
     connect_handlers()
     shop_earnings.connect()

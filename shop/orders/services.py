@@ -649,10 +649,29 @@ def confirm_receipt(session: Session, *, user: User, order_id: int) -> Order:
     return order
 
 
-def pack(session: Session, *, seller: User, order_id: int) -> Order:
+def _sellers_order(session: Session, seller: User, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None or order.seller_id != seller.id:
         raise ShopError("order_not_found")
+    return order
+
+
+def request_collection(session: Session, *, seller: User, order_id: int) -> Order:
+    """The seller asks for the goods of a paid shipped order to be collected on the cadre's
+    next round (instead of bringing them to the station)."""
+    order = _sellers_order(session, seller, order_id)
+    if order.delivery is not Delivery.SHIP:
+        raise ShopError("not_a_ship_order")
+    if order.status is not OrderStatus.PAID:
+        raise ShopError("order_not_paid")
+    outbound_port.request_collection(session, order_id=order.id)
+    return order
+
+
+def pack(session: Session, *, seller: User, order_id: int) -> Order:
+    order = _sellers_order(session, seller, order_id)
+    if order.delivery is Delivery.SHIP:
+        raise ShopError("packed_at_station")
     if (
         order.status is OrderStatus.PENDING_PAYMENT
         and order.payment_method is not PaymentMethod.CASH

@@ -88,6 +88,7 @@ def cart() -> str:
         "orders/cart.html",
         items=items,
         guest=user is None,
+        collects=user is not None and user.household is not None,  # at a station of ours
         total=sum(i.product.price_fen * i.quantity for i in items),
     )
 
@@ -257,7 +258,9 @@ def _actions(user: User, order: Order, cash_due: bool) -> list[str]:
     possible = ORDER_TRANSITIONS.targets(order.status)
     at_station = order.station_village_id in user.villages_for(Role.AGENT)
     shown = []
-    if order.seller_id == user.id and "packed" in possible:
+    if order.seller_id == user.id and order.delivery == "ship" and order.status == "paid":
+        shown.append("collect")
+    elif order.seller_id == user.id and "packed" in possible:
         shown.append("pack")
     if at_station:
         if cash_due:
@@ -280,11 +283,13 @@ ORDER_ACTIONS: dict[str, tuple[Callable[..., Order], str, Any]] = {
     "pack": (services.pack, "seller", _l("已标记为打包好")),
     "ready": (services.mark_ready_for_pickup, "agent", _l("已到站，待村民自提")),
     "collect-cash": (services.collect_cash, "agent", _l("已收现金")),
+    "collect": (services.request_collection, "seller", _l("已请村干部下一趟上门收货")),
 }
 
 
 @blueprint.route(
-    "/orders/<int:order_id>/<any(cancel, pack, ready, 'collect-cash', 'hand-over'):action>",
+    "/orders/<int:order_id>"
+    "/<any(cancel, pack, ready, 'collect-cash', 'hand-over', collect):action>",
     methods=["POST"],
 )
 @signed_in
