@@ -45,7 +45,7 @@ class ShopError(CunzhanError):
         "ship_online_only": (422, _l("快递订单只能在线支付")),
         "address_required": (422, _l("快递订单请选择收货地址")),
         "cannot_ship": (422, _l("不能寄出：%(reason)s")),
-        "outbound_unavailable": (503, _l("快递发货暂未开通，请稍后再试")),
+        "outbound_unavailable": (409, _l("快递发货暂未开通，请稍后再试")),
         "packed_at_station": (409, _l("快递订单由村站称重打包，请把货送到村站")),
         "not_a_ship_order": (409, _l("这个订单不是快递订单")),
         # carts and orders

@@ -12,7 +12,7 @@ The interface, as agreed:
                                            courier=..., waybill=...)
 
 Until the merge this branch has no ``logistics.outbound``: ``outbound`` is None then, and
-each call raises ``ShopError("outbound_unavailable")`` (a 503) rather than pretend a parcel
+each call raises ``ShopError("outbound_unavailable")`` (a 409) rather than pretend a parcel
 was opened. The shop's tests install a test double in ``outbound`` (marked there: replaced
 by the real ``logistics.outbound`` after the merge).
 """

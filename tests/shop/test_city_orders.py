@@ -438,3 +438,18 @@ def test_the_agent_keeps_the_station_tariff(client: FlaskClient, people: dict[st
     assert client.put("/api/v1/shipping/tariff", json=duplicate, headers=headers).status_code == 422
     buyer_headers = _signed_in(client, people["buyer"])
     assert client.get("/api/v1/shipping/tariff", headers=buyer_headers).status_code == 403
+
+
+def test_the_new_calls_are_in_the_openapi_document(client: FlaskClient) -> None:
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    for path, method in [
+        ("/api/v1/auth/signup", "post"),
+        ("/api/v1/addresses", "post"),
+        ("/api/v1/divisions", "get"),
+        ("/api/v1/shipping/quote", "post"),
+        ("/api/v1/shipping/tariff", "put"),
+        ("/api/v1/orders/{order_id}/received", "post"),
+    ]:
+        assert method in paths[path], path
+    order = client.get("/api/openapi.json").get_json()["components"]["schemas"]["OrderOut"]
+    assert {"shipping_fee_fen", "courier", "waybill", "tracking_url"} <= set(order["properties"])
