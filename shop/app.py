@@ -53,6 +53,7 @@ from shop.orders import tasks as orders_tasks
 from shop.orders import views as orders_views
 from shop.orders.handlers import connect_handlers
 from shop.shipping import api as shipping_api
+from shop.shipping import tasks as shipping_tasks
 from shop.shipping import views as shipping_views
 
 TRANSLATIONS = str(Path(__file__).parent / "translations")
@@ -180,6 +181,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(payments_cli.payments_group)
     app.cli.add_command(ledger_cli.ledger_group)
     app.cli.add_command(groupbuys_tasks.groupbuys_group)
+    app.cli.add_command(shipping_tasks.shipping_group)
     bind_flask(app)
     install_error_handlers(app)
     install_database_faults(app, database.engine)

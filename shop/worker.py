@@ -11,6 +11,7 @@ import ledger.tasks
 import logistics.tasks
 import payments.tasks
 import shop.groupbuys.tasks
+import shop.shipping.tasks
 from core.jobs import celery_app
 from shop.app import create_app
 
@@ -21,6 +22,7 @@ TASK_MODULES = (
     payments.tasks,
     ledger.tasks,
     shop.groupbuys.tasks,
+    shop.shipping.tasks,
 )
 flask_app = create_app()
 app = celery_app

@@ -26,6 +26,8 @@ class NoticeKind(StrEnum):
     GROUPBUY_CLOSING_SOON = "groupbuy_closing_soon"
     LISTING_APPROVED = "listing_approved"
     LISTING_RETURNED = "listing_returned"
+    SHIP_OVERDUE_BUYER = "ship_overdue_buyer"  # the seller missed the deadline: refunded
+    SHIP_OVERDUE_SELLER = "ship_overdue_seller"
 
 
 class Notice(Base):

@@ -33,6 +33,12 @@ TEXTS = {
     ),
     NoticeKind.LISTING_APPROVED: _l("您的商品「%(title)s」审核通过，已经上架。"),
     NoticeKind.LISTING_RETURNED: _l("您的商品「%(title)s」被退回：%(reason)s"),
+    NoticeKind.SHIP_OVERDUE_BUYER: _l(
+        "卖家没能按时把货送到村站，订单已取消，货款和运费 %(amount)s 原路退回：%(goods)s。"
+    ),
+    NoticeKind.SHIP_OVERDUE_SELLER: _l(
+        "快递订单的货没有在 %(deadline)s 前送到村站，订单已自动取消并退款：%(goods)s。"
+    ),
 }
 
 

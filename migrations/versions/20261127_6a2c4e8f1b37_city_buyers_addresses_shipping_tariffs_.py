@@ -36,6 +36,20 @@ STATUS_BEFORE = (
     "refunded",
 )
 STATUS_AFTER = (*STATUS_BEFORE, "shipped", "received")
+NOTICES_BEFORE = (
+    "parcel_on_shelf",
+    "delivery_today",
+    "order_packed",
+    "order_ready",
+    "groupbuy_tier",
+    "groupbuy_reached",
+    "groupbuy_succeeded",
+    "groupbuy_failed",
+    "groupbuy_closing_soon",
+    "listing_approved",
+    "listing_returned",
+)
+NOTICES_AFTER = (*NOTICES_BEFORE, "ship_overdue_buyer", "ship_overdue_seller")
 
 
 def _allow(table: str, checks: dict[str, tuple[str, tuple[str, ...]]]) -> None:
@@ -62,6 +76,7 @@ def _allow(table: str, checks: dict[str, tuple[str, tuple[str, ...]]]) -> None:
 
 def upgrade() -> None:
     _allow("role_grant", {"role": ("role", ROLES_AFTER)})
+    _allow("notice", {"kind": ("noticekind", NOTICES_AFTER)})
     _allow(
         "shop_order",
         {
@@ -220,4 +235,6 @@ def downgrade() -> None:
             "status": ("orderstatus", STATUS_BEFORE),
         },
     )
+    op.execute("DELETE FROM notice WHERE kind LIKE 'ship_overdue_%'")
+    _allow("notice", {"kind": ("noticekind", NOTICES_BEFORE)})
     _allow("role_grant", {"role": ("role", ROLES_BEFORE)})

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
 from core.errors import CoreError
 from core.models import Household, Role, RoleGrant, User, Village
+from core.money import format_fen
 from core.notices.models import NoticeKind
 from core.notices.services import notify
 from core.parse import parse_int
-from core.timeutil import ensure_utc, local_today, utcnow
+from core.timeutil import LOCAL_ZONE, ensure_utc, local_today, utcnow
 from inventory import services as inventory
 from inventory.errors import OutOfStock
 from inventory.models import Reservation, ReservationStatus, StockLevel, StockLocation
@@ -61,6 +62,8 @@ ACTIVE = tuple(status for status in OrderStatus if ORDER_TRANSITIONS.targets(sta
 COMPLETED = (OrderStatus.PICKED_UP, OrderStatus.DELIVERED, OrderStatus.RECEIVED)
 #: A paid shipped order's goods must reach the seller's station within this time.
 READY_WITHIN = dt.timedelta(days=2)
+#: A shipped order its buyer has not confirmed is taken as received this long after handover.
+RECEIPT_CONFIRMED_AFTER = dt.timedelta(days=10)
 
 
 @dataclass(frozen=True)
@@ -815,16 +818,90 @@ def cancel(session: Session, *, user: User, order_id: int) -> Order:
     if not (buyer_may or by_agent):
         raise ShopError("already_packed")
     if is_paid(session, order):
-        _move(order, OrderStatus.REFUNDED)
-        payments.refund_payment(session, subject_ref=order.reference, amount_fen=order.charged_fen)
-        if order.delivery is Delivery.SHIP:
-            outbound_port.cancel_parcel(session, order_id=order.id)
+        _refund(session, order, actor_id=user.id)
     else:
         _move(order, OrderStatus.CANCELLED)
         payments.cancel_payment(session, subject_ref=order.reference)
-    inventory.return_sold(session, reference=order.reference, reason="订单取消", actor_id=user.id)
+        inventory.return_sold(
+            session, reference=order.reference, reason="订单取消", actor_id=user.id
+        )
     session.flush()
     return order
+
+
+def _refund(session: Session, order: Order, *, actor_id: int) -> None:
+    """Refund what the buyer paid (the courier fee too), cancel a shipped order's parcel and
+    put the goods back on sale."""
+    _move(order, OrderStatus.REFUNDED)
+    payments.refund_payment(session, subject_ref=order.reference, amount_fen=order.charged_fen)
+    if order.delivery is Delivery.SHIP:
+        outbound_port.cancel_parcel(session, order_id=order.id)
+    inventory.return_sold(session, reference=order.reference, reason="订单取消", actor_id=actor_id)
+
+
+def cancel_overdue_ship_orders(session: Session, *, now: dt.datetime | None = None) -> list[Order]:
+    """Paid shipped orders whose goods did not reach the station by ``ready_by``: refunded
+    whole, the buyer and the seller told. Rows are locked as they are taken, so two runs at
+    once refund each order once."""
+    now = now or utcnow()
+    overdue = session.scalars(
+        select(Order)
+        .where(
+            Order.delivery == Delivery.SHIP,
+            Order.status == OrderStatus.PAID,
+            Order.ready_by < now,
+        )
+        .order_by(Order.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    cancelled = []
+    for order in overdue:
+        if outbound_port.goods_at_station(session, order.id):
+            continue
+        _refund(session, order, actor_id=order.seller_id)
+        _tell_overdue(session, order)
+        cancelled.append(order)
+    session.flush()
+    return cancelled
+
+
+def _tell_overdue(session: Session, order: Order) -> None:
+    deadline = ensure_utc(order.ready_by).astimezone(LOCAL_ZONE) if order.ready_by else None
+    goods, link = order.goods, ("orders.order_page", {"order_id": order.id})
+    notify(
+        session,
+        user_id=order.buyer_id,
+        kind=NoticeKind.SHIP_OVERDUE_BUYER,
+        event_key=f"order:{order.id}:overdue",
+        link=link,
+        goods=goods,
+        amount=format_fen(order.charged_fen),
+    )
+    notify(
+        session,
+        user_id=order.seller_id,
+        kind=NoticeKind.SHIP_OVERDUE_SELLER,
+        event_key=f"order:{order.id}:overdue",
+        link=link,
+        goods=goods,
+        deadline=f"{deadline:%m-%d %H:%M}" if deadline else "",
+    )
+
+
+def confirm_overdue_receipts(session: Session, *, now: dt.datetime | None = None) -> list[Order]:
+    """Shipped orders nobody confirmed within ``RECEIPT_CONFIRMED_AFTER`` of the handover
+    are taken as received (the sale becomes final)."""
+    since = (now or utcnow()) - RECEIPT_CONFIRMED_AFTER
+    due = session.scalars(
+        select(Order)
+        .where(Order.status == OrderStatus.SHIPPED, Order.updated_at < since)
+        .order_by(Order.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for order in due:
+        _move(order, OrderStatus.RECEIVED)
+    session.flush()
+    return list(due)
 
 
 # --- assisted ordering (代购) -------------------------------------------------------

@@ -110,6 +110,20 @@ def tracking(session: Session, order_id: int) -> ShipmentTracking | None:
     )
 
 
+#: Tracking states that mean the goods have not reached the station yet.
+#: TO ALIGN AT THE MERGE with the values of ``logistics.outbound``'s status StrEnum.
+WAITING_FOR_GOODS = frozenset({"awaiting_goods", "collection_requested"})
+
+
+def goods_at_station(session: Session, order_id: int) -> bool:
+    """Whether the seller's goods reached the station (the deadline task cancels the paid
+    orders whose goods did not)."""
+    if outbound is None:
+        return False
+    found = outbound.tracking_for_order(session, order_id)
+    return found is not None and str(found.status) not in WAITING_FOR_GOODS
+
+
 def cancel_parcel(session: Session, *, order_id: int) -> None:
     """The order was cancelled or refunded before the courier had it."""
     if outbound is not None:

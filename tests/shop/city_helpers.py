@@ -85,6 +85,7 @@ class FakeOutbound:
     collections: list[int] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
     handed_over: dict[int, tuple[str, str]] = field(default_factory=dict)
+    at_station: set[int] = field(default_factory=set)  # orders whose goods reached it
 
     def open_outbound(self, session: Session, *, order_id: int, **fields: Any) -> int:
         self.opened.setdefault(order_id, fields)
@@ -98,7 +99,10 @@ class FakeOutbound:
             return None
         courier, waybill = self.handed_over.get(order_id, (None, None))
         url = f"https://courier.example/track/{waybill}" if waybill else None
-        return FakeTracking("待揽收" if not waybill else "已交快递", courier, waybill, url, [])
+        arrived = waybill or order_id in self.at_station
+        return FakeTracking(
+            "at_station" if arrived else "awaiting_goods", courier, waybill, url, []
+        )
 
     def cancel_outbound(self, session: Session, *, order_id: int) -> None:
         self.cancelled.append(order_id)

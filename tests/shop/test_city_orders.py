@@ -8,6 +8,7 @@ real ``logistics.outbound`` after the merge; Stripe is the real SDK against loca
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -453,3 +454,53 @@ def test_the_new_calls_are_in_the_openapi_document(client: FlaskClient) -> None:
         assert method in paths[path], path
     order = client.get("/api/openapi.json").get_json()["components"]["schemas"]["OrderOut"]
     assert {"shipping_fee_fen", "courier", "waybill", "tracking_url"} <= set(order["properties"])
+
+
+# --- deadlines -----------------------------------------------------------------------
+
+
+def _paid_ship_order(db: Session, people: dict[str, User]) -> orders.Order:
+    eggs = shipped_product(db, people["farmer"], people["agent"])
+    order = _ship_order(db, people["buyer"], eggs.id, 1)
+    payment = payment_for(db, order.reference)
+    assert payment is not None
+    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    return order
+
+
+def test_an_order_not_at_the_station_in_time_is_refunded_and_both_told(
+    db: Session, people: dict[str, User], outbound: FakeOutbound, stripe_gateway: object
+) -> None:
+    from core.notices.models import NoticeKind
+    from core.notices.services import notices_for
+    from core.timeutil import utcnow
+
+    late = _paid_ship_order(db, people)
+    ready = _paid_ship_order(db, people)
+    outbound.at_station.add(ready.id)  # its goods were brought in time
+    assert late.ready_by is not None
+    assert orders.cancel_overdue_ship_orders(db, now=late.ready_by) == []  # not yet late
+    after = late.ready_by + dt.timedelta(minutes=1)
+    assert orders.cancel_overdue_ship_orders(db, now=after) == [late]
+    assert orders.cancel_overdue_ship_orders(db, now=after) == []  # once
+    assert late.status is OrderStatus.REFUNDED and ready.status is OrderStatus.PAID
+    payment = payment_for(db, late.reference)
+    assert payment is not None and payment.refunded_fen == late.charged_fen
+    assert outbound.cancelled == [late.id]
+    buyer_told = [n.kind for n in notices_for(db, user_id=people["buyer"].id)]
+    assert NoticeKind.SHIP_OVERDUE_BUYER in buyer_told
+    seller_told = [n.kind for n in notices_for(db, user_id=people["farmer"].id)]
+    assert NoticeKind.SHIP_OVERDUE_SELLER in seller_told
+    assert utcnow() < after  # the clock was moved by the argument, not by waiting
+
+
+def test_a_shipped_order_is_taken_as_received_after_the_days(
+    db: Session, people: dict[str, User], outbound: FakeOutbound, stripe_gateway: object
+) -> None:
+    order = _paid_ship_order(db, people)
+    orders.mark_shipped(db, order_id=order.id)
+    soon = order.updated_at + orders.RECEIPT_CONFIRMED_AFTER - dt.timedelta(minutes=1)
+    assert orders.confirm_overdue_receipts(db, now=soon) == []
+    later = soon + dt.timedelta(minutes=2)
+    assert orders.confirm_overdue_receipts(db, now=later) == [order]
+    assert order.status is OrderStatus.RECEIVED
