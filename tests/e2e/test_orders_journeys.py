@@ -5,12 +5,9 @@ round, farmers edit listings through review, and the agent orders at the counter
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
@@ -128,17 +125,6 @@ def test_a_logged_out_cart_kept_at_login_picked_up_at_own_station_paid_in_cash(
     expect(agent.locator("tbody tr", has_text="¥16.60").first).to_be_visible()
 
 
-@pytest.fixture
-def online_payments(live_server: LiveServer, stripe_gateway: Any) -> Iterator[Any]:
-    """The live server with Stripe configured: the real SDK against localstripe."""
-    settings = live_server.app.config["CUNZHAN_SETTINGS"]
-    live_server.app.config["CUNZHAN_SETTINGS"] = dataclasses.replace(
-        settings, stripe_publishable_key="pk_test_cunzhan"
-    )
-    yield stripe_gateway
-    live_server.app.config["CUNZHAN_SETTINGS"] = settings
-
-
 def test_b_door_orders_cash_on_delivery_and_online_go_on_the_cadres_round(
     browser: Browser,
     browser_context_args: dict[str, Any],
@@ -203,9 +189,7 @@ def test_b_door_orders_cash_on_delivery_and_online_go_on_the_cadres_round(
     dispatcher.get_by_role("button", name="一键规划全部村的路线").click()
     expect(dispatcher.get_by_role("status")).to_contain_text("正在规划")
     # Planning runs in the background; the board shows each village done without a reload.
-    expect(dispatcher.locator('.village-card[data-plan="done"]')).to_have_count(
-        12, timeout=180_000
-    )
+    expect(dispatcher.locator('.village-card[data-plan="done"]')).to_have_count(12, timeout=180_000)
 
     cadre = signed_in(browser, browser_context_args, live_server, "13900000301")
     cadre.get_by_role("link", name="今天的配送路线").click()
