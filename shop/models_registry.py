@@ -14,6 +14,7 @@ import shop.buyers.models
 import shop.catalog.models
 import shop.groupbuys.models
 import shop.orders.models
+import shop.shipping.claims
 import shop.shipping.models  # noqa: F401
 from core.db import Base
 

@@ -20,3 +20,14 @@ def shipping_collected(session: Session, *, order_id: int, station_id: int, fee_
         return False
     post(session, order_id=order_id, station_id=station_id, fee_fen=fee_fen)
     return True
+
+
+def claim_refund(
+    session: Session, *, claim_id: int, order_id: int, seller_id: int, amount_fen: int
+) -> bool:
+    """Book a claim's refund against the seller's earnings."""
+    post = getattr(ledger, "post_claim_refund", None)
+    if post is None:
+        return False
+    post(session, claim_id=claim_id, order_id=order_id, seller_id=seller_id, amount_fen=amount_fen)
+    return True
