@@ -48,6 +48,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("本站订单与收款"), "orders.station_orders"),
         Action(_l("审核上架申请"), "listings.review_queue"),
         Action(_l("快递价格"), "shipping.tariff"),
+        Action(_l("快递售后申请"), "shipping.station_claims"),
         Action(_l("代客下单"), "orders.assisted"),
         Action(_l("化肥团购管理"), "groupbuys.campaigns"),
         Action(_l("现金日结"), "payments.cash_statement_page"),

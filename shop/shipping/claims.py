@@ -9,6 +9,7 @@ the open claim, and only the agent whose UPDATE changed the row goes on to refun
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -75,6 +76,32 @@ class Claim(Base):
     order: Mapped[Order] = relationship()
 
 
+def claim_of(session: Session, order_id: int) -> Claim | None:
+    return session.scalar(select(Claim).where(Claim.order_id == order_id))
+
+
+def may_claim(order: Order, now: dt.datetime | None = None) -> bool:
+    """A received shipped order within ``CLAIM_WITHIN`` of its receipt."""
+    return (
+        order.delivery is Delivery.SHIP
+        and order.status is OrderStatus.RECEIVED
+        and (now or utcnow()) - ensure_utc(order.updated_at) <= CLAIM_WITHIN
+    )
+
+
+def station_claims(session: Session, *, agent: User) -> Sequence[Claim]:
+    """The open claims on the orders of the agent's station, oldest first."""
+    return session.scalars(
+        select(Claim)
+        .join(Order, Claim.order_id == Order.id)
+        .where(
+            Order.station_village_id.in_(agent.villages_for(Role.AGENT)),
+            Claim.status == ClaimStatus.OPEN,
+        )
+        .order_by(Claim.id)
+    ).all()
+
+
 def open_claim(
     session: Session,
     *,
@@ -93,7 +120,7 @@ def open_claim(
         raise ShopError("order_not_found")
     if order.status is not OrderStatus.RECEIVED:
         raise ShopError("claim_after_receipt")
-    if (now or utcnow()) - ensure_utc(order.updated_at) > CLAIM_WITHIN:
+    if not may_claim(order, now):
         raise ShopError("claim_too_late")
     text = description.strip()
     if not text or len(text) > TEXT_MAX:

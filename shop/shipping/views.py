@@ -15,7 +15,9 @@ from core.errors import CunzhanError
 from core.flask_db import get_session, unit_of_work
 from core.idempotency import apply_once
 from core.models import Role
+from core.money import MoneyError, yuan_to_fen
 from core.parse import parse_int, query_int
+from core.photos import photo_dir
 from payments.models import PaymentMethod
 from payments.views import request_online_intents
 from shop.buyers import divisions
@@ -23,7 +25,8 @@ from shop.buyers.services import addresses_of, own_address
 from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.models import Delivery, order_reference
-from shop.shipping import services
+from shop.shipping import claims, services
+from shop.shipping.claims import ClaimKind
 from shop.shipping.models import ZONE_NAMES, Zone
 
 blueprint = Blueprint("shipping", __name__, template_folder="templates")
@@ -140,3 +143,64 @@ def tariff() -> str | Response | tuple[str, int]:
         error=error,
     )
     return (page, 422) if error else page
+
+
+# --- after the sale -----------------------------------------------------------------------
+
+
+@blueprint.route("/orders/<int:order_id>/claim", methods=["POST"])
+@signed_in
+def open_claim(order_id: int) -> Response:
+    """The buyer's claim (damage or spoilage) with its photos."""
+    kind = request.form.get("kind", "")
+    uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+    try:
+        with unit_of_work() as session:
+            claims.open_claim(
+                session,
+                buyer=require_account(),
+                order_id=order_id,
+                kind=ClaimKind(kind) if kind in set(ClaimKind) else ClaimKind.DAMAGED,
+                description=request.form.get("description", ""),
+                photos=uploads,
+                directory=photo_dir(),
+            )
+    except CunzhanError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("售后申请已提交，村站会尽快处理"), "success")
+    return redirect(url_for("orders.order_page", order_id=order_id))
+
+
+@blueprint.route("/station/claims")
+@roles(Role.AGENT)
+def station_claims() -> str:
+    found = claims.station_claims(get_session(), agent=require_account())
+    return render_template("shipping/claims.html", claims=found)
+
+
+@blueprint.route("/station/claims/<int:claim_id>", methods=["POST"])
+@roles(Role.AGENT)
+def decide_claim(claim_id: int) -> Response:
+    """Refund (yuan typed by the agent) or resend, with the reason."""
+    resend = request.form.get("decision") == "resend"
+    try:
+        refund = 0 if resend else yuan_to_fen(request.form.get("refund", ""))
+    except MoneyError:
+        flash(_("请填写退款金额（元），如 12.50"), "error")
+        return redirect(url_for("shipping.station_claims"))
+    try:
+        with unit_of_work() as session:
+            claims.decide_claim(
+                session,
+                agent=require_account(),
+                claim_id=claim_id,
+                resend=resend,
+                refund_fen=refund,
+                reason=request.form.get("reason", ""),
+            )
+    except CunzhanError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("已处理售后申请"), "success")
+    return redirect(url_for("shipping.station_claims"))

@@ -194,3 +194,70 @@ def test_the_farmer_sees_the_deadline_and_asks_for_a_collection(
     assert asked.status_code == 302 and outbound.collections == [order.id]
     packed = client.post(f"/orders/{order.id}/pack", data={"csrf_token": token})
     assert packed.status_code == 409  # the station weighs and packs shipped orders
+
+
+def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
+    client: FlaskClient,
+    db: Session,
+    station: Village,
+    make_user: Callable[..., User],
+    outbound: FakeOutbound,
+    stripe_gateway: object,
+) -> None:
+    import io
+
+    from core.accounts import sign_up_buyer
+    from payments.models import PaymentMethod
+    from shop.buyers.services import AddressInput, add_address
+    from shop.orders.models import Delivery, OrderStatus
+    from tests.shop.storefront_helpers import png_bytes
+
+    agent = make_user(Role.AGENT, village=station)
+    eggs = shipped_product(db, make_user(Role.FARMER, village=station), agent)
+    buyer = sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈")
+    address = add_address(
+        db, user=buyer, data=AddressInput("陈", "13800138000", SHENZHEN, "科技园路 1 号")
+    )
+    [order] = orders.place_orders(
+        db,
+        buyer=buyer,
+        placed_by=buyer,
+        lines=[orders.LineInput(eggs.id, 2)],
+        delivery=Delivery.SHIP,
+        payment=PaymentMethod.ONLINE,
+        address=address,
+    )
+    payment = payment_for(db, order.reference)
+    assert payment is not None
+    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    outbound.handed_over[order.id] = ("中通快递", "ZT7700123")
+    orders.mark_shipped(db, order_id=order.id)
+    client.post("/api/v1/auth/login", json={"phone": buyer.phone, "password": PASSWORD})
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "中通快递 ZT7700123" in page and "¥96.00" in page and "确认收货" in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post(f"/orders/{order.id}/received", data={"csrf_token": token})
+    db.refresh(order)
+    assert order.status is OrderStatus.RECEIVED
+    claimed = client.post(
+        f"/orders/{order.id}/claim",
+        data={
+            "csrf_token": token,
+            "kind": "damaged",
+            "description": "碎了一盒",
+            "photos": (io.BytesIO(png_bytes()), "box.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert claimed.status_code == 302
+    assert "售后：破损 · 待村站处理" in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    client.post("/api/v1/auth/login", json={"phone": agent.phone, "password": TEST_PASSWORD})
+    queue = client.get("/station/claims").get_data(as_text=True)
+    assert "碎了一盒" in queue and "买家实付 ¥96.00" in queue
+    claim_id = int(queue.split("/station/claims/")[1].split('"')[0])
+    token = queue.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": token, "decision": "refund", "refund": "38.00", "reason": "碎了一盒"}
+    assert client.post(f"/station/claims/{claim_id}", data=form).status_code == 302
+    db.refresh(payment)
+    assert payment.refunded_fen == 3800
+    assert "没有待处理的售后申请" in client.get("/station/claims").get_data(as_text=True)
