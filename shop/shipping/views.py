@@ -77,10 +77,10 @@ def place() -> Response | tuple[str, int]:
 
 def _place_cart(session: Session) -> dict[str, Any]:
     user = require_account()
-    address_id = request.form.get("address_id", "")
-    if not address_id.isdigit():
-        raise ShopError("address_required")
-    address = own_address(session, user=user, address_id=int(address_id))
+    address_id = parse_int(
+        request.form.get("address_id"), low=1, error=lambda: ShopError("address_required")
+    )
+    address = own_address(session, user=user, address_id=address_id)
     lines = [orders.LineInput(line.product_id, line.quantity) for line in _cart_lines(session)]
     placed = orders.place_orders(
         session,
