@@ -28,9 +28,14 @@ class LoginIn(StrictSchema):
 
 
 class SignupIn(StrictSchema):
-    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    """What a sign-up may be, as far as a schema can say: an 11-digit mainland mobile, a
+    password of 8 to 128 characters (the service also refuses common ones) and a name."""
+
+    phone = fields.String(required=True, validate=validate.Regexp(r"^1[3-9][0-9]{9}$"))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=128))
+    name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=60), validate.Regexp(r"^\s*\S")]
+    )
 
 
 class UserOut(Schema):
