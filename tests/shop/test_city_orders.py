@@ -307,7 +307,7 @@ def test_signup_through_the_api_answers_a_buyer_and_a_token(client: FlaskClient)
 def test_refused_signups_are_throttled_like_logins(client: FlaskClient) -> None:
     from core.security import FAILED_LOGINS_PER_MINUTE
 
-    body = {"phone": "13900000779", "password": "aaaaaaaa", "name": "试"}  # too simple
+    body = {"phone": "13900000779", "password": "password", "name": "试"}  # too common
     codes = [
         client.post("/api/v1/auth/signup", json=body).status_code
         for _ in range(FAILED_LOGINS_PER_MINUTE + 1)
