@@ -23,23 +23,29 @@ import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.machinery import PathFinder
 from types import ModuleType
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+import logistics
+from logistics import signals as logistics_signals
 from shop.errors import ShopError
 
 
-def _load(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError:
+def _outbound_module() -> ModuleType | None:
+    """``logistics.outbound`` when this checkout has it. It is looked for in the
+    ``logistics`` package's own folder only, so that another checkout's module (an editable
+    install of the main branch in a shared environment) is never picked up; once it is
+    here, it is imported normally and its import errors show."""
+    if PathFinder.find_spec("logistics.outbound", logistics.__path__) is None:
         return None
+    return importlib.import_module("logistics.outbound")
 
 
 #: ``logistics.outbound`` once the logistics half is merged (tests may put a double here).
-outbound: Any = _load("logistics.outbound")
+outbound: Any = _outbound_module()
 
 
 @dataclass(frozen=True)
@@ -136,8 +142,7 @@ HandedOver = Callable[..., None]
 def on_handed_over(receiver: HandedOver) -> bool:
     """Connect ``receiver(parcel, *, session, order_id, courier, waybill)`` to logistics'
     ``outbound_handed_over``; False while that signal does not exist (before the merge)."""
-    signals = _load("logistics.signals")
-    signal = getattr(signals, "outbound_handed_over", None)
+    signal = getattr(logistics_signals, "outbound_handed_over", None)
     if signal is None:
         return False
     signal.connect(receiver, weak=False)
