@@ -116,9 +116,10 @@ def tracking(session: Session, order_id: int) -> ShipmentTracking | None:
     )
 
 
-#: Tracking states that mean the goods have not reached the station yet.
-#: TO ALIGN AT THE MERGE with the values of ``logistics.outbound``'s status StrEnum.
-WAITING_FOR_GOODS = frozenset({"awaiting_goods", "collection_requested"})
+#: Tracking states that mean the goods have not reached the station yet: the values of
+#: ``logistics.models.OutboundStatus`` (AWAITING_GOODS, AWAITING_COLLECTION) on the
+#: logistics branch, kept as strings until the merge brings the enum here.
+WAITING_FOR_GOODS = frozenset({"awaiting_goods", "awaiting_collection"})
 
 
 def goods_at_station(session: Session, order_id: int) -> bool:
