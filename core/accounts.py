@@ -179,6 +179,17 @@ def set_own_password(session: Session, *, user: User, new_password: str, repeate
     end_sessions(session, user=user)
 
 
+def sign_up_buyer(session: Session, *, phone: str, password: str, name: str) -> User:
+    """A buyer from anywhere (顾客) opens their own account: no household, no village; they
+    order produce shipped to the addresses of their address book."""
+    clean = name.strip()
+    if len(clean) > NAME_MAX:
+        raise CoreError("name_too_long", n=NAME_MAX)
+    user = create_user(session, phone=phone, name=clean, password=password)
+    grant_role(session, user=user, role=Role.BUYER)
+    return user
+
+
 def add_staff(
     session: Session, *, name: str, phone: str, role: Role, village_ids: list[int]
 ) -> NewAccount:

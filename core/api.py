@@ -8,12 +8,15 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from core.access import public, require_account, signed_in
-from core.auth import sign_in, sign_out
+from core.auth import sign_in, sign_out, sign_up
 from core.models import User
-from core.schemas import ErrorSchema, LoginIn, LoginOut
+from core.schemas import ErrorSchema, LoginIn, LoginOut, SignupIn
 
 blueprint = Blueprint(
-    "auth_api", __name__, url_prefix="/api/v1/auth", description="登录与退出 (sign in and out)"
+    "auth_api",
+    __name__,
+    url_prefix="/api/v1/auth",
+    description="注册、登录与退出 (sign up, in and out)",
 )
 
 
@@ -34,6 +37,21 @@ def login(credentials: dict[str, str]) -> dict[str, Any]:
     form cannot send.
     """
     user = sign_in(credentials["phone"], credentials["password"])
+    return {"user": user_payload(user), "csrf_token": generate_csrf()}
+
+
+@blueprint.route("/signup", methods=["POST"])
+@blueprint.arguments(SignupIn)
+@blueprint.response(201, LoginOut)
+@blueprint.alt_response(409, schema=ErrorSchema, description="the phone has an account")
+@blueprint.alt_response(422, schema=ErrorSchema, description="bad phone, name or password")
+@blueprint.alt_response(429, schema=ErrorSchema, description="too many refused sign-ups")
+@public
+def signup(data: dict[str, str]) -> dict[str, Any]:
+    """Open a buyer's account (顾客) and sign in; answers the CSRF token for later writes.
+
+    Like login it needs no CSRF token: it only accepts a JSON body."""
+    user = sign_up(data["phone"], data["password"], data["name"])
     return {"user": user_payload(user), "csrf_token": generate_csrf()}
 
 

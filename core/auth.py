@@ -6,12 +6,15 @@ from flask import current_app, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
+from core.accounts import sign_up_buyer
 from core.errors import CoreError
 from core.flask_db import get_session, unit_of_work
 from core.models import User
 from core.parse import parse_int
 from core.security import FailureThrottle
 from core.services import authenticate, end_sessions, normalise_phone
+
+SIGNUP_THROTTLE_KEY = "cunzhan.signup_throttle"
 
 THROTTLE_KEY = "cunzhan.login_throttle"
 
@@ -57,11 +60,32 @@ def sign_in(phone: str, password: str) -> User:
         if error.code == "bad_credentials":
             _throttle().record_failure(*keys)
         raise
+    _start_session(user)
+    return user
+
+
+def _start_session(user: User) -> None:
     language = session.get("lang")
     session.clear()  # a new session at login: nothing from before survives (fixation)
     if language:
         session["lang"] = language
     login_user(user)
+
+
+def sign_up(phone: str, password: str, name: str) -> User:
+    """A buyer opens an account and is signed in. Refused sign-ups (a phone that has an
+    account, a weak password) count against the address like failed logins, so nobody can
+    test thousands of phones for accounts or fill the table from one place."""
+    key = f"signup:{request.remote_addr or 'unknown'}"
+    throttle: FailureThrottle = current_app.extensions[SIGNUP_THROTTLE_KEY]
+    throttle.check(key)
+    try:
+        with unit_of_work() as db:
+            user = sign_up_buyer(db, phone=phone, password=password, name=name)
+    except CoreError:
+        throttle.record_failure(key)
+        raise
+    _start_session(user)
     return user
 
 

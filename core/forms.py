@@ -24,14 +24,30 @@ class StrictIntegerField(IntegerField):  # type: ignore[misc]
         super().process_formdata(valuelist)
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
-    phone = StringField(
+def _phone_field() -> StringField:
+    return StringField(
         _l("手机号"),
         validators=[
             DataRequired(_l("请输入手机号")),
             Regexp(r"^\s*(\+86)?\s*1[3-9]\d(\s?\d){8}\s*$", message=_l("请输入 11 位手机号")),
         ],
     )
+
+
+class SignupForm(FlaskForm):  # type: ignore[misc]
+    """A buyer's own account (顾客): their name, phone and a password they choose."""
+
+    name = StringField(
+        _l("怎么称呼您"), validators=[DataRequired(_l("请填写姓名")), Length(max=60)]
+    )
+    phone = _phone_field()
+    password = PasswordField(
+        _l("设置密码"), validators=[DataRequired(_l("请设置密码")), Length(max=128)]
+    )
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    phone = _phone_field()
     password = PasswordField(
         _l("密码"), validators=[DataRequired(_l("请输入密码")), Length(max=128)]
     )

@@ -24,6 +24,7 @@ class Role(Labelled):
     DISPATCHER = "dispatcher"
     ADMIN = "admin"
     SUPPLIER = "supplier"  # a member merchant listing seeds, fertiliser, daily goods
+    BUYER = "buyer"  # a buyer anywhere in China who signed up to order produce shipped
 
 
 ROLE_NAMES = name_members(
@@ -36,6 +37,7 @@ ROLE_NAMES = name_members(
         Role.DISPATCHER: _l("乡镇调度"),
         Role.ADMIN: _l("管理员"),
         Role.SUPPLIER: _l("供货商"),
+        Role.BUYER: _l("顾客"),
     },
 )
 

@@ -27,6 +27,26 @@ class LoginIn(StrictSchema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
+#: 8 to 128 characters of which at least three differ (``core.passwords`` rules, which also
+#: refuse the common passwords a schema cannot list).
+CHOSEN_WORD_SHAPE = r"^(?=.*?(.).*?(?!\1)(.).*?(?!\1)(?!\2).).{8,128}$"
+
+
+class SignupIn(StrictSchema):
+    """What a sign-up may be, as far as a schema can say: an 11-digit mainland mobile, a
+    password (``CHOSEN_WORD_SHAPE``) and a name."""
+
+    phone = fields.String(required=True, validate=validate.Regexp(r"^1[3-9][0-9]{9}$"))
+    password = fields.String(
+        required=True,
+        validate=validate.Regexp(CHOSEN_WORD_SHAPE),
+        metadata={"description": "8 to 128 characters, at least 3 different; not a common one"},
+    )
+    name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=60), validate.Regexp(r"^\s*\S")]
+    )
+
+
 class UserOut(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)

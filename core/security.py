@@ -115,3 +115,12 @@ def login_throttle(storage_url: str) -> FailureThrottle:
         RateLimitItemPerMinute(FAILED_LOGINS_PER_MINUTE),
         lambda: CoreError("too_many_attempts"),
     )
+
+
+def signup_throttle(storage_url: str) -> FailureThrottle:
+    """Refused sign-ups per address, as many as failed logins."""
+    return FailureThrottle.from_url(
+        storage_url,
+        RateLimitItemPerMinute(FAILED_LOGINS_PER_MINUTE),
+        lambda: CoreError("too_many_attempts"),
+    )

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from core.access import current_account, public, require_account, signed_in
-from core.auth import sign_in, sign_out
+from core.auth import sign_in, sign_out, sign_up
 from core.errors import CoreError
-from core.forms import LoginForm
+from core.forms import LoginForm, SignupForm
 from core.security import same_site_path
 
 blueprint = Blueprint(
@@ -40,6 +40,22 @@ def login_page() -> str | Response | tuple[str, int]:
     except CoreError as error:
         return render_template("core/login.html", form=form, error=error.message), error.status
     flash(_("登录成功"), "success")
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@blueprint.route("/signup", methods=["GET", "POST"])
+@public
+def signup_page() -> str | Response | tuple[str, int]:
+    """A buyer from anywhere opens an account to order produce sent by courier."""
+    form = SignupForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("core/signup.html", form=form), status
+    try:
+        sign_up(form.phone.data or "", form.password.data or "", form.name.data or "")
+    except CoreError as error:
+        return render_template("core/signup.html", form=form, error=error.message), error.status
+    flash(_("注册成功，欢迎您！"), "success")
     return redirect(_safe_next(request.args.get("next")))
 
 

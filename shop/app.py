@@ -16,7 +16,7 @@ from core import api as core_api
 from core import idempotency
 from core import views as core_views
 from core.access import install_access
-from core.auth import THROTTLE_KEY, load_user
+from core.auth import SIGNUP_THROTTLE_KEY, THROTTLE_KEY, load_user
 from core.cache import init_public_cache
 from core.db_faults import install_database_faults
 from core.error_pages import install_error_handlers
@@ -28,7 +28,7 @@ from core.notices.sms import sender_for
 from core.notices.views import install_notices
 from core.openapi import make_api
 from core.parse import IdConverter
-from core.security import install_security_headers, login_throttle
+from core.security import install_security_headers, login_throttle, signup_throttle
 from core.settings import Settings
 from core.throttle_store import report_throttle_stores
 from errands import web as errands_web
@@ -43,6 +43,8 @@ from payments.stripe_gateway import StripeGateway
 from shop import cli
 from shop import earnings as shop_earnings
 from shop import views as home_views
+from shop.buyers import api as buyers_api
+from shop.buyers import views as buyers_views
 from shop.catalog import api as catalog_api
 from shop.catalog import views as catalog_views
 from shop.groupbuys import api as groupbuys_api
@@ -52,6 +54,9 @@ from shop.orders import api as orders_api
 from shop.orders import tasks as orders_tasks
 from shop.orders import views as orders_views
 from shop.orders.handlers import connect_handlers
+from shop.shipping import api as shipping_api
+from shop.shipping import tasks as shipping_tasks
+from shop.shipping import views as shipping_views
 
 TRANSLATIONS = str(Path(__file__).parent / "translations")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024 + 64 * 1024  # a 5 MiB photo plus the form around it
@@ -111,9 +116,14 @@ def _install_storefront(app: Flask, api: Any) -> None:
     api.register_blueprint(catalog_api.blueprint)
     api.register_blueprint(orders_api.orders_api)
     api.register_blueprint(orders_api.cart_api)
+    api.register_blueprint(buyers_api.addresses_api)
+    api.register_blueprint(buyers_api.divisions_api)
+    api.register_blueprint(shipping_api.blueprint)
     app.register_blueprint(catalog_views.catalog)
     app.register_blueprint(catalog_views.listings)
     app.register_blueprint(orders_views.blueprint)
+    app.register_blueprint(buyers_views.blueprint)
+    app.register_blueprint(shipping_views.blueprint)
     app.cli.add_command(orders_tasks.inventory_group)
     connect_handlers()
     shop_earnings.connect()
@@ -146,6 +156,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_public_cache(
         app, redis_url=settings.public_cache_redis_url, database_url=settings.database_url
     )
+    app.extensions[SIGNUP_THROTTLE_KEY] = signup_throttle(settings.ratelimit_storage_url)
     install_i18n(app, [TRANSLATIONS])
     install_header(app)
     register_header_count(app, "cart", home_views.cart_count)
@@ -158,6 +169,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = make_api(app)
     api.register_blueprint(core_api.blueprint)
     csrf.exempt(core_api.login)
+    csrf.exempt(core_api.signup)
     app.register_blueprint(core_views.blueprint)
     app.register_blueprint(core_account_views.blueprint)
     install_notices(app, sender_for(settings, console_log=app.logger))
@@ -177,6 +189,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(payments_cli.payments_group)
     app.cli.add_command(ledger_cli.ledger_group)
     app.cli.add_command(groupbuys_tasks.groupbuys_group)
+    app.cli.add_command(shipping_tasks.shipping_group)
     bind_flask(app)
     install_error_handlers(app)
     install_database_faults(app, database.engine)

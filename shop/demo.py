@@ -17,6 +17,7 @@ from errands.demo import load_errands_demo
 from logistics.demo import load_logistics_demo
 from shop.groupbuys.demo import load_groupbuy_demo
 from shop.orders.demo import load_storefront_demo
+from shop.shipping.demo import load_shipping_demo
 
 DemoStep = Callable[[Session, DemoTownship], None]
 DEMO_STEPS: list[DemoStep] = []
@@ -24,6 +25,7 @@ DEMO_STEPS.append(load_storefront_demo)
 DEMO_STEPS.append(load_logistics_demo)
 DEMO_STEPS.append(load_groupbuy_demo)
 DEMO_STEPS.append(load_errands_demo)
+DEMO_STEPS.append(load_shipping_demo)
 
 
 def database_is_empty(session: Session) -> bool:
@@ -43,4 +45,5 @@ DEMO_ACCOUNTS_TEXT = f"""演示账号 Demo accounts (password / 密码: {DEMO_PA
   代办员 agents      13900000201 - 13900000212 (one per village station)
   村干部 cadres      13900000301 - 13900000306
   乡镇调度 dispatcher 13900000401
-  管理员 admin        13900000501"""
+  管理员 admin        13900000501
+  城里顾客 city buyers 13900000601 (深圳), 13900000602 (北京)"""

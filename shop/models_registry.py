@@ -10,9 +10,12 @@ import ledger.integrity
 import ledger.models  # noqa: F401
 import logistics.models  # noqa: F401
 import payments.models  # noqa: F401
+import shop.buyers.models
 import shop.catalog.models
 import shop.groupbuys.models
-import shop.orders.models  # noqa: F401
+import shop.orders.models
+import shop.shipping.claims
+import shop.shipping.models  # noqa: F401
 from core.db import Base
 
 metadata = Base.metadata

@@ -25,6 +25,7 @@ VISITOR_GROUPBUYS = 5  # open group-buys shown to a visitor who has not signed i
 class Action:
     label: str
     endpoint: str
+    args: tuple[tuple[str, str], ...] = ()  # query arguments of the link
 
 
 # What each role comes to do; an action shows once the feature behind its endpoint exists.
@@ -35,6 +36,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("我的订单"), "orders.my_orders"),
         Action(_l("我的包裹与取件码"), "tracking.my_parcels"),
         Action(_l("我要办事（代办）"), "errands.mine"),
+        Action(_l("寄土特产给外地亲友：收货地址"), "buyers.addresses"),
     ),
     Role.FARMER: (
         Action(_l("上架农产品"), "listings.my_listings"),
@@ -48,6 +50,8 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("登记住户与账号"), "accounts.households"),
         Action(_l("本站订单与收款"), "orders.station_orders"),
         Action(_l("审核上架申请"), "listings.review_queue"),
+        Action(_l("快递价格"), "shipping.tariff"),
+        Action(_l("快递售后申请"), "shipping.station_claims"),
         Action(_l("代客下单"), "orders.assisted"),
         Action(_l("化肥团购管理"), "groupbuys.campaigns"),
         Action(_l("现金日结"), "payments.cash_statement_page"),
@@ -69,6 +73,11 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("查看各村团购"), "groupbuys.campaigns"),
         Action(_l("卖家结算付款"), "earnings.station_payouts"),
         Action(_l("接口文档"), "api_docs_ui.swagger_ui"),
+    ),
+    Role.BUYER: (
+        Action(_l("买村里的好货（快递到家）"), "catalog.storefront", (("ships", "1"),)),
+        Action(_l("收货地址"), "buyers.addresses"),
+        Action(_l("我的订单"), "orders.my_orders"),
     ),
     Role.SUPPLIER: (
         Action(_l("上架商品"), "listings.my_listings"),

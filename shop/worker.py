@@ -12,6 +12,7 @@ import ledger.tasks
 import logistics.tasks
 import payments.tasks
 import shop.groupbuys.tasks
+import shop.shipping.tasks
 from core.jobs import celery_app
 from shop.app import create_app
 
@@ -23,6 +24,7 @@ TASK_MODULES = (
     ledger.tasks,
     errands.tasks,
     shop.groupbuys.tasks,
+    shop.shipping.tasks,
 )
 flask_app = create_app()
 app = celery_app

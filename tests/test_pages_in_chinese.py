@@ -200,6 +200,7 @@ ROLES = {
     "cadre": demo_phone(3, 1),
     "dispatcher": demo_phone(4, 1),
     "admin": demo_phone(5, 1),
+    "buyer": demo_phone(6, 1),  # a city buyer in 深圳 (shop/shipping/demo.py)
 }
 
 

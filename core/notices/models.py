@@ -29,6 +29,8 @@ class NoticeKind(StrEnum):
     ERRAND_DUE_SOON = "errand_due_soon"
     ERRAND_OVERDUE = "errand_overdue"
     ERRAND_DONE = "errand_done"
+    SHIP_OVERDUE_BUYER = "ship_overdue_buyer"  # the seller missed the deadline: refunded
+    SHIP_OVERDUE_SELLER = "ship_overdue_seller"
 
 
 class Notice(Base):

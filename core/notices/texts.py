@@ -42,6 +42,12 @@ TEXTS = {
     NoticeKind.ERRAND_DONE: _l(
         "您的事项 %(id)s号（%(category)s）已办结，请在村站页面评价是否满意。"
     ),
+    NoticeKind.SHIP_OVERDUE_BUYER: _l(
+        "卖家没能按时把货送到村站，订单已取消，货款和运费 %(amount)s 原路退回：%(goods)s。"
+    ),
+    NoticeKind.SHIP_OVERDUE_SELLER: _l(
+        "快递订单的货没有在 %(deadline)s 前送到村站，订单已自动取消并退款：%(goods)s。"
+    ),
 }
 
 

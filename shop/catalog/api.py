@@ -29,6 +29,9 @@ def product_payload(product: Product, stock: int) -> dict[str, Any]:
         "stock": stock,
         "village": product.origin_village.name,
         "farmer": product.seller.name,
+        "ships": product.ships,
+        "packed_weight_g": product.packed_weight_g,
+        "max_journey_days": product.max_journey_days,
     }
 
 
@@ -38,7 +41,8 @@ def product_payload(product: Product, stock: int) -> dict[str, Any]:
 @blueprint.alt_response(422, schema=ErrorSchema, description="bad query")
 @public
 def list_products(query: dict[str, Any]) -> Response:
-    """Listed products, newest first, 20 a page; filter by words, category and village.
+    """Listed products, newest first, 20 a page; filter by words, category, village and
+    ``ships`` (what goes by courier to buyers anywhere).
 
     Answers are cached, and dropped as soon as a listing, price or stock changes."""
     key = ("api-products", tuple(sorted(query.items())))
@@ -57,6 +61,7 @@ def _product_page(query: dict[str, Any]) -> bytes:
         q=query["q"],
         category=category,
         village_id=query.get("village"),
+        ships=query.get("ships"),
         page=query["page"],
     )
     stock = services.stock_of(session, found.items)

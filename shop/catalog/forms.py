@@ -5,8 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from core.forms import StrictIntegerField
 from core.money import MoneyError, yuan_to_fen
@@ -38,6 +45,15 @@ class ListingForm(FlaskForm):  # type: ignore[misc]
         _l("每单位重量（克）"),
         default=500,
         validators=[InputRequired(_l("请填写重量")), NumberRange(1, 100_000)],
+    )
+    ships = BooleanField(_l("可以快递寄到外地"))
+    packed_weight_g = StrictIntegerField(
+        _l("打包后每件重量（克，含箱子）"),
+        validators=[Optional(), NumberRange(1, 30_000)],
+    )
+    max_journey_days = StrictIntegerField(
+        _l("生鲜：路上最多几天（不是生鲜请留空）"),
+        validators=[Optional(), NumberRange(1, 30)],
     )
     origin_village = SelectField(_l("产地"), coerce=int)
     stock = StrictIntegerField(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
@@ -128,6 +128,10 @@ class Product(Base):
         Index("ix_product_status_id", "status", "id"),
         Index("ix_product_status_category", "status", "category", "id"),
         Index("ix_product_status_village", "status", "origin_village_id", "id"),
+        CheckConstraint(
+            "NOT ships OR packed_weight_g BETWEEN 1 AND 30000", name="ships_with_weight"
+        ),
+        CheckConstraint("max_journey_days BETWEEN 1 AND 30", name="journey_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,6 +147,11 @@ class Product(Base):
     status: Mapped[ListingStatus] = mapped_column(
         enum_column_type(ListingStatus), default=ListingStatus.DRAFT
     )
+    # Sent by courier to buyers anywhere: whether it ships, its weight packed for the
+    # courier (box and padding included) and, for perishables, the longest journey in days.
+    ships: Mapped[bool] = mapped_column(default=False, server_default=false())
+    packed_weight_g: Mapped[int | None]
+    max_journey_days: Mapped[int | None]
     reject_reason: Mapped[str] = mapped_column(String(300), default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reviewed_at: Mapped[dt.datetime | None]

@@ -12,6 +12,7 @@ class ProductQuery(StrictSchema):
     q = fields.String(load_default="", validate=validate.Length(max=60))
     category = fields.String(validate=validate.OneOf([c.value for c in Category]))
     village = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    ships = fields.Boolean(metadata={"description": "true: only what ships by courier"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 
 
@@ -23,6 +24,11 @@ class ProductOut(Schema):
     stock = fields.Integer(required=True)
     village = fields.String(required=True)
     farmer = fields.String(required=True)
+    ships = fields.Boolean(required=True)
+    packed_weight_g = fields.Integer(allow_none=True)
+    max_journey_days = fields.Integer(
+        allow_none=True, metadata={"description": "perishables: the longest journey in days"}
+    )
 
 
 class ProductDetailOut(ProductOut):

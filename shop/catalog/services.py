@@ -52,6 +52,13 @@ class ListingInput:
     price_fen: int
     origin_village_id: int
     weight_g: int = 500
+    ships: bool = False
+    packed_weight_g: int | None = None  # what the courier weighs, box included
+    max_journey_days: int | None = None  # perishables: the longest journey they survive
+
+
+MAX_PACKED_WEIGHT_G = 30_000  # what one courier parcel may weigh
+MAX_JOURNEY_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,7 @@ def _checked(session: Session, station: Village, data: ListingInput) -> ListingI
     origin = session.get(Village, data.origin_village_id)
     if origin is None or origin.township_id != station.township_id:
         raise ShopError("origin_not_in_township")
+    _check_shipping(data)
     return ListingInput(
         title,
         data.description.strip(),
@@ -95,7 +103,21 @@ def _checked(session: Session, station: Village, data: ListingInput) -> ListingI
         price,
         origin.id,
         data.weight_g,
+        data.ships,
+        data.packed_weight_g if data.ships else None,
+        data.max_journey_days,
     )
+
+
+def _check_shipping(data: ListingInput) -> None:
+    """A product that ships says what it weighs packed; a perishable's journey is bounded."""
+    if data.ships and not (
+        data.packed_weight_g is not None and 0 < data.packed_weight_g <= MAX_PACKED_WEIGHT_G
+    ):
+        raise ShopError("bad_packed_weight", most=MAX_PACKED_WEIGHT_G // 1000)
+    days = data.max_journey_days
+    if days is not None and not 0 < days <= MAX_JOURNEY_DAYS:
+        raise ShopError("bad_journey_days", most=MAX_JOURNEY_DAYS)
 
 
 def create_listing(session: Session, *, seller: User, data: ListingInput) -> Product:
@@ -112,6 +134,9 @@ def create_listing(session: Session, *, seller: User, data: ListingInput) -> Pro
         price_fen=data.price_fen,
         origin_village_id=data.origin_village_id,
         weight_g=data.weight_g,
+        ships=data.ships,
+        packed_weight_g=data.packed_weight_g,
+        max_journey_days=data.max_journey_days,
         status=ListingStatus.DRAFT,
     )
     session.add(product)
@@ -134,6 +159,9 @@ EDITABLE_FIELDS = (
     "price_fen",
     "origin_village_id",
     "weight_g",
+    "ships",
+    "packed_weight_g",
+    "max_journey_days",
 )
 
 
@@ -334,8 +362,12 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _listed_query(q: str, category: Category | None, village_id: int | None) -> Select[Product]:
+def _listed_query(
+    q: str, category: Category | None, village_id: int | None, ships: bool | None
+) -> Select[Product]:
     query = select(Product).where(Product.status == ListingStatus.LISTED)
+    if ships is not None:
+        query = query.where(Product.ships.is_(ships))
     if q.strip():
         pattern = f"%{_escape_like(q.strip())}%"
         query = query.where(
@@ -357,16 +389,18 @@ def browse(
     q: str = "",
     category: Category | None = None,
     village_id: int | None = None,
+    ships: bool | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> ProductPage:
-    """One page of listed products, newest first, filtered by words, category and village.
+    """One page of listed products, newest first, filtered by words, category, village and
+    whether they ship by courier.
 
     Two queries and one for the photos: the total, then the page with each seller and
     village joined; the sellers' role grants, which the storefront never shows, are not
     loaded. (A window count on the page's own query saves the first but costs five times
     as much on 10,000 products: it joins every matching row before the limit.)"""
-    query = _listed_query(q, category, village_id)
+    query = _listed_query(q, category, village_id, ships)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(page, 1), pages)

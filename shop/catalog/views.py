@@ -54,13 +54,22 @@ def _category_arg() -> Category | None:
     return Category(value) if value in Category.__members__.values() else None
 
 
-def _storefront_body(q: str, category: Category | None, village: int | None, page: int) -> str:
+def _storefront_body(
+    q: str, category: Category | None, village: int | None, ships: bool, page: int
+) -> str:
     """Built once for every visitor with the same cache key, so it may show nothing of the
     request but the key: the pager and the search form carry only ``q``, category, village
     (never the first visitor's whole query string, which would be shown to the next ones)."""
     session = get_session()
-    found = services.browse(session, q=q, category=category, village_id=village, page=page)
-    shown = {"q": q, "category": category.value if category else "", "village": village or ""}
+    found = services.browse(
+        session, q=q, category=category, village_id=village, ships=ships or None, page=page
+    )
+    shown = {
+        "q": q,
+        "category": category.value if category else "",
+        "village": village or "",
+        "ships": "1" if ships else "",
+    }
     return render_template(
         "catalog/_storefront_body.html",
         found=found,
@@ -78,8 +87,11 @@ def storefront() -> str:
     cache, which a change of listing, price or stock drops at once (core/cache.py)."""
     q, category = request.args.get("q", "")[:60], _category_arg()
     village, page = query_int("village"), query_int("page", high=100_000) or 1
-    key = ("storefront", str(get_locale()), q, category, village, page)
-    body = public_cache().get_or_build(key, lambda: _storefront_body(q, category, village, page))
+    ships = request.args.get("ships") == "1"  # only what goes by courier to buyers anywhere
+    key = ("storefront", str(get_locale()), q, category, village, ships, page)
+    body = public_cache().get_or_build(
+        key, lambda: _storefront_body(q, category, village, ships, page)
+    )
     return render_template("catalog/storefront.html", body=Markup(body))  # noqa: S704 - our template
 
 
@@ -148,6 +160,8 @@ def _listing_form(product: Product | None = None) -> ListingForm:
         form.category.data, form.unit.data = product.category.value, product.unit.value
         form.price.data = f"{product.price_fen // 100}.{product.price_fen % 100:02d}"
         form.weight_g.data, form.origin_village.data = product.weight_g, product.origin_village_id
+        form.ships.data, form.packed_weight_g.data = product.ships, product.packed_weight_g
+        form.max_journey_days.data = product.max_journey_days
     elif request.method == "GET" and villages:
         user = require_account()
         form.origin_village.data = user.household.village_id if user.household else villages[0].id
@@ -163,6 +177,9 @@ def _input(form: ListingForm) -> services.ListingInput:
         price_fen=form.price_fen,
         origin_village_id=form.origin_village.data,
         weight_g=form.weight_g.data,
+        ships=bool(form.ships.data),
+        packed_weight_g=form.packed_weight_g.data,
+        max_journey_days=form.max_journey_days.data,
     )
 
 

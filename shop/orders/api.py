@@ -14,14 +14,27 @@ from core.idempotency import IdempotencyKeyHeader, apply_once, replayed_header
 from core.schemas import ErrorSchema
 from payments.models import PaymentMethod
 from payments.views import request_online_intents
+from shop.buyers.services import own_address
 from shop.orders import services
 from shop.orders.models import Delivery, Order, order_reference
 from shop.orders.schemas import CartOut, CartQuantityIn, OrderIn, OrderOut
+from shop.shipping import outbound_port
 
 orders_api = Blueprint(
     "orders_api", __name__, url_prefix="/api/v1/orders", description="订单 (orders)"
 )
 cart_api = Blueprint("cart_api", __name__, url_prefix="/api/v1/cart", description="购物车 (cart)")
+
+
+def _shipment(order: Order) -> dict[str, Any]:
+    """The parcel as logistics tracks it (shipped orders, once it has a parcel)."""
+    found = outbound_port.tracking(get_session(), order.id) if order.address_id else None
+    return {
+        "shipment_status": found.status if found else None,
+        "courier": found.courier if found else None,
+        "waybill": found.waybill if found else None,
+        "tracking_url": found.tracking_url if found else None,
+    }
 
 
 def order_payload(order: Order) -> dict[str, Any]:
@@ -50,6 +63,10 @@ def order_payload(order: Order) -> dict[str, Any]:
             }
             for line in order.lines
         ],
+        "shipping_fee_fen": order.shipping_fee_fen,
+        "address_id": order.address_id,
+        "ready_by": order.ready_by,
+        **_shipment(order),
     }
 
 
@@ -87,12 +104,17 @@ def _cart_payload() -> dict[str, Any]:
 def place_order(data: dict[str, Any], key: str | None = None) -> Any:
     """Place an order of one seller's products; takes the stock (the caller's cart hold first).
 
+    ``delivery: "ship"`` sends it by courier to ``address_id`` (one of the caller's), paid
+    online only; the answer carries the quoted ``shipping_fee_fen`` (paid with the goods).
+
     Send ``Idempotency-Key`` so that a retry after a lost answer makes no second order: it
     answers the order the first call made, as it is now."""
     user = require_account()
     lines = [services.LineInput(line["product_id"], line["quantity"]) for line in data["lines"]]
 
     def place(session: Session) -> dict[str, Any]:
+        address_id = data.get("address_id")
+        address = own_address(session, user=user, address_id=address_id) if address_id else None
         orders = services.place_orders(
             session,
             buyer=user,
@@ -101,6 +123,7 @@ def place_order(data: dict[str, Any], key: str | None = None) -> Any:
             delivery=Delivery(data["delivery"]),
             payment=PaymentMethod(data["payment"]),
             single_seller=True,
+            address=address,
         )
         return {"order_id": orders[0].id}
 
@@ -109,6 +132,19 @@ def place_order(data: dict[str, Any], key: str | None = None) -> Any:
     request_online_intents([order_reference(order_id)])  # again on a repeat, if it failed
     order = services.own_order(get_session(), user=user, order_id=order_id)
     return order_payload(order), answer.status, replayed_header(answer)
+
+
+@orders_api.route("/<int:order_id>/received", methods=["POST"])
+@orders_api.response(200, OrderOut)
+@orders_api.alt_response(401, schema=ErrorSchema, description="not signed in")
+@orders_api.alt_response(404, schema=ErrorSchema, description="not the caller's order")
+@orders_api.alt_response(409, schema=ErrorSchema, description="not shipped yet")
+@signed_in
+def confirm_receipt(order_id: int) -> dict[str, Any]:
+    """The buyer confirms a shipped order arrived."""
+    with unit_of_work() as session:
+        order = services.confirm_receipt(session, user=require_account(), order_id=order_id)
+        return order_payload(order)
 
 
 @orders_api.route("/<int:order_id>")

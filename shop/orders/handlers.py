@@ -19,6 +19,7 @@ from shop.catalog.models import Product
 from shop.orders import guest_cart, services
 from shop.orders.models import Delivery, Order
 from shop.orders.signals import order_packed
+from shop.shipping import outbound_port
 
 MAX_PARCEL_WEIGHT_G = 100_000  # logistics refuses heavier items; weight only guides planning
 
@@ -29,7 +30,7 @@ def _on_payment_succeeded(_sender: Any, *, payment: Payment, session: Session, *
 
 def _on_order_packed(_sender: Any, *, order: Order, session: Session, **_: Any) -> None:
     """A packed door-delivery order becomes a delivery item of the next round."""
-    if order.delivery is not Delivery.DOOR:
+    if order.delivery is not Delivery.DOOR or order.household_id is None:
         return
     weight = 0
     for line in order.lines:
@@ -61,6 +62,11 @@ def _on_parcel_picked_up(parcel: Parcel, *, session: Session, **_: Any) -> None:
         services.mark_collected_at_station(session, reference=parcel.reference)
 
 
+def _on_outbound_handed_over(_parcel: Any, *, session: Session, order_id: int, **_: Any) -> None:
+    """The courier took the shipped order's parcel (its waybill is logistics' to show)."""
+    services.mark_shipped(session, order_id=order_id)
+
+
 def connect_handlers() -> None:
     """Idempotent: blinker keeps one connection per receiver."""
     payment_succeeded.connect(_on_payment_succeeded, weak=False)
@@ -68,3 +74,4 @@ def connect_handlers() -> None:
     parcel_delivered.connect(_on_parcel_delivered, weak=False)
     parcel_picked_up.connect(_on_parcel_picked_up, weak=False)
     user_logged_in.connect(guest_cart.merge_at_login, weak=False)
+    outbound_port.on_handed_over(_on_outbound_handed_over)

@@ -15,18 +15,25 @@ from core.models import Household, User, Village
 from core.statemachine import TransitionTable
 from core.timeutil import utcnow
 from payments.models import PaymentMethod
+from shop.buyers.models import Address
 from shop.catalog.models import Product, unit_label
 
 
 class Delivery(Labelled):
     DOOR = "door"  # carried to the house by the village cadre
     PICKUP = "pickup"  # collected at the village station
+    SHIP = "ship"  # sent by courier from the seller's station to an address anywhere
 
 
 #: What door delivery costs on top of the goods (free for now; shown at checkout anyway).
 DOOR_FEE_FEN = 0
 DELIVERY_NAMES = name_members(
-    Delivery, {Delivery.DOOR: _l("送货上门"), Delivery.PICKUP: _l("到村站自提")}
+    Delivery,
+    {
+        Delivery.DOOR: _l("送货上门"),
+        Delivery.PICKUP: _l("到村站自提"),
+        Delivery.SHIP: _l("快递到家"),
+    },
 )
 PAYMENT_NAMES = {PaymentMethod.CASH: _l("到站付现金"), PaymentMethod.ONLINE: _l("在线支付")}
 #: What the buyer does with cash depends on how the goods reach them.
@@ -67,6 +74,8 @@ class OrderStatus(Labelled):
     DELIVERED = "delivered"
     READY_FOR_PICKUP = "ready_for_pickup"
     PICKED_UP = "picked_up"
+    SHIPPED = "shipped"  # handed to the courier
+    RECEIVED = "received"  # the buyer confirmed receipt (or it was confirmed for them)
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
 
@@ -81,6 +90,8 @@ ORDER_STATUS_NAMES = name_members(
         OrderStatus.DELIVERED: _l("已送达"),
         OrderStatus.READY_FOR_PICKUP: _l("待自提"),
         OrderStatus.PICKED_UP: _l("已取货"),
+        OrderStatus.SHIPPED: _l("已交快递"),
+        OrderStatus.RECEIVED: _l("已签收"),
         OrderStatus.CANCELLED: _l("已取消"),
         OrderStatus.REFUNDED: _l("已退款"),
     },
@@ -91,11 +102,14 @@ S = OrderStatus
 # The one table of order moves. A cash order may be packed before it is paid (the money
 # is taken at the counter or the door: 货到付款); the services enforce that detail.
 # Unpaid orders are cancelled, paid ones refunded; both put the goods back on sale.
+# A shipped order (paid online only) leaves paid when the courier takes it, and ends
+# received when its buyer confirms (or after ``RECEIPT_CONFIRMED_AFTER_DAYS``).
 ORDER_TRANSITIONS = TransitionTable(
     _l("订单"),
     {
         S.PENDING_PAYMENT: frozenset({S.PAID, S.PACKED, S.CANCELLED}),
-        S.PAID: frozenset({S.PACKED, S.REFUNDED}),
+        S.PAID: frozenset({S.PACKED, S.SHIPPED, S.REFUNDED}),
+        S.SHIPPED: frozenset({S.RECEIVED}),
         S.PACKED: frozenset({S.OUT_FOR_DELIVERY, S.READY_FOR_PICKUP, S.CANCELLED, S.REFUNDED}),
         S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.READY_FOR_PICKUP}),
         S.READY_FOR_PICKUP: frozenset({S.PICKED_UP, S.CANCELLED, S.REFUNDED}),
@@ -122,6 +136,7 @@ class Order(Base):
     __tablename__ = "shop_order"
     __table_args__ = (
         CheckConstraint("total_fen > 0", name="total_positive"),
+        CheckConstraint("shipping_fee_fen >= 0", name="shipping_fee_not_negative"),
         Index("ix_shop_order_seller_status", "seller_id", "status"),
         Index("ix_shop_order_station_status", "station_village_id", "status"),
     )
@@ -130,7 +145,8 @@ class Order(Base):
     buyer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     placed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     seller_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    # None for a shipped order: it goes to ``address``, not to a household of ours.
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
     station_village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
     delivery: Mapped[Delivery] = mapped_column(enum_column_type(Delivery))
     payment_method: Mapped[PaymentMethod] = mapped_column(enum_column_type(PaymentMethod))
@@ -146,13 +162,19 @@ class Order(Base):
     expected_on: Mapped[dt.date | None]
     # Told at the counter to collect a pickup order; only its buyer (and a printed slip) shows it.
     pickup_code: Mapped[str | None] = mapped_column(String(6))
+    # Shipped orders: where to, what the courier costs (paid with the goods), and by when
+    # the seller's goods must reach the station (set when it is paid).
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("ship_address.id"))
+    shipping_fee_fen: Mapped[int] = mapped_column(default=0, server_default="0")
+    ready_by: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     buyer: Mapped[User] = relationship(foreign_keys=[buyer_id])
     placed_by: Mapped[User] = relationship(foreign_keys=[placed_by_id])
     seller: Mapped[User] = relationship(foreign_keys=[seller_id])
-    household: Mapped[Household] = relationship()
+    household: Mapped[Household | None] = relationship()
+    address: Mapped[Address | None] = relationship()
     station_village: Mapped[Village] = relationship(foreign_keys=[station_village_id])
     source_village: Mapped[Village | None] = relationship(foreign_keys=[source_village_id])
     lines: Mapped[list[OrderLine]] = relationship(
@@ -162,6 +184,11 @@ class Order(Base):
     @property
     def reference(self) -> str:
         return order_reference(self.id)
+
+    @property
+    def charged_fen(self) -> int:
+        """What the buyer pays: the goods and the courier."""
+        return self.total_fen + self.shipping_fee_fen
 
     @property
     def assisted(self) -> bool:

@@ -25,6 +25,9 @@ class OrderIn(StrictSchema):
     payment = fields.String(
         required=True, validate=validate.OneOf([m.value for m in PaymentMethod])
     )
+    address_id = fields.Integer(
+        strict=True, validate=ID, metadata={"description": "delivery ship: one of the caller's"}
+    )
 
 
 class CartQuantityIn(StrictSchema):
@@ -63,6 +66,17 @@ class OrderOut(Schema):
         allow_none=True, metadata={"description": "pickup orders: told at the counter"}
     )
     lines = fields.List(fields.Nested(LineOut), required=True)
+    shipping_fee_fen = fields.Integer(required=True, metadata={"description": "0 unless shipped"})
+    address_id = fields.Integer(allow_none=True)
+    ready_by = fields.DateTime(
+        allow_none=True, metadata={"description": "shipped: the goods due at the station"}
+    )
+    shipment_status = fields.String(
+        allow_none=True, metadata={"description": "shipped: the parcel's state, in words"}
+    )
+    courier = fields.String(allow_none=True, metadata={"description": "once handed over"})
+    waybill = fields.String(allow_none=True, metadata={"description": "once handed over"})
+    tracking_url = fields.String(allow_none=True, metadata={"description": "once handed over"})
 
 
 class CartOut(Schema):

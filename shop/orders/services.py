@@ -24,16 +24,18 @@ from sqlalchemy.orm import Session, aliased, object_session, selectinload
 
 from core.errors import CoreError
 from core.models import Household, Role, RoleGrant, User, Village
+from core.money import format_fen
 from core.notices.models import NoticeKind
 from core.notices.services import notify
 from core.parse import parse_int
-from core.timeutil import ensure_utc, local_today, utcnow
+from core.timeutil import LOCAL_ZONE, ensure_utc, local_today, utcnow
 from inventory import services as inventory
 from inventory.errors import OutOfStock
 from inventory.models import Reservation, ReservationStatus, StockLevel, StockLocation
 from logistics.codes import check_code, new_code
 from payments import services as payments
 from payments.models import PaymentMethod, PaymentStatus
+from shop.buyers.models import Address
 from shop.catalog.models import CHINESE_UNIT, ListingStatus, Product
 from shop.errors import ShopError
 from shop.orders.models import (
@@ -48,6 +50,8 @@ from shop.orders.models import (
     route_label,
 )
 from shop.orders.signals import order_completed, order_packed
+from shop.shipping import ledger_port, outbound_port
+from shop.shipping import services as shipping
 
 HOLD_MINUTES = 15
 HOLD_MAX_UNITS = 10  # per household and product; more is taken only when the order is placed
@@ -56,7 +60,11 @@ MAX_LINES = 50
 #: Orders still moving: every status the transition table lets go somewhere.
 ACTIVE = tuple(status for status in OrderStatus if ORDER_TRANSITIONS.targets(status))
 #: The buyer has the goods: the sale is final and goes to the sellers' ledger.
-COMPLETED = (OrderStatus.PICKED_UP, OrderStatus.DELIVERED)
+COMPLETED = (OrderStatus.PICKED_UP, OrderStatus.DELIVERED, OrderStatus.RECEIVED)
+#: A paid shipped order's goods must reach the seller's station within this time.
+READY_WITHIN = dt.timedelta(days=2)
+#: A shipped order its buyer has not confirmed is taken as received this long after handover.
+RECEIPT_CONFIRMED_AFTER = dt.timedelta(days=10)
 
 
 @dataclass(frozen=True)
@@ -268,6 +276,7 @@ class SellerShare:
     seller: User
     lines: list[tuple[Product, int]]
     journey: Journey
+    shipping_fee_fen: int = 0
 
     @property
     def total_fen(self) -> int:
@@ -331,6 +340,31 @@ def _shares(
     ]
 
 
+def _ship_shares(
+    session: Session, products: dict[int, Product], merged: dict[int, int], address: Address
+) -> list[SellerShare]:
+    """One share per seller, shipped from the seller's station with the quoted fee; any line
+    that cannot go (not shipped, too far for a perishable) refuses the whole order."""
+    by_seller: dict[int, list[tuple[Product, int]]] = defaultdict(list)
+    for product_id, quantity in sorted(merged.items()):
+        by_seller[products[product_id].seller_id].append((products[product_id], quantity))
+    shares = []
+    for _, chosen in sorted(by_seller.items()):
+        lines = [shipping.ShipLine(product.id, quantity) for product, quantity in chosen]
+        quote = shipping.quote(session, lines=lines, address=address)
+        if quote.refused:
+            raise ShopError("cannot_ship", reason=quote.refused[0].reason)
+        station = session.get_one(Village, quote.parcels[0].village_id)
+        trip = Journey(
+            station,
+            station,
+            Route.SAME_STATION,
+            local_today() + dt.timedelta(days=quote.arrival_days),
+        )
+        shares.append(SellerShare(chosen[0][0].seller, chosen, trip, quote.fee_fen))
+    return shares
+
+
 def checkout_shares(session: Session, *, user: User) -> list[SellerShare]:
     """What the checkout page shows: one share per seller, each with its journey."""
     items = cart_items(session, user=user)
@@ -350,20 +384,30 @@ def place_orders(
     delivery: Delivery,
     payment: PaymentMethod,
     single_seller: bool = False,
+    address: Address | None = None,
 ) -> list[Order]:
     """Place one order per seller, take the stock (the buyer's cart hold first) and open
     each order's payment; all or nothing. ``single_seller`` refuses lines of several.
 
     Every order is collected at (or delivered from) the buyer's own village station; the
-    goods of other villages come to it as ``journey`` says."""
-    _buyer_station(buyer)
+    goods of other villages come to it as ``journey`` says. A shipped order instead goes by
+    courier from the seller's station to ``address`` (one of the buyer's), paid online."""
+    if delivery is Delivery.SHIP:
+        _check_shipping(buyer, payment, address)
+    else:
+        _buyer_station(buyer)
     if payment is PaymentMethod.ONLINE and not payments.online_payments_available():
         raise ShopError("online_unavailable")
     products = _listed_products(session, lines)
-    shares = _shares(session, buyer, products, _merged(lines))
+    if address is not None and delivery is Delivery.SHIP:
+        shares = _ship_shares(session, products, _merged(lines), address)
+    else:
+        shares = _shares(session, buyer, products, _merged(lines))
     if single_seller and len(shares) > 1:
         raise ShopError("one_seller_per_order")
-    orders = [_new_order(session, buyer, placed_by, share, delivery, payment) for share in shares]
+    orders = [
+        _new_order(session, buyer, placed_by, share, delivery, payment, address) for share in shares
+    ]
     stock_lines = [
         inventory.StockLine(
             line_product.sku, line_product.location_id, line.quantity, order.reference
@@ -385,7 +429,7 @@ def place_orders(
         payments.start_payment(
             session,
             subject_ref=order.reference,
-            amount_fen=order.total_fen,
+            amount_fen=order.charged_fen,
             method=payment,
             village_id=order.station_village_id,
         )
@@ -396,6 +440,15 @@ def place_orders(
     return orders
 
 
+def _check_shipping(buyer: User, payment: PaymentMethod, address: Address | None) -> None:
+    if payment is not PaymentMethod.ONLINE:
+        raise ShopError("ship_online_only")
+    if address is None or address.user_id != buyer.id or address.removed:
+        raise ShopError("address_required")
+    if outbound_port.outbound is None:
+        raise ShopError("outbound_unavailable")
+
+
 def _new_order(
     session: Session,
     buyer: User,
@@ -403,15 +456,19 @@ def _new_order(
     share: SellerShare,
     delivery: Delivery,
     payment: PaymentMethod,
+    address: Address | None,
 ) -> Order:
-    household = buyer.household
-    assert household is not None
+    shipped = delivery is Delivery.SHIP
+    household = None if shipped else buyer.household
+    assert shipped or household is not None
     trip = share.journey
     order = Order(
         buyer_id=buyer.id,
         placed_by_id=placed_by.id,
         seller_id=share.seller.id,
-        household_id=household.id,
+        household_id=household.id if household else None,
+        address_id=address.id if shipped and address else None,
+        shipping_fee_fen=share.shipping_fee_fen,
         station_village_id=trip.station.id,
         source_village_id=trip.source.id if trip.source else None,
         route=trip.route,
@@ -548,13 +605,93 @@ def mark_paid(session: Session, *, subject_ref: str) -> Order | None:
     if order is not None and order.status is OrderStatus.PENDING_PAYMENT:
         _move(order, OrderStatus.PAID)
         session.flush()
+        if order.delivery is Delivery.SHIP:
+            _open_shipment(session, order)
+    return order
+
+
+def _open_shipment(session: Session, order: Order) -> None:
+    """A paid shipped order: the seller has until ``ready_by`` to bring the goods to the
+    station; logistics opens its outbound parcel; the ledger books the courier fee."""
+    address = order.address
+    assert address is not None, "a shipped order always has its address"
+    order.ready_by = utcnow() + READY_WITHIN
+    weight = sum(
+        (session.get_one(Product, line.product_id).packed_weight_g or 0) * line.quantity
+        for line in order.lines
+    )
+    outbound_port.open_parcel(
+        session,
+        order_id=order.id,
+        station_id=order.station_village_id,
+        seller_user_id=order.seller_id,
+        recipient=address.recipient,
+        phone=address.phone,
+        division_code=address.division_code,
+        street=address.street,
+        weight_g=max(weight, 1),
+        ready_by=order.ready_by,
+    )
+    ledger_port.shipping_collected(
+        session,
+        order_id=order.id,
+        station_id=order.station_village_id,
+        fee_fen=order.shipping_fee_fen,
+    )
+    session.flush()
+
+
+def _ship_order(session: Session, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise ShopError("order_not_found")
+    if order.delivery is not Delivery.SHIP:
+        raise ShopError("not_a_ship_order")
+    return order
+
+
+def mark_shipped(session: Session, *, order_id: int) -> Order:
+    """Logistics handed the parcel to the courier (through its signal); a repeat is a no-op."""
+    order = _ship_order(session, order_id)
+    if order.status is OrderStatus.PAID:
+        _move(order, OrderStatus.SHIPPED)
+        session.flush()
+    return order
+
+
+def confirm_receipt(session: Session, *, user: User, order_id: int) -> Order:
+    """The buyer says the parcel arrived: the sale is final."""
+    order = own_order(session, user=user, order_id=order_id)
+    if order.delivery is not Delivery.SHIP:
+        raise ShopError("not_a_ship_order")
+    _move(order, OrderStatus.RECEIVED)
+    session.flush()
+    return order
+
+
+def _sellers_order(session: Session, seller: User, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None or order.seller_id != seller.id:
+        raise ShopError("order_not_found")
+    return order
+
+
+def request_collection(session: Session, *, seller: User, order_id: int) -> Order:
+    """The seller asks for the goods of a paid shipped order to be collected on the cadre's
+    next round (instead of bringing them to the station)."""
+    order = _sellers_order(session, seller, order_id)
+    if order.delivery is not Delivery.SHIP:
+        raise ShopError("not_a_ship_order")
+    if order.status is not OrderStatus.PAID:
+        raise ShopError("order_not_paid")
+    outbound_port.request_collection(session, order_id=order.id)
     return order
 
 
 def pack(session: Session, *, seller: User, order_id: int) -> Order:
-    order = session.get(Order, order_id)
-    if order is None or order.seller_id != seller.id:
-        raise ShopError("order_not_found")
+    order = _sellers_order(session, seller, order_id)
+    if order.delivery is Delivery.SHIP:
+        raise ShopError("packed_at_station")
     if (
         order.status is OrderStatus.PENDING_PAYMENT
         and order.payment_method is not PaymentMethod.CASH
@@ -721,16 +858,98 @@ def cancel(session: Session, *, user: User, order_id: int) -> Order:
         if _at_station(user, order):
             ORDER_TRANSITIONS.check(order.status, outcome)  # names the move refused
         raise ShopError("already_packed")
-    _move(order, outcome)
     if outcome is OrderStatus.REFUNDED:
-        payments.refund_payment(
-            session, subject_ref=order.reference, amount_fen=order.total_fen, actor=user
-        )
+        _refund(session, order, actor=user)
     else:
+        _move(order, OrderStatus.CANCELLED)
         payments.cancel_payment(session, subject_ref=order.reference)
-    inventory.return_sold(session, reference=order.reference, reason="订单取消", actor_id=user.id)
+        inventory.return_sold(
+            session, reference=order.reference, reason="订单取消", actor_id=user.id
+        )
     session.flush()
     return order
+
+
+def _refund(session: Session, order: Order, *, actor: User | None) -> None:
+    """Refund what the buyer paid (the courier fee too), cancel a shipped order's parcel and
+    put the goods back on sale. ``actor`` None: the system did it (a missed deadline)."""
+    _move(order, OrderStatus.REFUNDED)
+    payments.refund_payment(
+        session, subject_ref=order.reference, amount_fen=order.charged_fen, actor=actor
+    )
+    if order.delivery is Delivery.SHIP:
+        outbound_port.cancel_parcel(session, order_id=order.id)
+    inventory.return_sold(
+        session,
+        reference=order.reference,
+        reason="订单取消",
+        actor_id=actor.id if actor else None,
+    )
+
+
+def cancel_overdue_ship_orders(session: Session, *, now: dt.datetime | None = None) -> list[Order]:
+    """Paid shipped orders whose goods did not reach the station by ``ready_by``: refunded
+    whole, the buyer and the seller told. Rows are locked as they are taken, so two runs at
+    once refund each order once."""
+    now = now or utcnow()
+    overdue = session.scalars(
+        select(Order)
+        .where(
+            Order.delivery == Delivery.SHIP,
+            Order.status == OrderStatus.PAID,
+            Order.ready_by < now,
+        )
+        .order_by(Order.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    cancelled = []
+    for order in overdue:
+        if outbound_port.goods_at_station(session, order.id):
+            continue
+        _refund(session, order, actor=None)
+        _tell_overdue(session, order)
+        cancelled.append(order)
+    session.flush()
+    return cancelled
+
+
+def _tell_overdue(session: Session, order: Order) -> None:
+    deadline = ensure_utc(order.ready_by).astimezone(LOCAL_ZONE) if order.ready_by else None
+    goods, link = order.goods, ("orders.order_page", {"order_id": order.id})
+    notify(
+        session,
+        user_id=order.buyer_id,
+        kind=NoticeKind.SHIP_OVERDUE_BUYER,
+        event_key=f"order:{order.id}:overdue",
+        link=link,
+        goods=goods,
+        amount=format_fen(order.charged_fen),
+    )
+    notify(
+        session,
+        user_id=order.seller_id,
+        kind=NoticeKind.SHIP_OVERDUE_SELLER,
+        event_key=f"order:{order.id}:overdue",
+        link=link,
+        goods=goods,
+        deadline=f"{deadline:%m-%d %H:%M}" if deadline else "",
+    )
+
+
+def confirm_overdue_receipts(session: Session, *, now: dt.datetime | None = None) -> list[Order]:
+    """Shipped orders nobody confirmed within ``RECEIPT_CONFIRMED_AFTER`` of the handover
+    are taken as received (the sale becomes final)."""
+    since = (now or utcnow()) - RECEIPT_CONFIRMED_AFTER
+    due = session.scalars(
+        select(Order)
+        .where(Order.status == OrderStatus.SHIPPED, Order.updated_at < since)
+        .order_by(Order.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for order in due:
+        _move(order, OrderStatus.RECEIVED)
+    session.flush()
+    return list(due)
 
 
 # --- assisted ordering (代购) -------------------------------------------------------

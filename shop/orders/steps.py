@@ -22,6 +22,8 @@ PROGRESS = {
 }
 PICKUP_STEPS = (_l("已下单"), _l("卖家已打包"), _l("已到村站，可凭取货码自提"), _l("已取货"))
 DOOR_STEPS = (_l("已下单"), _l("卖家已打包"), _l("村干部配送中"), _l("已送到家"))
+SHIP_PROGRESS = {S.PENDING_PAYMENT: 1, S.PAID: 1, S.SHIPPED: 2, S.RECEIVED: 3}
+SHIP_STEPS = (_l("已下单"), _l("村站打包，已交快递"), _l("已签收"))
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,13 @@ class Step:
 
 def order_steps(order: Order, payment: Payment | None) -> list[Step]:
     """The way steps and the payment step, each done or not; empty once it is cancelled."""
-    if order.status not in PROGRESS:
+    progress = SHIP_PROGRESS if order.delivery is Delivery.SHIP else PROGRESS
+    if order.status not in progress:
         return []
-    reached = PROGRESS[order.status]
-    labels = PICKUP_STEPS if order.delivery is Delivery.PICKUP else DOOR_STEPS
+    reached = progress[order.status]
+    labels = {Delivery.PICKUP: PICKUP_STEPS, Delivery.DOOR: DOOR_STEPS, Delivery.SHIP: SHIP_STEPS}[
+        order.delivery
+    ]
     steps = [Step(str(label), number <= reached) for number, label in enumerate(labels, 1)]
     paid = payment is not None and payment.status is PaymentStatus.SUCCEEDED
     steps.insert(-1, Step(str(_l("已付款")) if paid else str(_l("待付款")), paid))

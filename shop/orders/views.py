@@ -47,6 +47,8 @@ from shop.orders.models import (
     order_reference,
 )
 from shop.orders.steps import order_steps
+from shop.shipping import outbound_port
+from shop.shipping.claims import claim_of, may_claim
 
 blueprint = Blueprint("orders", __name__, template_folder="templates")
 ASSISTED_RESULTS = 10  # products found by name at the counter, each with a quantity box
@@ -90,6 +92,7 @@ def cart() -> str:
         "orders/cart.html",
         items=items,
         guest=user is None,
+        collects=user is not None and user.household is not None,  # at a station of ours
         total=sum(i.product.price_fen * i.quantity for i in items),
     )
 
@@ -227,6 +230,9 @@ def order_page(order_id: int) -> str:
             cancellable=services.may_cancel(session, user=user, order=order),
         ),
         refund=services.cancel_outcome(session, order) is OrderStatus.REFUNDED,
+        shipment=outbound_port.tracking(session, order.id) if order.address_id else None,
+        claim=claim_of(session, order.id),
+        may_claim=user.id == order.buyer_id and may_claim(order),
         **NAMES,
     )
 
@@ -283,7 +289,11 @@ def _actions(user: User, order: Order, *, cash_due: bool, cancellable: bool) -> 
     possible = ORDER_TRANSITIONS.targets(order.status)
     at_station = order.station_village_id in user.villages_for(Role.AGENT)
     shown = []
-    if order.seller_id == user.id and "packed" in possible:
+    if user.id == order.buyer_id and order.status == "shipped":
+        shown.append("received")
+    if order.seller_id == user.id and order.delivery == "ship" and order.status == "paid":
+        shown.append("collect")
+    elif order.seller_id == user.id and "packed" in possible:
         shown.append("pack")
     if at_station:
         if cash_due:
@@ -302,11 +312,14 @@ ORDER_ACTIONS: dict[str, tuple[Callable[..., Order], str, Any]] = {
     "pack": (services.pack, "seller", _l("已标记为打包好")),
     "ready": (services.mark_ready_for_pickup, "agent", _l("已到站，待村民自提")),
     "collect-cash": (services.collect_cash, "agent", _l("已收现金")),
+    "collect": (services.request_collection, "seller", _l("已请村干部下一趟上门收货")),
+    "received": (services.confirm_receipt, "user", _l("已确认收货")),
 }
 
 
 @blueprint.route(
-    "/orders/<int:order_id>/<any(cancel, pack, ready, 'collect-cash', 'hand-over'):action>",
+    "/orders/<int:order_id>"
+    "/<any(cancel, pack, ready, 'collect-cash', 'hand-over', collect, received):action>",
     methods=["POST"],
 )
 @signed_in

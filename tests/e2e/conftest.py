@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import unavailable
+from tests.conftest import LiveServer, unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,3 +40,20 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def browser_context_args(browser_context_args: dict[str, Any], playwright: Any) -> dict[str, Any]:
     phone = {k: v for k, v in playwright.devices["Pixel 7"].items() if k != "default_browser_type"}
     return {**browser_context_args, **phone, "locale": "zh-CN"}
+
+
+@pytest.fixture
+def online_payments(
+    live_server: LiveServer, stripe_gateway: Any, localstripe: Any
+) -> Iterator[Any]:
+    """The live server with Stripe configured: the real SDK against localstripe, and the
+    pages load localstripe's stand-in of Stripe.js through the STRIPE_JS_URL setting."""
+    settings = live_server.app.config["CUNZHAN_SETTINGS"]
+    live_server.app.config["CUNZHAN_SETTINGS"] = dataclasses.replace(
+        settings,
+        stripe_publishable_key="pk_test_cunzhan",
+        stripe_js_url=f"{localstripe.url}/js.stripe.com/v3/",
+        stripe_api_base=localstripe.url,
+    )
+    yield stripe_gateway
+    live_server.app.config["CUNZHAN_SETTINGS"] = settings

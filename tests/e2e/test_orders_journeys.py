@@ -5,12 +5,9 @@ round, farmers edit listings through review, and the agent orders at the counter
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
@@ -144,23 +141,6 @@ def test_a_logged_out_cart_kept_at_login_picked_up_at_own_station_paid_in_cash(
         "已取货"
     )
     shot(farmer, "orders-a-07-seller-done")
-
-
-@pytest.fixture
-def online_payments(
-    live_server: LiveServer, stripe_gateway: Any, localstripe: Any
-) -> Iterator[Any]:
-    """The live server with Stripe configured: the real SDK against localstripe, and the
-    pages load localstripe's stand-in of Stripe.js through the STRIPE_JS_URL setting."""
-    settings = live_server.app.config["CUNZHAN_SETTINGS"]
-    live_server.app.config["CUNZHAN_SETTINGS"] = dataclasses.replace(
-        settings,
-        stripe_publishable_key="pk_test_cunzhan",
-        stripe_js_url=f"{localstripe.url}/js.stripe.com/v3/",
-        stripe_api_base=localstripe.url,
-    )
-    yield stripe_gateway
-    live_server.app.config["CUNZHAN_SETTINGS"] = settings
 
 
 def pay_online_on_the_page(page: Page, gateway: Any) -> None:

@@ -304,6 +304,9 @@ def test_public_api_products_and_orders_as_designed(
             "stock": 5,
             "village": product.origin_village.name,
             "farmer": "王农户",
+            "ships": False,
+            "packed_weight_g": None,
+            "max_journey_days": None,
         }
     ]
     assert client.get(f"/api/v1/products/{product.id}").get_json()["stock"] == 5

@@ -1,0 +1,263 @@
+"""The pages of produce to the city: sign-up, the address pickers, the ship checkout with
+its quote, the station's tariff and the farmer's ship orders. The outbound half of
+logistics is the test double ``FakeOutbound`` (replaced by the real ``logistics.outbound``
+after the merge); payments go to localstripe through the real Stripe SDK."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from core.models import Role, User, Village
+from payments.services import open_online_intent, payment_for
+from shop.buyers.services import addresses_of
+from shop.orders import services as orders
+from shop.orders.handlers import connect_handlers
+from shop.orders.models import Order
+from shop.shipping import outbound_port
+from shop.shipping import services as shipping
+from tests.conftest import TEST_PASSWORD
+from tests.shop.city_helpers import SHENZHEN, FakeOutbound, shipped_product, ships_from
+
+PASSWORD = "peach-orchard-2026"
+
+
+@pytest.fixture(autouse=True)
+def _handlers() -> None:
+    connect_handlers()
+
+
+@pytest.fixture
+def outbound(monkeypatch: pytest.MonkeyPatch) -> FakeOutbound:
+    """Replaced by the real ``logistics.outbound`` after the merge."""
+    double = FakeOutbound()
+    monkeypatch.setattr(outbound_port, "outbound", double)
+    return double
+
+
+@pytest.fixture
+def station(make_village: Callable[..., Village], db: Session) -> Village:
+    village = make_village("桃花村")
+    ships_from(db, village)
+    return village
+
+
+def _token(client: FlaskClient, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    return page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+
+
+def _sign_up(client: FlaskClient) -> None:
+    token = _token(client, "/signup")
+    form = {"csrf_token": token, "name": "陈女士", "phone": "138 0013 8000", "password": PASSWORD}
+    answer = client.post("/signup", data=form)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+
+
+def _csrf(client: FlaskClient) -> str:
+    page = client.get("/my/addresses").get_data(as_text=True)
+    return page.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_a_city_buyer_signs_up_adds_an_address_and_pays_the_quote(
+    client: FlaskClient,
+    db: Session,
+    station: Village,
+    make_user: Callable[..., User],
+    outbound: FakeOutbound,
+    stripe_gateway: object,
+) -> None:
+    farmer = make_user(Role.FARMER, village=station, name="王农户")
+    eggs = shipped_product(db, farmer, make_user(Role.AGENT, village=station), max_journey_days=5)
+    _sign_up(client)
+    home = client.get("/").get_data(as_text=True)
+    assert "顾客" in home and "收货地址" in home
+    # The pickers, one level at a time: province, then city, then district.
+    first = client.get("/my/addresses/new").get_data(as_text=True)
+    assert "广东省" in first and "深圳市" not in first
+    cities = client.get("/my/addresses/new?province=44").get_data(as_text=True)
+    assert "深圳市" in cities and "南山区" not in cities
+    districts = client.get("/my/addresses/new?province=44&city=4403").get_data(as_text=True)
+    assert "南山区" in districts
+    municipality = client.get("/my/addresses/new?province=11").get_data(as_text=True)
+    assert "朝阳区" in municipality  # no city level
+    token = _csrf(client)
+    form = {
+        "csrf_token": token,
+        "province": "44",
+        "city": "4403",
+        "district": "440399",  # no such district: refused, the form kept
+        "street": "科技园路 1 号",
+        "recipient": "陈女士",
+        "phone": "13800138000",
+    }
+    refused = client.post("/my/addresses/new", data=form)
+    assert refused.status_code == 422 and "请选择省、市和区县" in refused.get_data(as_text=True)
+    saved = client.post("/my/addresses/new", data={**form, "district": SHENZHEN})
+    assert saved.status_code == 302
+    client.post("/cart/add", data={"csrf_token": token, "product_id": eggs.id, "quantity": 2})
+    cart = client.get("/cart").get_data(as_text=True)
+    assert "快递寄到外地" in cart and "去结算" not in cart  # no station of ours to collect at
+    checkout = client.get("/ship/checkout").get_data(as_text=True)
+    assert "¥20.00" in checkout and "付款后约 3 天" in checkout and "¥96.00" in checkout
+    [address] = addresses_of(db, user=db.query(User).filter_by(phone="13800138000").one())
+    placed = client.post(
+        "/ship/checkout",
+        data={"csrf_token": token, "address_id": address.id, "idempotency_key": uuid.uuid4().hex},
+    )
+    assert placed.status_code == 302 and "/pay" in placed.headers["Location"]
+    order = db.query(Order).filter_by(address_id=address.id).one()
+    payment = payment_for(db, order.reference)
+    assert payment is not None and payment.amount_fen == 7600 + 2000
+
+
+def test_a_perishable_too_far_shows_the_reason_and_no_pay_button(
+    client: FlaskClient,
+    db: Session,
+    station: Village,
+    make_user: Callable[..., User],
+) -> None:
+    farmer = make_user(Role.FARMER, village=station)
+    eggs = shipped_product(db, farmer, make_user(Role.AGENT, village=station), max_journey_days=2)
+    _sign_up(client)
+    token = _csrf(client)
+    form = {"csrf_token": token, "province": "11", "district": "110105", "street": "望京 1 号"}
+    client.post("/my/addresses/new", data={**form, "recipient": "刘", "phone": "13800138001"})
+    client.post("/cart/add", data={"csrf_token": token, "product_id": eggs.id, "quantity": 1})
+    page = client.get("/ship/checkout").get_data(as_text=True)
+    assert "是生鲜，路上最多 2 天，寄到这里要 4 天" in page and "去支付" not in page
+
+
+def test_the_agent_edits_the_tariff_on_the_station_page(
+    client: FlaskClient, db: Session, station: Village, make_user: Callable[..., User]
+) -> None:
+    agent = make_user(Role.AGENT, village=station)
+    client.post("/api/v1/auth/login", json={"phone": agent.phone, "password": TEST_PASSWORD})
+    page = client.get("/station/shipping").get_data(as_text=True)
+    assert "邻省" in page and "偏远地区" in page and 'value="1000"' in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": token, "province": "43"}
+    for zone, first in (
+        ("same_province", 700),
+        ("neighbouring", 900),
+        ("far", 1100),
+        ("remote", 1900),
+    ):
+        form |= {f"{zone}-first": str(first), f"{zone}-extra": "400", f"{zone}-days": "2"}
+    assert client.post("/station/shipping", data=form).status_code == 302
+    tariff = shipping.tariff_of(db, station.id)
+    assert tariff is not None and tariff.rates[shipping.Zone.REMOTE].first_kg_fen == 1900
+    bad = client.post("/station/shipping", data={**form, "far-first": "１００"})
+    assert bad.status_code == 422
+
+
+def test_the_farmer_sees_the_deadline_and_asks_for_a_collection(
+    client: FlaskClient,
+    db: Session,
+    station: Village,
+    make_user: Callable[..., User],
+    outbound: FakeOutbound,
+    stripe_gateway: object,
+) -> None:
+    from core.accounts import sign_up_buyer
+    from payments.models import PaymentMethod
+    from shop.buyers.services import AddressInput, add_address
+    from shop.orders.models import Delivery
+
+    farmer = make_user(Role.FARMER, village=station, name="王农户")
+    eggs = shipped_product(db, farmer, make_user(Role.AGENT, village=station))
+    buyer = sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈")
+    address = add_address(
+        db, user=buyer, data=AddressInput("陈", "13800138000", SHENZHEN, "科技园路 1 号")
+    )
+    [order] = orders.place_orders(
+        db,
+        buyer=buyer,
+        placed_by=buyer,
+        lines=[orders.LineInput(eggs.id, 1)],
+        delivery=Delivery.SHIP,
+        payment=PaymentMethod.ONLINE,
+        address=address,
+    )
+    payment = payment_for(db, order.reference)
+    assert payment is not None
+    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    client.post("/api/v1/auth/login", json={"phone": farmer.phone, "password": TEST_PASSWORD})
+    page = client.get("/seller/orders").get_data(as_text=True)
+    assert "前把货送到村站" in page and "请村干部上门收货" in page and "已打包" not in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    asked = client.post(f"/orders/{order.id}/collect", data={"csrf_token": token})
+    assert asked.status_code == 302 and outbound.collections == [order.id]
+    packed = client.post(f"/orders/{order.id}/pack", data={"csrf_token": token})
+    assert packed.status_code == 409  # the station weighs and packs shipped orders
+
+
+def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
+    client: FlaskClient,
+    db: Session,
+    station: Village,
+    make_user: Callable[..., User],
+    outbound: FakeOutbound,
+    stripe_gateway: object,
+) -> None:
+    import io
+
+    from core.accounts import sign_up_buyer
+    from payments.models import PaymentMethod
+    from shop.buyers.services import AddressInput, add_address
+    from shop.orders.models import Delivery, OrderStatus
+    from tests.shop.storefront_helpers import png_bytes
+
+    agent = make_user(Role.AGENT, village=station)
+    eggs = shipped_product(db, make_user(Role.FARMER, village=station), agent)
+    buyer = sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈")
+    address = add_address(
+        db, user=buyer, data=AddressInput("陈", "13800138000", SHENZHEN, "科技园路 1 号")
+    )
+    [order] = orders.place_orders(
+        db,
+        buyer=buyer,
+        placed_by=buyer,
+        lines=[orders.LineInput(eggs.id, 2)],
+        delivery=Delivery.SHIP,
+        payment=PaymentMethod.ONLINE,
+        address=address,
+    )
+    payment = payment_for(db, order.reference)
+    assert payment is not None
+    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    outbound.handed_over[order.id] = ("中通快递", "ZT7700123")
+    orders.mark_shipped(db, order_id=order.id)
+    client.post("/api/v1/auth/login", json={"phone": buyer.phone, "password": PASSWORD})
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "中通快递 ZT7700123" in page and "¥96.00" in page and "确认收货" in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post(f"/orders/{order.id}/received", data={"csrf_token": token})
+    db.refresh(order)
+    assert order.status is OrderStatus.RECEIVED
+    claimed = client.post(
+        f"/orders/{order.id}/claim",
+        data={
+            "csrf_token": token,
+            "kind": "damaged",
+            "description": "碎了一盒",
+            "photos": (io.BytesIO(png_bytes()), "box.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert claimed.status_code == 302
+    assert "售后：破损 · 待村站处理" in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    client.post("/api/v1/auth/login", json={"phone": agent.phone, "password": TEST_PASSWORD})
+    queue = client.get("/station/claims").get_data(as_text=True)
+    assert "碎了一盒" in queue and "买家实付 ¥96.00" in queue
+    claim_id = int(queue.split("/station/claims/")[1].split('"')[0])
+    token = queue.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": token, "decision": "refund", "refund": "38.00", "reason": "碎了一盒"}
+    assert client.post(f"/station/claims/{claim_id}", data=form).status_code == 302
+    db.refresh(payment)
+    assert payment.refunded_fen == 3800
+    assert "没有待处理的售后申请" in client.get("/station/claims").get_data(as_text=True)
