@@ -328,8 +328,10 @@ def _refund_done(session: Session, order: Order) -> str:
     payment = payment_for(session, order.reference)
     amount = format_fen(order.total_fen)
     if payment is not None and payment.method is PaymentMethod.ONLINE:
-        return _("订单已取消并退款 %(a)s：原路退回付款账户，一般 1 到 5 个工作日到账", a=amount)
-    return _("订单已取消并退款 %(a)s：现金由村站柜台当面退还", a=amount)
+        return str(
+            _("订单已取消并退款 %(a)s：原路退回付款账户，一般 1 到 5 个工作日到账", a=amount)
+        )
+    return str(_("订单已取消并退款 %(a)s：现金由村站柜台当面退还", a=amount))
 
 
 def _hand_over(order_id: int) -> Response:
