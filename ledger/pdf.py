@@ -20,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from core.i18n import month_label
 from core.models import User
 from core.money import format_fen
-from core.pdf import LINE_SPACING, chinese_font, write
+from core.pdf import LINE_SPACING, chinese_font, wrap, write
 from core.timeutil import format_local
 from ledger.earnings import EntryLine
 from ledger.models import ENTRY_KIND_NAMES, PAYOUT_METHOD_NAMES, EntryKind, Statement
@@ -30,6 +30,7 @@ WIDTH, HEIGHT = A4
 MARGIN = 20 * mm
 TEXT_WIDTH = WIDTH - 2 * MARGIN
 BODY = 10.5
+AMOUNT_WIDTH = 28 * mm  # the right-aligned amounts of the statement's lines
 # The payout page's signature pad: strokes are kept in this coordinate box.
 SIGNATURE_BOX = (340, 160)
 SIGNATURE_POINT = re.compile(r"([ML])(\d+) (\d+)")
@@ -66,14 +67,20 @@ class Sheet:
         self.y = baseline - size * 0.8
 
     def columns(self, cells: Sequence[str], stops: Sequence[float], size: float = BODY) -> None:
-        """One table row: the first cells from their left stops, the last right-aligned."""
-        self.room(size * LINE_SPACING)
+        """One table row: the first cells from their left stops, the last right-aligned; the
+        last left cell wraps short of the amount column."""
+        *lefts, amount = cells
+        wrapped = wrap(lefts[-1], size, TEXT_WIDTH - stops[-1] - AMOUNT_WIDTH) or [""]
+        self.room(size * LINE_SPACING * len(wrapped))
         baseline = self.y - size
         self.canvas.setFont(chinese_font(), size)
-        for cell, stop in zip(cells[:-1], stops, strict=True):
+        for cell, stop in zip(lefts[:-1], stops[:-1], strict=True):
             self.canvas.drawString(MARGIN + stop, baseline, cell)
-        self.canvas.drawRightString(WIDTH - MARGIN, baseline, cells[-1])
-        self.y = baseline - size * (LINE_SPACING - 1)
+        self.canvas.drawRightString(WIDTH - MARGIN, baseline, amount)
+        for line in wrapped:
+            self.canvas.drawString(MARGIN + stops[-1], baseline, line)
+            baseline -= size * LINE_SPACING
+        self.y = baseline + size * LINE_SPACING - size * (LINE_SPACING - 1)
 
     def space(self, height: float = 4 * mm) -> None:
         self.y -= height
