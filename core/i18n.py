@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
@@ -68,6 +68,11 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
     )
 
 
+def month_label(month: date) -> str:
+    """A calendar month in the reader's language: "2026年11月" (never the browser's English)."""
+    return str(_("%(year)d年%(month)d月", year=month.year, month=month.month))
+
+
 def install_i18n(app: Flask, translation_directories: list[str]) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
@@ -76,6 +81,7 @@ def install_i18n(app: Flask, translation_directories: list[str]) -> None:
     app.jinja_env.filters["fen"] = format_fen
     app.jinja_env.filters["local_time"] = _local_time
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["month_label"] = month_label
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["reference"] = describe_reference
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

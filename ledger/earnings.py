@@ -130,6 +130,21 @@ def recent_entries(session: Session, *, seller_id: int) -> list[EntryLine]:
     return [_entry_line(entry) for entry in entries]
 
 
+def week_entries(session: Session, *, seller_id: int, week_start: dt.date) -> list[EntryLine]:
+    """Every entry of the seller's local week, oldest first: the lines of its statement."""
+    start, end = week_bounds(week_start)
+    entries = session.scalars(
+        select(JournalEntry)
+        .where(
+            JournalEntry.seller_id == seller_id,
+            JournalEntry.created_at >= start,
+            JournalEntry.created_at < end,
+        )
+        .order_by(JournalEntry.created_at, JournalEntry.id)
+    ).all()
+    return [_entry_line(entry) for entry in entries]
+
+
 def earnings_of(session: Session, *, seller_id: int, now: dt.datetime | None = None) -> Earnings:
     return Earnings(
         pending=pending_lines(session, seller_id),

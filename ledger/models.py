@@ -15,6 +15,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
+from core.labels import name_reference_kind
 from core.timeutil import utcnow
 
 PLATFORM = 0  # owner_id of the platform's own accounts
@@ -144,6 +145,8 @@ class PayoutMethod(StrEnum):
 
 
 PAYOUT_METHOD_NAMES = {PayoutMethod.CASH: _l("现金"), PayoutMethod.TRANSFER: _l("转账")}
+# The daily cash statement lists payouts by reference ("payout:7").
+name_reference_kind("payout", _l("付给卖家 %(id)s号"))
 
 
 class Payout(Base):

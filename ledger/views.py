@@ -10,13 +10,14 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from core.access import require_account, roles
 from core.flask_db import get_session, unit_of_work
-from core.models import Role
+from core.models import Role, Village
 from core.money import format_fen
 from core.timeutil import local_today
 from ledger import chart, station
-from ledger.earnings import earnings_of
+from ledger.earnings import earnings_of, week_entries
 from ledger.errors import LedgerError
 from ledger.models import ENTRY_KIND_NAMES, PAYOUT_METHOD_NAMES, PayoutMethod
+from ledger.pdf import month_pdf, statement_pdf
 from ledger.settlement import pay_out, statement_for
 
 blueprint = Blueprint(
@@ -28,6 +29,15 @@ blueprint = Blueprint(
     static_url_path="/static/ledger",
 )
 SELLERS = (Role.FARMER, Role.SUPPLIER, Role.AGENT)
+MONTHS_OFFERED = 24
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
 
 
 @blueprint.app_context_processor
@@ -53,6 +63,17 @@ def statement(statement_id: int) -> str:
     return render_template(
         "ledger/statement.html", statement=found, seller=station.seller_of(session, found)
     )
+
+
+@blueprint.get("/statements/<int:statement_id>.pdf")
+@roles(Role.FARMER, Role.SUPPLIER, Role.AGENT, Role.ADMIN)
+def statement_as_pdf(statement_id: int) -> Response:
+    """The statement on A4, for the seller and for the agent or admin who pays it."""
+    session = get_session()
+    found = statement_for(session, statement_id=statement_id, user=require_account())
+    lines = week_entries(session, seller_id=found.seller_id, week_start=found.week_start)
+    content = statement_pdf(found, station.seller_of(session, found), lines)
+    return _pdf(content, f"statement-{found.week_start.isoformat()}-{found.id}.pdf")
 
 
 # --- the station ------------------------------------------------------------------------
@@ -102,11 +123,30 @@ def _month() -> dt.date:
         raise LedgerError("bad_month") from error
 
 
+def _months_offered() -> list[dt.date]:
+    """The months the report's picker offers, this month first."""
+    month, months = local_today().replace(day=1), []
+    for _back in range(MONTHS_OFFERED):
+        months.append(month)
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return months
+
+
 @blueprint.get("/station/month")
 @roles(Role.AGENT)
 def month_report() -> str:
     report = station.month_report(get_session(), agent=require_account(), month=_month())
-    return render_template("ledger/month.html", report=report)
+    return render_template("ledger/month.html", report=report, months=_months_offered())
+
+
+@blueprint.get("/station/month.pdf")
+@roles(Role.AGENT)
+def month_as_pdf() -> Response:
+    session = get_session()
+    report = station.month_report(session, agent=require_account(), month=_month())
+    village = session.get(Village, report.village_id)
+    assert village is not None
+    return _pdf(month_pdf(report, f"{village.name}村站"), f"station-{report.month:%Y-%m}.pdf")
 
 
 @blueprint.get("/station/month.csv")

@@ -12,6 +12,7 @@ person taps them; each page's visible text is checked for:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -22,25 +23,31 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import routing
 from core.db import transaction
 from core.demo import DEMO_PASSWORD, demo_phone
 from core.flask_db import EXTENSION_KEY, DatabaseState
 from core.models import Role, User
-from core.timeutil import local_today
+from core.timeutil import local_today, utcnow
+from ledger.models import PayoutMethod, Statement
+from ledger.settlement import pay_out, settle_week
 from logistics import planning
 from logistics.intake import add_delivery_item
 from logistics.models import Parcel
+from payments.services import refund_payment
 from shop.app import create_app
 from shop.demo import load_demo
 from shop.groupbuys.models import GroupBuy
 from shop.models_registry import metadata
-from shop.orders.models import Order
+from shop.orders import services as orders
+from shop.orders.models import Order, OrderStatus
 from tests.conftest import ThrowawayDatabases, app_config
 
-PACKAGES = ("core", "inventory", "payments", "logistics", "errands", "shop", "routing")
+PACKAGES = ("core", "inventory", "payments", "logistics", "ledger", "errands", "shop", "routing")
 MAX_PAGES = 150
 PER_PATTERN = 2  # /products/1 and /products/2 are enough of /products/N
 SKIPPED_PATHS = re.compile(r"^/(static|api|photos)/|^/logout|\.(js|css|png|jpe?g|svg|webp|json)$")
@@ -119,6 +126,8 @@ def demo_app(databases: ThrowawayDatabases) -> Iterator[Flask]:
             weight_g=2_000,
         )
     with transaction(state.write_sessions) as session:
+        _move_money(session)
+    with transaction(state.write_sessions) as session:
         cadre = session.scalars(select(User).where(User.phone == demo_phone(3, 1))).one()
         runs = planning.start_runs(
             session, village_ids=sorted(cadre.villages_for(Role.CADRE)), day=local_today()
@@ -127,6 +136,37 @@ def demo_app(databases: ThrowawayDatabases) -> Iterator[Flask]:
         planning.plan_runs_inline(session, runs=runs, options=options, workers=1)
     yield flask_app
     state.engine.dispose()
+
+
+def _move_money(session: Session) -> None:
+    """At the agent's station: one order picked up (booked for its seller), settled and paid
+    out, then refunded (the seller's balance goes negative); another cancelled after its
+    cash was taken (a refunded order)."""
+    agent = session.scalars(select(User).where(User.phone == ROLES["agent"])).one()
+    ready = session.scalars(
+        select(Order)
+        .where(
+            Order.status == OrderStatus.READY_FOR_PICKUP,
+            Order.station_village_id.in_(agent.villages_for(Role.AGENT)),
+        )
+        .order_by(Order.id)
+        .limit(2)
+    ).all()
+    sold, cancelled = ready
+    for order in ready:
+        orders.collect_cash(session, agent=agent, order_id=order.id)
+    orders.hand_over(session, agent=agent, order_id=sold.id, pickup_code=sold.pickup_code or "")
+    orders.cancel(session, user=agent, order_id=cancelled.id)
+    now = utcnow()
+    (statement,) = settle_week(session, week_start=now.date(), now=now + dt.timedelta(days=8))
+    pay_out(
+        session,
+        agent=agent,
+        statement_id=statement.id,
+        method=PayoutMethod.CASH,
+        signature="M10 10L20 20L30 30",
+    )
+    refund_payment(session, subject_ref=sold.reference, amount_fen=sold.total_fen, actor=agent)
 
 
 def _villager_with_a_shop_parcel(flask_app: Flask) -> str:
@@ -143,13 +183,30 @@ def _villager_with_a_shop_parcel(flask_app: Flask) -> str:
     return phone or demo_phone(0, 1)
 
 
-def _walk(flask_app: Flask, phone: str | None) -> Walk:
+def _problems(url: str, page: _Page, statuses: re.Pattern[str]) -> list[str]:
+    problems = [] if page.lang == "zh-CN" else [f"{url}: <html lang={page.lang!r}>"]
+    text = "\n".join(page.text)
+    for pattern, what in [
+        (statuses, "status word"),
+        (REFERENCE, "internal reference"),
+        (ENGLISH_TAIL, "English tail"),
+    ]:
+        problems.extend(f"{url}: {what} {m.group(0)!r}" for m in pattern.finditer(text))
+    return problems
+
+
+def _client(flask_app: Flask, phone: str | None) -> FlaskClient:
     client = flask_app.test_client()
     if phone is not None:
         signed_in = client.post(
             "/api/v1/auth/login", json={"phone": phone, "password": DEMO_PASSWORD}
         )
         assert signed_in.status_code == 200, signed_in.get_json()
+    return client
+
+
+def _walk(flask_app: Flask, phone: str | None) -> Walk:
+    client = _client(flask_app, phone)
     statuses, walk = _status_words(), Walk()
     queue, seen, patterns = deque(["/"]), {"/"}, Counter[str]()
     while queue and len(walk.visited) < MAX_PAGES:
@@ -162,15 +219,7 @@ def _walk(flask_app: Flask, phone: str | None) -> Walk:
         walk.visited.append(url)
         page = _Page()
         page.feed(response.get_data(as_text=True))
-        if page.lang != "zh-CN":
-            walk.problems.append(f"{url}: <html lang={page.lang!r}>")
-        text = "\n".join(page.text)
-        for pattern, what in [
-            (statuses, "status word"),
-            (REFERENCE, "internal reference"),
-            (ENGLISH_TAIL, "English tail"),
-        ]:
-            walk.problems.extend(f"{url}: {what} {m.group(0)!r}" for m in pattern.finditer(text))
+        walk.problems.extend(_problems(url, page, statuses))
         for link in page.links:
             target = _same_site(url, link)
             if target is None or target in seen:
@@ -212,6 +261,39 @@ def test_chinese_pages_show_no_enum_value_reference_or_english_tail(
     walk = _walk(demo_app, phone)
     assert len(walk.visited) >= (1 if role in ("anonymous", "admin") else 3), walk.visited
     assert walk.problems == [], "\n".join(walk.problems[:40])
+
+
+def _read(client: FlaskClient, url: str) -> list[str]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    page = _Page()
+    page.feed(response.get_data(as_text=True))
+    return _problems(url, page, _status_words())
+
+
+def test_a_refunded_order_and_the_earnings_pages_read_in_chinese(demo_app: Flask) -> None:
+    """The pages the walk may not reach by itself: a refunded order, a seller's earnings
+    with a negative balance and a paid statement, the station's payouts and month."""
+    state: DatabaseState = demo_app.extensions[EXTENSION_KEY]
+    with transaction(state.read_sessions) as session:
+        refunded = session.scalars(
+            select(Order).where(Order.status == OrderStatus.REFUNDED).limit(1)
+        ).one()
+        (statement,) = session.scalars(select(Statement)).all()
+        seller_phone = session.get_one(User, statement.seller_id).phone
+    agent = _client(demo_app, ROLES["agent"])
+    seller = _client(demo_app, seller_phone)
+    problems = [
+        *_read(agent, f"/orders/{refunded.id}"),
+        *_read(agent, "/earnings/station"),
+        *_read(agent, "/earnings/station/month"),
+        *_read(agent, f"/earnings/station/statements/{statement.id}/pay"),
+        *_read(seller, "/earnings/"),
+        *_read(seller, f"/earnings/statements/{statement.id}"),
+    ]
+    assert problems == [], "\n".join(problems)
+    earnings = seller.get("/earnings/").get_data(as_text=True)
+    assert 'data-explain="negative"' in earnings  # the negative balance is explained
 
 
 def test_the_api_answers_a_domain_error_in_the_callers_language(demo_app: Flask) -> None:

@@ -1,8 +1,8 @@
 """The 100 × 150 mm shipping label of an outbound parcel, as a PDF (reportlab).
 
-Chinese is drawn with reportlab's built-in CID font STSong-Light (the reader's PDF viewer or
-the label printer supplies the glyphs), so no font file ships with the app. The label is
-always in Chinese: it is read by Chinese couriers, whatever language the agent's page is in.
+Chinese is drawn with reportlab's built-in CID font (``core.pdf``), so no font file ships
+with the app. The label is always in Chinese: it is read by Chinese couriers, whatever
+language the agent's page is in.
 A QR code and a Code 128 barcode both carry the parcel number (``CZ00000042``), which the hub
 scans and the courier's manifest lists.
 """
@@ -12,30 +12,21 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
 import qrcode
 import qrcode.constants
 from reportlab.graphics.barcode import code128
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from core.labels import describe_reference
+from core.pdf import chinese_font, write
 from core.timeutil import to_local
 from logistics.models import OutboundParcel, OutboundStatus
 from logistics.outbound.tracking import kilograms
 
 WIDTH, HEIGHT = 100 * mm, 150 * mm
 MARGIN = 5 * mm
-FONT = "STSong-Light"
-
-
-@cache
-def _font() -> str:
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
 
 
 def masked_phone(phone: str) -> str:
@@ -79,27 +70,6 @@ def label_text(parcel: OutboundParcel) -> LabelText:
     )
 
 
-def _wrap(text: str, size: float, width: float) -> list[str]:
-    """Lines of ``text`` no wider than ``width`` (Chinese breaks between any two characters)."""
-    lines, line = [], ""
-    for char in text:
-        if pdfmetrics.stringWidth(line + char, _font(), size) > width:
-            lines.append(line)
-            line = char
-        else:
-            line += char
-    return [*lines, line] if line else lines
-
-
-def _write(canvas: Canvas, text: str, x: float, y: float, size: float, width: float) -> float:
-    """Draw wrapped ``text`` from ``y`` down; returns the y below it."""
-    canvas.setFont(_font(), size)
-    for line in _wrap(text, size, width):
-        canvas.drawString(x, y, line)
-        y -= size * 1.3
-    return y
-
-
 def _qr(canvas: Canvas, value: str, x: float, y: float, side: float) -> None:
     """A QR code drawn as one filled path (``qrcode`` lays out the modules; reportlab's own QR
     widget draws each module as a shape and took most of a label's time)."""
@@ -135,20 +105,20 @@ def _dark_runs(cells: list[bool]) -> list[tuple[int, int]]:
 def _draw(canvas: Canvas, label: LabelText) -> None:
     inner = WIDTH - 2 * MARGIN
     top = HEIGHT - MARGIN
-    canvas.setFont(_font(), 14)
+    canvas.setFont(chinese_font(), 14)
     canvas.drawString(MARGIN, top - 14, "农产品进城  村站寄件")
     barcode = code128.Code128(label.number, barHeight=14 * mm, barWidth=0.35 * mm)
     barcode.drawOn(canvas, MARGIN - 4 * mm, top - 36 * mm)
-    canvas.setFont(_font(), 11)
+    canvas.setFont(chinese_font(), 11)
     canvas.drawString(MARGIN, top - 41 * mm, f"包裹号 {label.number}    {label.order}")
     canvas.line(MARGIN, top - 44 * mm, WIDTH - MARGIN, top - 44 * mm)
     recipient = f"收件人：{label.recipient}  {label.phone}"
-    y = _write(canvas, recipient, MARGIN, top - 51 * mm, 13, inner)
-    y = _write(canvas, f"地址：{label.address}", MARGIN, y - 1 * mm, 12, inner)
+    y = write(canvas, recipient, MARGIN, top - 51 * mm, 13, inner)
+    y = write(canvas, f"地址：{label.address}", MARGIN, y - 1 * mm, 12, inner)
     canvas.line(MARGIN, y - 1 * mm, WIDTH - MARGIN, y - 1 * mm)
-    y = _write(canvas, f"寄件：{label.sender}", MARGIN, y - 6 * mm, 10, inner - 34 * mm)
-    y = _write(canvas, label.sender_address, MARGIN, y, 9, inner - 34 * mm)
-    _write(canvas, f"重量 {label.weight_kg} 公斤  {label.packed_on}", MARGIN, y - 1 * mm, 9, inner)
+    y = write(canvas, f"寄件：{label.sender}", MARGIN, y - 6 * mm, 10, inner - 34 * mm)
+    y = write(canvas, label.sender_address, MARGIN, y, 9, inner - 34 * mm)
+    write(canvas, f"重量 {label.weight_kg} 公斤  {label.packed_on}", MARGIN, y - 1 * mm, 9, inner)
     _qr(canvas, label.number, WIDTH - MARGIN - 32 * mm, MARGIN, 32 * mm)
 
 

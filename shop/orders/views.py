@@ -330,10 +330,21 @@ def order_action(order_id: int, action: str) -> Response:
     with unit_of_work() as session:
         order = service(session, order_id=order_id, **{who: require_account()})
         if order.status is OrderStatus.REFUNDED:
-            done = _l("订单已取消，已退款 %(a)s", a=format_fen(order.total_fen))
+            done = _refund_done(session, order)
     flash(str(done), "success")
     back = same_site_path(request.form.get("back"))
     return redirect(back or url_for("orders.order_page", order_id=order_id))
+
+
+def _refund_done(session: Session, order: Order) -> str:
+    """A paid order was cancelled: say that the money went back, how much and how."""
+    payment = payment_for(session, order.reference)
+    amount = format_fen(order.total_fen)
+    if payment is not None and payment.method is PaymentMethod.ONLINE:
+        return str(
+            _("订单已取消并退款 %(a)s：原路退回付款账户，一般 1 到 5 个工作日到账", a=amount)
+        )
+    return str(_("订单已取消并退款 %(a)s：现金由村站柜台当面退还", a=amount))
 
 
 def _hand_over(order_id: int) -> Response:

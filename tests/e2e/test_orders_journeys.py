@@ -282,7 +282,9 @@ def test_e_a_paid_online_order_is_cancelled_after_a_question_and_refunded(
     expect(villager.locator(".badge")).to_have_text("已付款，待备货")
     villager.get_by_role("link", name="取消订单并退款").click()
     villager.get_by_role("button", name="确定取消并退款").click()
-    expect(villager.get_by_role("status")).to_have_text("订单已取消，已退款 ¥5.30")
+    expect(villager.get_by_role("status")).to_have_text(
+        "订单已取消并退款 ¥5.30：原路退回付款账户，一般 1 到 5 个工作日到账"
+    )
     expect(villager.locator(".badge")).to_have_text("已退款")
     expect(villager.get_by_role("link", name=re.compile("取消订单"))).to_have_count(0)
     shot(villager, "orders-e-02-refunded")

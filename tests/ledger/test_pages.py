@@ -152,6 +152,8 @@ def test_a_refund_after_the_payout_leaves_a_negative_balance_the_page_explains(
     login(farmer)
     page = client.get("/earnings/").get_data(as_text=True)
     assert 'data-explain="negative"' in page and "-¥9.50" in page
+    # In plain Chinese: what happened, and that the next sales pay it back first.
+    assert "付款给您之后退了款" in page and "从您以后的收入里扣回，扣完后再付款" in page
     sheet = client.get(f"/earnings/statements/{statement.id}").get_data(as_text=True)
     assert "转账" in sheet and "WX1" in sheet
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import CoreError
 from core.models import Role, User, Village
+from core.money import format_fen
 from core.notices.models import NoticeKind
 from core.notices.services import notices_for
 from core.timeutil import utcnow
@@ -479,9 +480,31 @@ def test_cancel_asks_first_says_a_refund_follows_and_refunds_through_payments(
     refunded = payment_for(db, paid.reference)
     assert refunded is not None and refunded.status is PaymentStatus.REFUNDED
     assert refunded.refunded_fen == paid.total_fen
+    # The flash says it was refunded and how; the order page says "已退款" once.
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "订单已取消并退款 ¥" in page and "原路退回付款账户" in page
+    assert page.count("已退款") == 1
     # A refunded order offers no cancel, and its question page refuses.
     assert "取消订单" not in client.get(f"/orders/{paid.id}").get_data(as_text=True)
     assert client.get(f"/orders/{paid.id}/cancel").status_code == 409
+
+
+def test_the_agent_cancelling_a_cash_order_is_told_to_hand_the_cash_back(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    product = listed_product(db, people["farmer"], people["agent"], stock=9)
+    agent = people["agent"]
+    paid = _order(db, people["villager"], product.id)
+    orders.pack(db, seller=people["farmer"], order_id=paid.id)
+    orders.mark_ready_for_pickup(db, agent=agent, order_id=paid.id)
+    orders.collect_cash(db, agent=agent, order_id=paid.id)
+    token = login(agent)
+    done = client.post(f"/orders/{paid.id}/cancel", headers={"X-CSRFToken": token})
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert f"订单已取消并退款 {format_fen(paid.total_fen)}：现金由村站柜台当面退还" in page
+    assert "订单已取消，货品已重新上架" not in page
+    # "已退款 · 到站付现金" — the status once, not again after the payment method.
+    assert page.count("已退款") == 1 and "到站付现金" in page
 
 
 def test_packed_orders_offer_cash_and_cancel_only_where_they_are_allowed(
