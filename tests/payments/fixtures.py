@@ -35,11 +35,22 @@ def localstripe() -> Iterator[LocalStripe]:
     server.stop()
 
 
+def _test_app(request: pytest.FixtureRequest) -> Flask | None:
+    """The app the test talks to: its ``app`` fixture, or the browser journeys' live server."""
+    if "app" in request.fixturenames:
+        app: Flask = request.getfixturevalue("app")
+        return app
+    if "live_server" in request.fixturenames:
+        served: Flask = request.getfixturevalue("live_server").app
+        return served
+    return None
+
+
 @contextmanager
 def gateways_in_use(gateways: Gateways, request: pytest.FixtureRequest) -> Iterator[None]:
     """``gateways`` for the test: outside any app, and in the test's app when it has one
     (each app keeps its own, so the app's requests would not see the first alone)."""
-    app: Flask | None = request.getfixturevalue("app") if "app" in request.fixturenames else None
+    app = _test_app(request)
     before = installed_gateways()
     before_app = app.extensions.get(EXTENSION_KEY) if app is not None else None
     install_gateways(gateways)
