@@ -7,15 +7,16 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from core.db import Base, enum_column_type
 from core.labels import Labelled, name_members, name_reference_kind
 from core.models import Household, User, Village
-from core.statemachine import TransitionTable
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import utcnow
 from payments.models import PaymentMethod
 from shop.catalog.models import Product, unit_label
+from shop.orders.signals import order_completed
 
 
 class Delivery(Labelled):
@@ -100,7 +101,10 @@ ORDER_TRANSITIONS = TransitionTable(
         S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.READY_FOR_PICKUP}),
         S.READY_FOR_PICKUP: frozenset({S.PICKED_UP, S.CANCELLED, S.REFUNDED}),
     },
+    initial=frozenset({S.PENDING_PAYMENT}),
 )
+#: Final and kept: the goods reached the household (the ledger books the order).
+COMPLETED = (S.PICKED_UP, S.DELIVERED)
 
 
 class CartItem(Base):
@@ -118,8 +122,9 @@ class CartItem(Base):
     product: Mapped[Product] = relationship()
 
 
-class Order(Base):
+class Order(StatusMachine[OrderStatus], Base):
     __tablename__ = "shop_order"
+    transitions = ORDER_TRANSITIONS
     __table_args__ = (
         CheckConstraint("total_fen > 0", name="total_positive"),
         Index("ix_shop_order_seller_status", "seller_id", "status"),
@@ -181,6 +186,11 @@ class Order(Base):
     def goods(self) -> str:
         """What is in it, as a person reads it: 「土鸡蛋×2盒、菜籽油×1桶」."""
         return "、".join(f"{line.title}×{line.quantity}{line.unit}" for line in self.lines)
+
+    def after_move(self, previous: OrderStatus) -> None:
+        self.updated_at = utcnow()
+        if self.status in COMPLETED:
+            order_completed.send(None, order=self, session=object_session(self))
 
 
 def order_reference(order_id: int) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, delete, or_, select
-from sqlalchemy.orm import Session, aliased, object_session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.errors import CoreError
 from core.models import Household, Role, RoleGrant, User, Village
@@ -37,6 +37,7 @@ from payments.models import PaymentMethod, PaymentStatus
 from shop.catalog.models import CHINESE_UNIT, ListingStatus, Product
 from shop.errors import ShopError
 from shop.orders.models import (
+    COMPLETED,
     ORDER_TRANSITIONS,
     ROUTE_DAYS,
     CartItem,
@@ -47,7 +48,7 @@ from shop.orders.models import (
     Route,
     route_label,
 )
-from shop.orders.signals import order_completed, order_packed
+from shop.orders.signals import order_packed
 
 HOLD_MINUTES = 15
 HOLD_MAX_UNITS = 10  # per household and product; more is taken only when the order is placed
@@ -56,7 +57,6 @@ MAX_LINES = 50
 #: Orders still moving: every status the transition table lets go somewhere.
 ACTIVE = tuple(status for status in OrderStatus if ORDER_TRANSITIONS.targets(status))
 #: The buyer has the goods: the sale is final and goes to the sellers' ledger.
-COMPLETED = (OrderStatus.PICKED_UP, OrderStatus.DELIVERED)
 
 
 @dataclass(frozen=True)
@@ -522,14 +522,6 @@ def is_paid(session: Session, order: Order) -> bool:
 # --- moves -------------------------------------------------------------------------
 
 
-def _move(order: Order, target: OrderStatus) -> None:
-    ORDER_TRANSITIONS.check(order.status, target)
-    order.status = target
-    order.updated_at = utcnow()
-    if target in COMPLETED:
-        order_completed.send(None, order=order, session=object_session(order))
-
-
 def _order_number(reference: str) -> int | None:
     """The id in an ``order:<id>`` reference, or None for any other reference."""
     kind, _, number = reference.partition(":")
@@ -546,7 +538,7 @@ def mark_paid(session: Session, *, subject_ref: str) -> Order | None:
         return None
     order = session.get(Order, number)
     if order is not None and order.status is OrderStatus.PENDING_PAYMENT:
-        _move(order, OrderStatus.PAID)
+        order.move_to(OrderStatus.PAID)
         session.flush()
     return order
 
@@ -560,7 +552,7 @@ def pack(session: Session, *, seller: User, order_id: int) -> Order:
         and order.payment_method is not PaymentMethod.CASH
     ):
         raise ShopError("order_not_paid")
-    _move(order, OrderStatus.PACKED)
+    order.move_to(OrderStatus.PACKED)
     session.flush()
     order_packed.send(None, order=order, session=session)
     _tell_buyer(session, order, NoticeKind.ORDER_PACKED)
@@ -591,7 +583,7 @@ def _station_order(session: Session, *, agent: User, order_id: int) -> Order:
 def mark_ready_for_pickup(session: Session, *, agent: User, order_id: int) -> Order:
     """The packed goods are on the buyer's station shelf, waiting for the buyer."""
     order = _station_order(session, agent=agent, order_id=order_id)
-    _move(order, OrderStatus.READY_FOR_PICKUP)
+    order.move_to(OrderStatus.READY_FOR_PICKUP)
     session.flush()
     _tell_buyer(session, order, NoticeKind.ORDER_READY)
     return order
@@ -644,7 +636,7 @@ def hand_over(session: Session, *, agent: User, order_id: int, pickup_code: str 
     ORDER_TRANSITIONS.check(order.status, OrderStatus.PICKED_UP)
     if order.pickup_code is not None:
         check_code(pickup_code, [order.pickup_code])
-    _move(order, OrderStatus.PICKED_UP)
+    order.move_to(OrderStatus.PICKED_UP)
     session.flush()
     return order
 
@@ -664,8 +656,8 @@ def mark_delivered(session: Session, *, reference: str) -> Order | None:
     if order is None:
         return None
     if order.status is OrderStatus.PACKED:
-        _move(order, OrderStatus.OUT_FOR_DELIVERY)
-    _move(order, OrderStatus.DELIVERED)
+        order.move_to(OrderStatus.OUT_FOR_DELIVERY)
+    order.move_to(OrderStatus.DELIVERED)
     session.flush()
     return order
 
@@ -686,8 +678,8 @@ def mark_collected_at_station(session: Session, *, reference: str) -> Order | No
     order = _order_on_its_way(session, reference)
     if order is None:
         return None
-    _move(order, OrderStatus.READY_FOR_PICKUP)
-    _move(order, OrderStatus.PICKED_UP)
+    order.move_to(OrderStatus.READY_FOR_PICKUP)
+    order.move_to(OrderStatus.PICKED_UP)
     session.flush()
     return order
 
@@ -721,7 +713,7 @@ def cancel(session: Session, *, user: User, order_id: int) -> Order:
         if _at_station(user, order):
             ORDER_TRANSITIONS.check(order.status, outcome)  # names the move refused
         raise ShopError("already_packed")
-    _move(order, outcome)
+    order.move_to(outcome)
     if outcome is OrderStatus.REFUNDED:
         payments.refund_payment(
             session, subject_ref=order.reference, amount_fen=order.total_fen, actor=user
