@@ -80,6 +80,9 @@ def test_move_to_succeeds_exactly_when_the_table_allows_it(
     if machine.transitions.can(current, target):
         record.move_to(target)
         assert record.status == target
+        record.status = current
+        assert record.advance_to(target) is True
+        assert record.status == target
     else:
         with pytest.raises(CoreError) as refused:
             record.move_to(target)
