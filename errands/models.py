@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Base, enum_column_type
 from core.labels import Labelled, name_members, name_reference_kind
 from core.models import Household, User, Village
-from core.statemachine import TransitionTable
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import to_local, utcnow
 
 DETAILS_MAX = 500
@@ -117,6 +117,7 @@ REQUEST_TRANSITIONS = TransitionTable(
         RequestStatus.IN_PROGRESS: frozenset({RequestStatus.DONE, RequestStatus.FILED}),
         RequestStatus.DONE: frozenset({RequestStatus.CLOSED}),
     },
+    initial=frozenset({RequestStatus.FILED}),
 )
 
 
@@ -195,7 +196,7 @@ class GridHousehold(Base):
     grid: Mapped[Grid] = relationship(back_populates="households")
 
 
-class ErrandRequest(Base):
+class ErrandRequest(StatusMachine[RequestStatus], Base):
     """One request (诉求/代办事项) of a household, from filing to the return call.
 
     ``needs_visit``, ``service_minutes`` and the visit window are what the round planner
@@ -203,6 +204,7 @@ class ErrandRequest(Base):
     """
 
     __tablename__ = "errand_request"
+    transitions = REQUEST_TRANSITIONS
     __table_args__ = (
         CheckConstraint("service_minutes >= 0", name="service_minutes_not_negative"),
         CheckConstraint(
@@ -256,10 +258,6 @@ class ErrandRequest(Base):
     photos: Mapped[list[RequestPhoto]] = relationship(
         order_by="RequestPhoto.id", cascade="all, delete-orphan"
     )
-
-    def move_to(self, target: RequestStatus) -> None:
-        REQUEST_TRANSITIONS.check(self.status, target)
-        self.status = target
 
     @property
     def reference(self) -> str:

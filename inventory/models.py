@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
 from core.labels import Labelled, name_members
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import utcnow
 
 
@@ -65,6 +66,19 @@ name_members(
     },
 )
 
+# A hold is sold (committed) or ends unsold (released); a sold unit that comes back
+# (the order cancelled or refunded) releases its reservation too.
+RESERVATION_TRANSITIONS = TransitionTable(
+    _l("库存预留"),
+    {
+        ReservationStatus.ACTIVE: frozenset(
+            {ReservationStatus.COMMITTED, ReservationStatus.RELEASED}
+        ),
+        ReservationStatus.COMMITTED: frozenset({ReservationStatus.RELEASED}),
+    },
+    initial=frozenset({ReservationStatus.ACTIVE}),
+)
+
 
 class StockLocation(Base):
     __tablename__ = "stock_location"
@@ -102,10 +116,11 @@ class StockLevel(Base):
         return self.on_hand - self.reserved
 
 
-class Reservation(Base):
+class Reservation(StatusMachine[ReservationStatus], Base):
     """Units held for one reference (a cart, an order) until ``expires_at``."""
 
     __tablename__ = "stock_reservation"
+    transitions = RESERVATION_TRANSITIONS
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         Index("ix_stock_reservation_active_expiry", "status", "expires_at"),

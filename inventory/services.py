@@ -324,7 +324,7 @@ def commit(session: Session, *, reference: str, actor_id: int | None = None) -> 
         )
         if not moved:  # pragma: no cover - a held unit is always on hand (check constraint)
             raise RuntimeError(f"reservation {reservation.id} is not backed by stock")
-        reservation.status = ReservationStatus.COMMITTED
+        reservation.move_to(ReservationStatus.COMMITTED)
         sold += reservation.quantity
     session.flush()
     return sold
@@ -363,7 +363,7 @@ def return_sold(
             on_hand_delta=reservation.quantity,
             reserved_delta=0,
         )
-        reservation.status = ReservationStatus.RELEASED
+        reservation.move_to(ReservationStatus.RELEASED)
     session.flush()
     return sum(r.quantity for r in sold)
 

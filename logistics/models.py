@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from core.db import Base, enum_column_type
 from core.labels import Labelled, describe_reference, name_members
 from core.models import Household, User, Village
-from core.statemachine import TransitionTable
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import utcnow
 
 
@@ -124,6 +124,8 @@ PARCEL_TRANSITIONS = TransitionTable[ParcelStatus](
         P.OUT_FOR_DELIVERY: frozenset({P.DELIVERED, P.FAILED, P.AT_VILLAGE_DEPOT}),
         P.FAILED: frozenset({P.AT_VILLAGE_DEPOT, P.RETURNED}),
     },
+    # A courier's parcel is announced; the station's own delivery starts on its shelf.
+    initial=frozenset({P.ANNOUNCED, P.AT_VILLAGE_DEPOT}),
 )
 #: Parcels that sit on a depot shelf (and hold a shelf place and a pickup code).
 ON_SHELF = frozenset({P.AT_VILLAGE_DEPOT, P.OUT_FOR_DELIVERY, P.FAILED})
@@ -153,6 +155,7 @@ ROUND_TRANSITIONS = TransitionTable[RoundStatus](
         RoundStatus.PLANNED: frozenset({RoundStatus.STARTED, RoundStatus.CANCELLED}),
         RoundStatus.STARTED: frozenset({RoundStatus.COMPLETED}),
     },
+    initial=frozenset({RoundStatus.PLANNED}),
 )
 
 
@@ -177,6 +180,7 @@ name_members(
 STOP_TRANSITIONS = TransitionTable[StopStatus](
     _l("站点"),
     {StopStatus.PENDING: frozenset({StopStatus.DELIVERED, StopStatus.FAILED, StopStatus.SKIPPED})},
+    initial=frozenset({StopStatus.PENDING}),
 )
 
 
@@ -215,10 +219,14 @@ name_members(
 
 
 UPLINK_TRANSITIONS = TransitionTable[UplinkStatus](
-    _l("收货"), {UplinkStatus.WAITING: frozenset({UplinkStatus.COLLECTED})}
+    _l("收货"),
+    {UplinkStatus.WAITING: frozenset({UplinkStatus.COLLECTED})},
+    initial=frozenset({UplinkStatus.WAITING}),
 )
 BATCH_TRANSITIONS = TransitionTable[BatchStatus](
-    _l("批次"), {BatchStatus.IN_TRANSIT: frozenset({BatchStatus.RECEIVED})}
+    _l("批次"),
+    {BatchStatus.IN_TRANSIT: frozenset({BatchStatus.RECEIVED})},
+    initial=frozenset({BatchStatus.IN_TRANSIT}),
 )
 #: Planning inline goes from queued straight to its outcome; a Celery task runs first.
 PLAN_TRANSITIONS = TransitionTable[PlanStatus](
@@ -227,14 +235,16 @@ PLAN_TRANSITIONS = TransitionTable[PlanStatus](
         PlanStatus.QUEUED: frozenset({PlanStatus.RUNNING, PlanStatus.DONE, PlanStatus.FAILED}),
         PlanStatus.RUNNING: frozenset({PlanStatus.DONE, PlanStatus.FAILED}),
     },
+    initial=frozenset({PlanStatus.QUEUED}),
 )
 
 
-class DepotBatch(Base):
+class DepotBatch(StatusMachine[BatchStatus], Base):
     """One visit of the trunk van to a village depot (共同配送): the parcels it brings, and how
     many outbound parcels it takes back to the hub (a visit may only collect)."""
 
     __tablename__ = "depot_batch"
+    transitions = BATCH_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
@@ -250,10 +260,6 @@ class DepotBatch(Base):
 
     village: Mapped[Village] = relationship()
     parcels: Mapped[list[Parcel]] = relationship(back_populates="batch")
-
-    def move_to(self, target: BatchStatus) -> None:
-        BATCH_TRANSITIONS.check(self.status, target)
-        self.status = target
 
 
 class Vehicle(Base):
@@ -291,10 +297,11 @@ class DeliveryWindow(Base):
     end_minute: Mapped[int]
 
 
-class Round(Base):
+class Round(StatusMachine[RoundStatus], Base):
     """One trip of one cadre's vehicle through one village on one day."""
 
     __tablename__ = "delivery_round"
+    transitions = ROUND_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[dt.date] = mapped_column(index=True)
@@ -320,15 +327,12 @@ class Round(Base):
         back_populates="round", order_by="Stop.sequence", cascade="all, delete-orphan"
     )
 
-    def move_to(self, target: RoundStatus) -> None:
-        ROUND_TRANSITIONS.check(self.status, target)
-        self.status = target
 
-
-class Stop(Base):
+class Stop(StatusMachine[StopStatus], Base):
     """One household on a round: every parcel to hand over and produce to collect there."""
 
     __tablename__ = "delivery_stop"
+    transitions = STOP_TRANSITIONS
     __table_args__ = (
         UniqueConstraint("round_id", "sequence"),
         CheckConstraint("collected_weight_g IS NULL OR collected_weight_g > 0", name="weight"),
@@ -359,16 +363,16 @@ class Stop(Base):
     uplinks: Mapped[list[Uplink]] = relationship(back_populates="stop", order_by="Uplink.id")
 
     def move_to(self, target: StopStatus, *, note: str | None = None) -> None:
-        STOP_TRANSITIONS.check(self.status, target)
-        self.status = target
+        super().move_to(target)
         if note is not None:
             self.skip_note = note
 
 
-class Parcel(Base):
+class Parcel(StatusMachine[ParcelStatus], Base):
     """A downlink parcel: a courier's, or one of the station's own shop deliveries."""
 
     __tablename__ = "parcel"
+    transitions = PARCEL_TRANSITIONS
     __table_args__ = (
         UniqueConstraint("courier", "tracking_no"),
         CheckConstraint("weight_g > 0 AND weight_g <= 100000", name="weight_range"),
@@ -409,15 +413,12 @@ class Parcel(Base):
         """Its number as people read it: the courier's, or the shop's order it carries."""
         return describe_reference(self.reference) if self.reference else self.tracking_no
 
-    def move_to(self, target: ParcelStatus) -> None:
-        PARCEL_TRANSITIONS.check(self.status, target)
-        self.status = target
 
-
-class Uplink(Base):
+class Uplink(StatusMachine[UplinkStatus], Base):
     """Produce a farmer hands to the cadre's round to send out (上行)."""
 
     __tablename__ = "uplink"
+    transitions = UPLINK_TRANSITIONS
     __table_args__ = (
         CheckConstraint("estimated_weight_g > 0", name="estimate_positive"),
         CheckConstraint("weight_g IS NULL OR weight_g > 0", name="weight_positive"),
@@ -442,10 +443,6 @@ class Uplink(Base):
     #: The city order this produce is for, when the farmer asked for a collection.
     outbound: Mapped[OutboundParcel | None] = relationship(back_populates="uplink")
 
-    def move_to(self, target: UplinkStatus) -> None:
-        UPLINK_TRANSITIONS.check(self.status, target)
-        self.status = target
-
 
 class StopEvent(Base):
     """A cadre's confirmation, once per Idempotency-Key: the key and the answer it got are
@@ -461,10 +458,11 @@ class StopEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class PlanRun(Base):
+class PlanRun(StatusMachine[PlanStatus], Base):
     """Planning one village's day: its progress, and the stops left out with the reason."""
 
     __tablename__ = "plan_run"
+    transitions = PLAN_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[dt.date] = mapped_column(index=True)
@@ -487,8 +485,7 @@ class PlanRun(Base):
     village: Mapped[Village] = relationship()
 
     def move_to(self, target: PlanStatus, *, message: str | None = None) -> None:
-        PLAN_TRANSITIONS.check(self.status, target)
-        self.status = target
+        super().move_to(target)
         if message is not None:
             self.message = message[:300]
 
@@ -532,16 +529,18 @@ OUTBOUND_TRANSITIONS = TransitionTable[OutboundStatus](
         OS.ON_VAN: frozenset({OS.AT_HUB}),
         OS.AT_HUB: frozenset({OS.HANDED_TO_COURIER}),
     },
+    initial=frozenset({OS.AWAITING_GOODS}),
 )
 
 
-class OutboundParcel(Base):
+class OutboundParcel(StatusMachine[OutboundStatus], Base):
     """A shop order's produce on its way to a buyer in the city (one parcel per order).
 
     ``order_id`` is the shop's order id, kept as a plain integer: logistics knows no shop table.
     """
 
     __tablename__ = "outbound_parcel"
+    transitions = OUTBOUND_TRANSITIONS
     __table_args__ = (
         UniqueConstraint("courier", "waybill"),
         CheckConstraint("weight_g > 0 AND weight_g <= 100000", name="outbound_weight"),
@@ -583,12 +582,18 @@ class OutboundParcel(Base):
         """The parcel's number on its label and in the courier's manifest."""
         return f"CZ{self.id:08d}"
 
-    def move_to(self, target: OutboundStatus, *, actor_id: int | None, at: dt.datetime) -> None:
-        """Change the status and record who did it and when (the buyer's tracking steps)."""
-        OUTBOUND_TRANSITIONS.check(self.status, target)
-        self.status = target
+    def move_to(
+        self,
+        target: OutboundStatus,
+        *,
+        actor_id: int | None = None,
+        at: dt.datetime | None = None,
+    ) -> None:
+        """Change the status and record who did it (None: the shop or the system) and when
+        (now unless told): the buyer's tracking steps."""
+        super().move_to(target)
         # Set from the event's side: an unloaded history is not read just to add to it.
-        event = OutboundEvent(parcel=self, status=target, actor_id=actor_id, at=at)
+        event = OutboundEvent(parcel=self, status=target, actor_id=actor_id, at=at or utcnow())
         session = object_session(self)
         if session is not None:
             session.add(event)

@@ -8,12 +8,13 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from core.db import Base, enum_column_type
 from core.labels import Labelled, name_members
-from core.statemachine import TransitionTable
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import utcnow
+from payments import signals
 
 
 class PaymentMethod(Labelled):
@@ -66,11 +67,21 @@ PAYMENT_TRANSITIONS = TransitionTable(
         PaymentStatus.AUTHORISED: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED}),
         PaymentStatus.SUCCEEDED: frozenset({PaymentStatus.REFUNDED}),
     },
+    initial=frozenset({PaymentStatus.AWAITING_CASH, PaymentStatus.REQUIRES_PAYMENT}),
 )
 
 
-class Payment(Base):
+_ANNOUNCE = {
+    PaymentStatus.AUTHORISED: signals.payment_authorised,
+    PaymentStatus.SUCCEEDED: signals.payment_succeeded,
+    PaymentStatus.CANCELLED: signals.payment_cancelled,
+    PaymentStatus.REFUNDED: signals.payment_refunded,
+}
+
+
+class Payment(StatusMachine[PaymentStatus], Base):
     __tablename__ = "payment"
+    transitions = PAYMENT_TRANSITIONS
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("captured_fen >= 0 AND captured_fen <= amount_fen", name="captured_within"),
@@ -107,6 +118,15 @@ class Payment(Base):
     @property
     def balance_fen(self) -> int:
         return self.captured_fen - self.refunded_fen
+
+    def after_move(self, previous: PaymentStatus) -> None:
+        """Tell shop (orders, pledges) in the same transaction, the new status written."""
+        announce = _ANNOUNCE.get(self.status)
+        session = object_session(self)
+        assert session is not None, "a payment moves inside the session that loaded it"
+        session.flush()
+        if announce is not None:
+            announce.send(None, payment=self, session=session)
 
 
 class OperationAction(Labelled):

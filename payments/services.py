@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from blinker import Signal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -47,12 +46,6 @@ _FORWARD = {
     IntentStatus.REQUIRES_CAPTURE: PaymentStatus.AUTHORISED,
     IntentStatus.SUCCEEDED: PaymentStatus.SUCCEEDED,
     IntentStatus.CANCELED: PaymentStatus.CANCELLED,
-}
-_ANNOUNCE: dict[PaymentStatus, Signal] = {
-    PaymentStatus.AUTHORISED: signals.payment_authorised,
-    PaymentStatus.SUCCEEDED: signals.payment_succeeded,
-    PaymentStatus.CANCELLED: signals.payment_cancelled,
-    PaymentStatus.REFUNDED: signals.payment_refunded,
 }
 
 
@@ -116,18 +109,6 @@ def _record_operation(
     return operation
 
 
-def _move(session: Session, payment: Payment, target: PaymentStatus) -> bool:
-    """Move forward to ``target`` and announce it; a move backwards or sideways is ignored."""
-    if payment.status == target or not PAYMENT_TRANSITIONS.can(payment.status, target):
-        return False
-    payment.status = target
-    session.flush()
-    announce = _ANNOUNCE.get(target)
-    if announce is not None:
-        announce.send(None, payment=payment, session=session)
-    return True
-
-
 def apply_intent_state(session: Session, payment: Payment, state: IntentState) -> bool:
     """Bring the payment forward to what the provider reports. True when it moved."""
     target = _FORWARD[state.status]
@@ -139,7 +120,7 @@ def apply_intent_state(session: Session, payment: Payment, state: IntentState) -
         payment.captured_fen = payment.captured_fen or min(received, payment.amount_fen)
     if target is PaymentStatus.AUTHORISED and payment.capture_before is None:
         payment.capture_before = utcnow() + CARD_HOLD_LIFETIME
-    return _move(session, payment, target)
+    return payment.advance_to(target)
 
 
 def start_payment(
@@ -282,7 +263,7 @@ def cancel_payment(session: Session, *, subject_ref: str) -> Payment | None:
             apply_intent_state(session, payment, state)
             raise PaymentError("paid_refund_instead")
     operation.completed = True
-    _move(session, payment, PaymentStatus.CANCELLED)
+    payment.advance_to(PaymentStatus.CANCELLED)
     return payment
 
 
@@ -321,7 +302,7 @@ def note_refunded(session: Session, payment: Payment, refunded_total_fen: int) -
     payment.refunded_fen = min(refunded_total_fen, payment.captured_fen)
     session.flush()
     fully = payment.refunded_fen == payment.captured_fen
-    if not (fully and _move(session, payment, PaymentStatus.REFUNDED)):
+    if not (fully and payment.advance_to(PaymentStatus.REFUNDED)):
         signals.payment_refunded.send(None, payment=payment, session=session)
     return True
 

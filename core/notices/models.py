@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, enum_column_type
-from core.statemachine import TransitionTable
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import utcnow
 
 
@@ -70,13 +70,15 @@ SMS_TRANSITIONS = TransitionTable(
             {SmsStatus.SENT, SmsStatus.PENDING, SmsStatus.FAILED, SmsStatus.CAPPED}
         ),
     },
+    initial=frozenset({SmsStatus.PENDING}),
 )
 
 
-class SmsMessage(Base):
+class SmsMessage(StatusMachine[SmsStatus], Base):
     """The outbox: one row per notice to send, so a retry never sends a second message."""
 
     __tablename__ = "sms_message"
+    transitions = SMS_TRANSITIONS
     __table_args__ = (Index("ix_sms_message_phone_attempt", "phone", "last_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

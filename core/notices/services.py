@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.db import dialect_insert, rows_matched
 from core.models import User
-from core.notices.models import SMS_TRANSITIONS, Notice, NoticeKind, SmsMessage, SmsStatus
+from core.notices.models import Notice, NoticeKind, SmsMessage, SmsStatus
 from core.notices.texts import render_chinese
 from core.timeutil import LOCAL_ZONE, utcnow
 
@@ -207,7 +207,7 @@ def claim_sms(session: Session, *, sms_id: int, now: dt.datetime, daily_cap: int
     message = session.get_one(SmsMessage, sms_id)
     session.refresh(message)
     if _sent_today(session, message.phone, now, exclude=message.id) >= daily_cap:
-        _move(message, SmsStatus.CAPPED)
+        message.move_to(SmsStatus.CAPPED)
         message.error = "daily cap"
         session.flush()
         return None
@@ -223,14 +223,9 @@ def claim_sms(session: Session, *, sms_id: int, now: dt.datetime, daily_cap: int
     )
 
 
-def _move(message: SmsMessage, target: SmsStatus) -> None:
-    SMS_TRANSITIONS.check(message.status, target)
-    message.status = target
-
-
 def record_sent(session: Session, *, sms_id: int, provider_id: str) -> None:
     message = session.get_one(SmsMessage, sms_id)
-    _move(message, SmsStatus.SENT)
+    message.move_to(SmsStatus.SENT)
     message.provider_id = provider_id[:100]
     message.error = ""
     session.flush()
@@ -246,11 +241,11 @@ def record_failure(
     message = session.get_one(SmsMessage, sms_id)
     message.error = error[:300]
     if message.attempts >= MAX_ATTEMPTS:
-        _move(message, SmsStatus.FAILED)
+        message.move_to(SmsStatus.FAILED)
         session.flush()
         return None
     delay: dt.timedelta = FIRST_RETRY * 2 ** (message.attempts - 1)
-    _move(message, SmsStatus.PENDING)
+    message.move_to(SmsStatus.PENDING)
     message.next_attempt_at = now + delay
     session.flush()
     return delay

@@ -10,12 +10,13 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from core.cache import public_pages_changed
 from core.db import Base, enum_column_type
 from core.labels import Labelled, name_members
 from core.models import User, Village
-from core.statemachine import TransitionTable
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import utcnow
 from inventory.models import StockLocation
 
@@ -117,11 +118,13 @@ LISTING_TRANSITIONS = TransitionTable(
         ListingStatus.LISTED: frozenset({ListingStatus.DELISTED, ListingStatus.PENDING_REVIEW}),
         ListingStatus.DELISTED: frozenset({ListingStatus.PENDING_REVIEW}),
     },
+    initial=frozenset({ListingStatus.DRAFT}),
 )
 
 
-class Product(Base):
+class Product(StatusMachine[ListingStatus], Base):
     __tablename__ = "product"
+    transitions = LISTING_TRANSITIONS
     __table_args__ = (
         CheckConstraint("price_fen > 0", name="price_positive"),
         # Newest first within a status (and category, village): pages walk an index, no sort.
@@ -186,6 +189,12 @@ class Product(Base):
     @property
     def status_class(self) -> str:
         return "returned" if self.returned else self.status.value
+
+    def after_move(self, previous: ListingStatus) -> None:
+        """Every change of listing status may put it on the storefront or take it off."""
+        session = object_session(self)
+        assert session is not None, "a listing moves inside the session that loaded it"
+        public_pages_changed(session)
 
 
 def sku_of(product_id: int) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, joinedload, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.cache import public_pages_changed
 from core.models import Role, User, Village
@@ -24,7 +24,6 @@ from core.timeutil import utcnow
 from inventory import services as inventory
 from inventory.models import StockLocation
 from shop.catalog.models import (
-    LISTING_TRANSITIONS,
     MAX_PHOTOS,
     Category,
     ListingStatus,
@@ -177,7 +176,7 @@ def update_listing(
     for name in EDITABLE_FIELDS:
         setattr(product, name, getattr(data, name))
     if changed and product.status is ListingStatus.LISTED:
-        _move(product, ListingStatus.PENDING_REVIEW)
+        product.move_to(ListingStatus.PENDING_REVIEW)
     session.flush()
     return product
 
@@ -211,22 +210,13 @@ def remove_photo(
     delete_photo(directory, photo.name)
 
 
-def _move(product: Product, target: ListingStatus) -> None:
-    """Every change of listing status may put a product on the storefront or take it off."""
-    LISTING_TRANSITIONS.check(product.status, target)
-    product.status = target
-    session = object_session(product)
-    assert session is not None, "a listing moves inside the session that loaded it"
-    public_pages_changed(session)
-
-
 def submit_for_review(session: Session, *, seller: User, product_id: int) -> Product:
     """Ask the station to review it; a listing already waiting (or back in review after an
     edit) just stays there."""
     product = own_product(session, seller=seller, product_id=product_id)
     if product.status is ListingStatus.PENDING_REVIEW:
         return product
-    _move(product, ListingStatus.PENDING_REVIEW)
+    product.move_to(ListingStatus.PENDING_REVIEW)
     product.reject_reason = ""
     session.flush()
     return product
@@ -251,7 +241,7 @@ def delist(session: Session, *, user: User, product_id: int) -> Product:
     product = session.get(Product, product_id)
     if product is None or not (product.seller_id == user.id or _reviews(user, product)):
         raise ShopError("product_not_found")
-    _move(product, ListingStatus.DELISTED)
+    product.move_to(ListingStatus.DELISTED)
     session.flush()
     return product
 
@@ -300,7 +290,7 @@ def product_for_review(session: Session, *, agent: User, product_id: int) -> Pro
 
 def approve(session: Session, *, agent: User, product_id: int) -> Product:
     product = product_for_review(session, agent=agent, product_id=product_id)
-    _move(product, ListingStatus.LISTED)
+    product.move_to(ListingStatus.LISTED)
     product.reviewed_by_id, product.reviewed_at, product.reject_reason = agent.id, utcnow(), ""
     session.flush()
     _tell_seller(session, product, NoticeKind.LISTING_APPROVED)
@@ -329,7 +319,7 @@ def reject(session: Session, *, agent: User, product_id: int, reason: str) -> Pr
     product = product_for_review(session, agent=agent, product_id=product_id)
     if product.status is not ListingStatus.PENDING_REVIEW:
         raise ShopError("not_pending_review")
-    _move(product, ListingStatus.DRAFT)
+    product.move_to(ListingStatus.DRAFT)
     product.reviewed_by_id, product.reviewed_at, product.reject_reason = agent.id, utcnow(), reason
     session.flush()
     _tell_seller(session, product, NoticeKind.LISTING_RETURNED)

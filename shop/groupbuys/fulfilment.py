@@ -55,7 +55,7 @@ def receive_goods(session: Session, *, campaign_id: int, agent: User) -> GroupBu
         inventory.commit(session, reference=share.subject_ref, actor_id=agent.id)
         if campaign.delivery is Delivery.DOOR:
             _send_to_door(session, campaign, share)
-    campaign.status = CampaignStatus.FULFILLED
+    campaign.move_to(CampaignStatus.FULFILLED)
     session.flush()
     return campaign
 

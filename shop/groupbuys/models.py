@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, enum_column_type
 from core.labels import Labelled, name_members, name_reference_kind
-from core.statemachine import TransitionTable
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import utcnow
 from payments.models import PaymentMethod
 from shop.catalog.models import unit_label
@@ -43,6 +43,7 @@ CAMPAIGN_TRANSITIONS = TransitionTable(
         CampaignStatus.CLOSING: frozenset({CampaignStatus.SUCCEEDED, CampaignStatus.FAILED}),
         CampaignStatus.SUCCEEDED: frozenset({CampaignStatus.FULFILLED}),
     },
+    initial=frozenset({CampaignStatus.OPEN}),
 )
 
 
@@ -81,11 +82,13 @@ PLEDGE_TRANSITIONS = TransitionTable(
             {PledgeStatus.CHARGED, PledgeStatus.RELEASED, PledgeStatus.CANCELLED}
         )
     },
+    initial=frozenset({PledgeStatus.ACTIVE}),
 )
 
 
-class GroupBuy(Base):
+class GroupBuy(StatusMachine[CampaignStatus], Base):
     __tablename__ = "group_buy"
+    transitions = CAMPAIGN_TRANSITIONS
     __table_args__ = (
         CheckConstraint("min_quantity >= 1", name="min_positive"),
         CheckConstraint("max_quantity >= min_quantity", name="max_above_min"),
@@ -180,8 +183,9 @@ class PriceTier(Base):
     price_fen: Mapped[int]
 
 
-class Pledge(Base):
+class Pledge(StatusMachine[PledgeStatus], Base):
     __tablename__ = "pledge"
+    transitions = PLEDGE_TRANSITIONS
     __table_args__ = (
         # One standing pledge per household; a cancelled one leaves room for a new one.
         Index(

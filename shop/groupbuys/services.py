@@ -28,8 +28,6 @@ from payments.services import (
 from shop.errors import ShopError
 from shop.groupbuys import notices
 from shop.groupbuys.models import (
-    CAMPAIGN_TRANSITIONS,
-    PLEDGE_TRANSITIONS,
     CampaignStatus,
     Delivery,
     GroupBuy,
@@ -310,8 +308,7 @@ def cancel_pledge(
     _count_pledge(session, record.group_buy, -record.quantity, now)
     if record.payment_method is PaymentMethod.ONLINE:
         cancel_payment(session, subject_ref=record.subject_ref)
-    PLEDGE_TRANSITIONS.check(record.status, PledgeStatus.CANCELLED)
-    record.status = PledgeStatus.CANCELLED
+    record.move_to(PledgeStatus.CANCELLED)
     session.flush()
     return record
 
@@ -398,8 +395,7 @@ def settle_pledge(session: Session, *, pledge_id: int) -> Pledge:
     else:
         if record.payment_method is PaymentMethod.ONLINE:
             cancel_payment(session, subject_ref=record.subject_ref)
-        PLEDGE_TRANSITIONS.check(record.status, PledgeStatus.RELEASED)
-        record.status = PledgeStatus.RELEASED
+        record.move_to(PledgeStatus.RELEASED)
     session.flush()
     return record
 
@@ -417,8 +413,7 @@ def _charge(session: Session, record: Pledge, campaign: GroupBuy) -> None:
             method=PaymentMethod.CASH,
             village_id=campaign.village_id,
         )
-    PLEDGE_TRANSITIONS.check(record.status, PledgeStatus.CHARGED)
-    record.status = PledgeStatus.CHARGED
+    record.move_to(PledgeStatus.CHARGED)
 
 
 def finish_closing(session: Session, *, campaign_id: int, now: dt.datetime) -> GroupBuy:
@@ -428,8 +423,7 @@ def finish_closing(session: Session, *, campaign_id: int, now: dt.datetime) -> G
     if any(p.status is PledgeStatus.ACTIVE for p in campaign.pledges):
         raise ShopError("pledges_unsettled")
     target = CampaignStatus.SUCCEEDED if succeeded(campaign) else CampaignStatus.FAILED
-    CAMPAIGN_TRANSITIONS.check(campaign.status, target)
-    campaign.status = target
+    campaign.move_to(target)
     campaign.closed_at = now
     session.flush()
     notices.announce_outcome(session, campaign)

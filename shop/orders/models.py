@@ -7,16 +7,17 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from core.db import Base, enum_column_type
 from core.labels import Labelled, name_members, name_reference_kind
 from core.models import Household, User, Village
-from core.statemachine import TransitionTable
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import utcnow
 from payments.models import PaymentMethod
 from shop.buyers.models import Address
 from shop.catalog.models import Product, unit_label
+from shop.orders.signals import order_completed
 
 
 class Delivery(Labelled):
@@ -114,7 +115,10 @@ ORDER_TRANSITIONS = TransitionTable(
         S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.READY_FOR_PICKUP}),
         S.READY_FOR_PICKUP: frozenset({S.PICKED_UP, S.CANCELLED, S.REFUNDED}),
     },
+    initial=frozenset({S.PENDING_PAYMENT}),
 )
+#: Final and kept: the goods reached the household or the city buyer (the ledger books it).
+COMPLETED = (S.PICKED_UP, S.DELIVERED, S.RECEIVED)
 
 
 class CartItem(Base):
@@ -132,8 +136,9 @@ class CartItem(Base):
     product: Mapped[Product] = relationship()
 
 
-class Order(Base):
+class Order(StatusMachine[OrderStatus], Base):
     __tablename__ = "shop_order"
+    transitions = ORDER_TRANSITIONS
     __table_args__ = (
         CheckConstraint("total_fen > 0", name="total_positive"),
         CheckConstraint("shipping_fee_fen >= 0", name="shipping_fee_not_negative"),
@@ -208,6 +213,11 @@ class Order(Base):
     def goods(self) -> str:
         """What is in it, as a person reads it: 「土鸡蛋×2盒、菜籽油×1桶」."""
         return "、".join(f"{line.title}×{line.quantity}{line.unit}" for line in self.lines)
+
+    def after_move(self, previous: OrderStatus) -> None:
+        self.updated_at = utcnow()
+        if self.status in COMPLETED:
+            order_completed.send(None, order=self, session=object_session(self))
 
 
 def order_reference(order_id: int) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, delete, or_, select
-from sqlalchemy.orm import Session, aliased, object_session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.errors import CoreError
 from core.models import Household, Role, RoleGrant, User, Village
@@ -39,6 +39,7 @@ from shop.buyers.models import Address
 from shop.catalog.models import CHINESE_UNIT, ListingStatus, Product
 from shop.errors import ShopError
 from shop.orders.models import (
+    COMPLETED,
     ORDER_TRANSITIONS,
     ROUTE_DAYS,
     CartItem,
@@ -49,7 +50,7 @@ from shop.orders.models import (
     Route,
     route_label,
 )
-from shop.orders.signals import order_completed, order_packed
+from shop.orders.signals import order_packed
 from shop.shipping import ledger_port, outbound_port
 from shop.shipping import services as shipping
 
@@ -60,7 +61,6 @@ MAX_LINES = 50
 #: Orders still moving: every status the transition table lets go somewhere.
 ACTIVE = tuple(status for status in OrderStatus if ORDER_TRANSITIONS.targets(status))
 #: The buyer has the goods: the sale is final and goes to the sellers' ledger.
-COMPLETED = (OrderStatus.PICKED_UP, OrderStatus.DELIVERED, OrderStatus.RECEIVED)
 #: A paid shipped order's goods must reach the seller's station within this time.
 READY_WITHIN = dt.timedelta(days=2)
 #: A shipped order its buyer has not confirmed is taken as received this long after handover.
@@ -579,14 +579,6 @@ def is_paid(session: Session, order: Order) -> bool:
 # --- moves -------------------------------------------------------------------------
 
 
-def _move(order: Order, target: OrderStatus) -> None:
-    ORDER_TRANSITIONS.check(order.status, target)
-    order.status = target
-    order.updated_at = utcnow()
-    if target in COMPLETED:
-        order_completed.send(None, order=order, session=object_session(order))
-
-
 def _order_number(reference: str) -> int | None:
     """The id in an ``order:<id>`` reference, or None for any other reference."""
     kind, _, number = reference.partition(":")
@@ -603,7 +595,7 @@ def mark_paid(session: Session, *, subject_ref: str) -> Order | None:
         return None
     order = session.get(Order, number)
     if order is not None and order.status is OrderStatus.PENDING_PAYMENT:
-        _move(order, OrderStatus.PAID)
+        order.move_to(OrderStatus.PAID)
         session.flush()
         if order.delivery is Delivery.SHIP:
             _open_shipment(session, order)
@@ -654,7 +646,7 @@ def mark_shipped(session: Session, *, order_id: int) -> Order:
     """Logistics handed the parcel to the courier (through its signal); a repeat is a no-op."""
     order = _ship_order(session, order_id)
     if order.status is OrderStatus.PAID:
-        _move(order, OrderStatus.SHIPPED)
+        order.move_to(OrderStatus.SHIPPED)
         session.flush()
     return order
 
@@ -664,7 +656,7 @@ def confirm_receipt(session: Session, *, user: User, order_id: int) -> Order:
     order = own_order(session, user=user, order_id=order_id)
     if order.delivery is not Delivery.SHIP:
         raise ShopError("not_a_ship_order")
-    _move(order, OrderStatus.RECEIVED)
+    order.move_to(OrderStatus.RECEIVED)
     session.flush()
     return order
 
@@ -697,7 +689,7 @@ def pack(session: Session, *, seller: User, order_id: int) -> Order:
         and order.payment_method is not PaymentMethod.CASH
     ):
         raise ShopError("order_not_paid")
-    _move(order, OrderStatus.PACKED)
+    order.move_to(OrderStatus.PACKED)
     session.flush()
     order_packed.send(None, order=order, session=session)
     _tell_buyer(session, order, NoticeKind.ORDER_PACKED)
@@ -728,7 +720,7 @@ def _station_order(session: Session, *, agent: User, order_id: int) -> Order:
 def mark_ready_for_pickup(session: Session, *, agent: User, order_id: int) -> Order:
     """The packed goods are on the buyer's station shelf, waiting for the buyer."""
     order = _station_order(session, agent=agent, order_id=order_id)
-    _move(order, OrderStatus.READY_FOR_PICKUP)
+    order.move_to(OrderStatus.READY_FOR_PICKUP)
     session.flush()
     _tell_buyer(session, order, NoticeKind.ORDER_READY)
     return order
@@ -781,7 +773,7 @@ def hand_over(session: Session, *, agent: User, order_id: int, pickup_code: str 
     ORDER_TRANSITIONS.check(order.status, OrderStatus.PICKED_UP)
     if order.pickup_code is not None:
         check_code(pickup_code, [order.pickup_code])
-    _move(order, OrderStatus.PICKED_UP)
+    order.move_to(OrderStatus.PICKED_UP)
     session.flush()
     return order
 
@@ -801,8 +793,8 @@ def mark_delivered(session: Session, *, reference: str) -> Order | None:
     if order is None:
         return None
     if order.status is OrderStatus.PACKED:
-        _move(order, OrderStatus.OUT_FOR_DELIVERY)
-    _move(order, OrderStatus.DELIVERED)
+        order.move_to(OrderStatus.OUT_FOR_DELIVERY)
+    order.move_to(OrderStatus.DELIVERED)
     session.flush()
     return order
 
@@ -823,8 +815,8 @@ def mark_collected_at_station(session: Session, *, reference: str) -> Order | No
     order = _order_on_its_way(session, reference)
     if order is None:
         return None
-    _move(order, OrderStatus.READY_FOR_PICKUP)
-    _move(order, OrderStatus.PICKED_UP)
+    order.move_to(OrderStatus.READY_FOR_PICKUP)
+    order.move_to(OrderStatus.PICKED_UP)
     session.flush()
     return order
 
@@ -861,7 +853,7 @@ def cancel(session: Session, *, user: User, order_id: int) -> Order:
     if outcome is OrderStatus.REFUNDED:
         _refund(session, order, actor=user)
     else:
-        _move(order, OrderStatus.CANCELLED)
+        order.move_to(OrderStatus.CANCELLED)
         payments.cancel_payment(session, subject_ref=order.reference)
         inventory.return_sold(
             session, reference=order.reference, reason="订单取消", actor_id=user.id
@@ -873,7 +865,7 @@ def cancel(session: Session, *, user: User, order_id: int) -> Order:
 def _refund(session: Session, order: Order, *, actor: User | None) -> None:
     """Refund what the buyer paid (the courier fee too), cancel a shipped order's parcel and
     put the goods back on sale. ``actor`` None: the system did it (a missed deadline)."""
-    _move(order, OrderStatus.REFUNDED)
+    order.move_to(OrderStatus.REFUNDED)
     payments.refund_payment(
         session, subject_ref=order.reference, amount_fen=order.charged_fen, actor=actor
     )
@@ -947,7 +939,7 @@ def confirm_overdue_receipts(session: Session, *, now: dt.datetime | None = None
         .with_for_update(skip_locked=True)
     ).all()
     for order in due:
-        _move(order, OrderStatus.RECEIVED)
+        order.move_to(OrderStatus.RECEIVED)
     session.flush()
     return list(due)
 

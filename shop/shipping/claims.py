@@ -20,6 +20,7 @@ from core.db import Base, enum_column_type
 from core.labels import Labelled, name_members
 from core.models import Role, User
 from core.photos import store_photo
+from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import ensure_utc, utcnow
 from payments import services as payments
 from shop.errors import ShopError
@@ -55,8 +56,18 @@ CLAIM_STATUS_NAMES = name_members(
 )
 
 
-class Claim(Base):
+#: An agent decides an open claim once: a refund or a resend. The decision is taken with a
+#: conditional UPDATE (``status = open``), so two agents deciding at once decide once.
+CLAIM_TRANSITIONS = TransitionTable(
+    _l("售后申请"),
+    {ClaimStatus.OPEN: frozenset({ClaimStatus.REFUNDED, ClaimStatus.RESEND})},
+    initial=frozenset({ClaimStatus.OPEN}),
+)
+
+
+class Claim(StatusMachine[ClaimStatus], Base):
     __tablename__ = "ship_claim"
+    transitions = CLAIM_TRANSITIONS
     __table_args__ = (CheckConstraint("refund_fen >= 0", name="refund_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -102,7 +102,9 @@ name_members(Light, {Light.RED: "红灯", Light.GREEN: "绿灯"})
 
 
 def test_transition_table_refuses_unlisted_moves() -> None:
-    table = TransitionTable("红绿灯", {Light.RED: frozenset({Light.GREEN})})
+    table = TransitionTable(
+        "红绿灯", {Light.RED: frozenset({Light.GREEN})}, initial=frozenset({Light.RED})
+    )
     table.check(Light.RED, Light.GREEN)
     with pytest.raises(CoreError, match="红绿灯现在是“绿灯”，不能改为“红灯”") as refused:
         table.check(Light.GREEN, Light.RED)
