@@ -287,7 +287,7 @@ def distance_provider(village: Village) -> RoadProvider:
     settings = Settings.from_env()
     extract = village.township.osm_extract
     osm = None
-    if settings.roads_dir is not None and extract:
+    if extract:
         osm = settings.roads_dir / Path(extract).name  # a file name, never a path elsewhere
     return road_provider(
         EBIKE,
