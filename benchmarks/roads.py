@@ -199,13 +199,23 @@ def demo_rows(villages: dict[str, list[Place]], extract: Extract) -> list[str]:
 Measured = tuple[float, float, int, list[list[int]]]  # read s, table s, peak MB, metres
 
 
+def own_peak_mb() -> int:
+    """This process's own peak resident memory: ``ru_maxrss`` is carried across ``execve`` from
+    the parent, the kernel's high-water mark of this process's memory (``VmHWM``) is not."""
+    status = Path("/proc/self/status").read_text()
+    return (
+        int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+        // 1024
+    )
+
+
 def ours(path: Path, places: list[Place], _rows: int) -> Measured:
     began = time.monotonic()
     network = RoadNetwork.from_file(path, EBIKE)
     read = time.monotonic() - began
     began = time.monotonic()
     table = network.table(places)
-    return read, time.monotonic() - began, peak_mb(), table.distances_m.tolist()
+    return read, time.monotonic() - began, own_peak_mb(), table.distances_m.tolist()
 
 
 def osmnx(path: Path, places: list[Place], rows: int) -> Measured:
@@ -228,7 +238,7 @@ def osmnx(path: Path, places: list[Place], rows: int) -> Measured:
     for source in nodes[:rows]:
         reach = nx.single_source_dijkstra_path_length(graph, source, weight="length")
         matrix.append([round(reach.get(target, -1)) for target in nodes])
-    return read, time.monotonic() - began, peak_mb(), matrix
+    return read, time.monotonic() - began, own_peak_mb(), matrix
 
 
 def fresh(side: Callable[[Path, list[Place], int], Measured], *args: object) -> Measured:
@@ -238,7 +248,8 @@ def fresh(side: Callable[[Path, list[Place], int], Measured], *args: object) -> 
     return measured
 
 
-def osmnx_rows(extracts: list[tuple[str, Path, list[Place]]], rows: int) -> list[str]:
+def osmnx_rows(extracts: list[tuple[str, Path, list[Place], int]]) -> list[str]:
+    """Each extract with its places and how many rows of the matrix OSMnx is to compute."""
     if importlib.util.find_spec("osmnx") is None:
         return ["OSMnx is not installed (`pip install osmnx`): no comparison."]
     table = [
@@ -246,7 +257,7 @@ def osmnx_rows(extracts: list[tuple[str, Path, list[Place]]], rows: int) -> list
         "OSMnx: read s, table s, peak MB | OSMnx rows | median difference m |",
         "|---|---|---|---|---|---|",
     ]
-    for name, path, places in extracts:
+    for name, path, places, rows in extracts:
         o_read, o_table, o_mb, our_m = fresh(ours, path, places, rows)
         x_read, x_table, x_mb, their_m = fresh(osmnx, path, places, rows)
         done = len(their_m)
@@ -288,10 +299,14 @@ def main() -> None:
         demo_places = [place for village in demo_villages.values() for place in village]
         beside = osmnx_rows(
             [
-                ("demo township", demo_path, demo_places),
-                (f"grid {grid} x {grid} lanes", grid_path, grid_places(grid, places)),
-            ],
-            args.osmnx_rows,
+                ("demo township", demo_path, demo_places, len(demo_places)),
+                (
+                    f"grid {grid} x {grid} lanes",
+                    grid_path,
+                    grid_places(grid, places),
+                    args.osmnx_rows,
+                ),
+            ]
         )
         demo = demo_rows(demo_villages, Extract(demo_path, EBIKE))
         river = river_rows(folder, villages, households)

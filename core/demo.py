@@ -147,10 +147,10 @@ def _build_places(session: Session, centres: list[Metres]) -> tuple[Township, li
             name=name,
             station_address=f"{name}村委会一楼村站",
             station_hours=STATION_HOURS[number % len(STATION_HOURS)],
-            lat=_at(centre).lat,
-            lon=_at(centre).lon,
+            lat=point.lat,
+            lon=point.lon,
         )
-        for number, (name, centre) in enumerate(zip(VILLAGE_NAMES, centres, strict=True))
+        for number, (name, point) in enumerate(zip(VILLAGE_NAMES, map(_at, centres), strict=True))
     ]
     session.add(county)
     session.flush()
@@ -163,10 +163,8 @@ def _build_households(
     """The households along each village's lanes, and every lane and road of the township."""
     river_village = VILLAGE_NAMES.index(RIVER_VILLAGE)
     starts = road_starts((0.0, 0.0), centres, river_village)
-    households, roads = (
-        [],
-        township_roads((0.0, 0.0), centres, river_village, VILLAGE_NAMES.index(HILL_VILLAGE)),
-    )
+    households: list[Household] = []
+    roads = township_roads((0.0, 0.0), centres, river_village, VILLAGE_NAMES.index(HILL_VILLAGE))
     for index, (village, centre) in enumerate(zip(villages, centres, strict=True)):
         river = None
         if index == river_village:  # the far side, away from where the road comes in
