@@ -32,7 +32,9 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -241,11 +243,11 @@ def osmnx(path: Path, places: list[Place], rows: int) -> Measured:
     return read, time.monotonic() - began, own_peak_mb(), matrix
 
 
-def fresh(side: Callable[[Path, list[Place], int], Measured], *args: object) -> Measured:
+def fresh(side: Callable[[Path, list[Place], int], Measured], *args: Any) -> Measured:
     """``side(*args)`` in a process of its own, so that its peak memory is its own."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        measured: Measured = pool.apply(side, args)
-    return measured
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        return pool.submit(side, *args).result()
 
 
 def osmnx_rows(extracts: list[tuple[str, Path, list[Place], int]]) -> list[str]:
