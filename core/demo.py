@@ -13,7 +13,21 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from core.geo import Point, great_circle_m, offset
+from core.demo_roads import (
+    HILL_VILLAGE,
+    HOUSE_CLEAR_OF_RIVER_M,
+    LANE,
+    LANE_PAST_LAST_HOUSE_M,
+    RIVER_VILLAGE,
+    Metres,
+    River,
+    Way,
+    along,
+    bearing_between,
+    road_starts,
+    township_roads,
+)
+from core.geo import Point, offset
 from core.models import County, Household, Role, Township, User, Village
 from core.passwords import hash_password
 from core.services import create_user, grant_role
@@ -54,6 +68,8 @@ class DemoTownship:
     township: Township
     villages: list[Village]
     households: list[Household]
+    #: The lanes and roads in metres east and north of ``HUB`` (``core.demo_roads``).
+    roads: list[Way] = field(default_factory=list)
     villagers: list[User] = field(default_factory=list)
     farmers: list[User] = field(default_factory=list)
     agents: list[User] = field(default_factory=list)
@@ -71,36 +87,52 @@ def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
 
 
-def _village_points(rng: random.Random) -> list[Point]:
-    """12 points 2-8 km from the hub, at least 2 km from one another."""
-    points: list[Point] = []
-    while len(points) < len(VILLAGE_NAMES):
+def _village_centres(rng: random.Random) -> list[Metres]:
+    """12 points 2-8 km from the hub, at least 2 km from one another (metres from the hub)."""
+    centres: list[Metres] = []
+    while len(centres) < len(VILLAGE_NAMES):
         bearing = rng.uniform(0, 2 * math.pi)
         radius = rng.uniform(2_000, 8_000)
-        candidate = offset(
-            HUB, north_m=radius * math.cos(bearing), east_m=radius * math.sin(bearing)
-        )
-        if all(great_circle_m(candidate, other) >= 2_000 for other in points):
-            points.append(candidate)
-    return points
+        candidate = along((0.0, 0.0), bearing, radius)
+        if all(math.dist(candidate, other) >= 2_000 for other in centres):
+            centres.append(candidate)
+    return centres
 
 
-def _lane_homes(rng: random.Random, centre: Point, count: int) -> list[Point]:
-    """Houses strung along 3-4 lanes leaving the village centre, 30-80 m apart."""
+def _at(metres: Metres) -> Point:
+    return offset(HUB, north_m=metres[1], east_m=metres[0])
+
+
+def _lane_homes(
+    rng: random.Random, centre: Metres, count: int, river: River | None
+) -> tuple[list[Point], list[Way]]:
+    """Houses strung along 3-4 lanes leaving the village centre, 30-80 m apart, and the lanes.
+
+    With a ``river``, the first lane runs straight at it and on past the water (its houses stand
+    on both banks), the others turn away from it.
+    """
     lanes = [rng.uniform(0, 2 * math.pi) for _ in range(rng.choice((3, 4)))]
-    homes, along = [], {lane: 60.0 for lane in range(len(lanes))}
+    if river is not None:
+        lanes = [river.bearing, *(river.away(drawn) for drawn in lanes[1:])]
+    homes, forward = [], [60.0] * len(lanes)
     for number in range(count):
         lane = number % len(lanes)
-        along[lane] += rng.uniform(30, 80)
+        forward[lane] += rng.uniform(30, 80)
+        if river is not None and lane == 0 and river.too_close(forward[lane]):
+            forward[lane] += 2 * HOUSE_CLEAR_OF_RIVER_M
         side = rng.choice((-1, 1)) * rng.uniform(8, 25)
-        bearing = lanes[lane]
-        north = along[lane] * math.cos(bearing) - side * math.sin(bearing)
-        east = along[lane] * math.sin(bearing) + side * math.cos(bearing)
-        homes.append(offset(centre, north_m=north, east_m=east))
-    return homes
+        homes.append(_at(along(centre, lanes[lane], forward[lane], side)))
+    ends = [f + LANE_PAST_LAST_HOUSE_M for f in forward]
+    ways: list[Way] = [
+        ([centre, along(centre, bearing, end)], LANE)
+        for bearing, end in zip(lanes, ends, strict=True)
+    ]
+    if river is not None:
+        ways = river.ways(ends[0]) + ways[1:]
+    return homes, ways
 
 
-def _build_places(session: Session, rng: random.Random) -> tuple[Township, list[Village]]:
+def _build_places(session: Session, centres: list[Metres]) -> tuple[Township, list[Village]]:
     county = County(name="青山县")
     township = Township(
         county=county,
@@ -118,9 +150,7 @@ def _build_places(session: Session, rng: random.Random) -> tuple[Township, list[
             lat=point.lat,
             lon=point.lon,
         )
-        for number, (name, point) in enumerate(
-            zip(VILLAGE_NAMES, _village_points(rng), strict=True)
-        )
+        for number, (name, point) in enumerate(zip(VILLAGE_NAMES, map(_at, centres), strict=True))
     ]
     session.add(county)
     session.flush()
@@ -128,11 +158,20 @@ def _build_places(session: Session, rng: random.Random) -> tuple[Township, list[
 
 
 def _build_households(
-    session: Session, rng: random.Random, villages: list[Village]
-) -> list[Household]:
-    households = []
-    for village in villages:
-        for number, home in enumerate(_lane_homes(rng, village.point, HOUSEHOLDS_PER_VILLAGE), 1):
+    session: Session, rng: random.Random, villages: list[Village], centres: list[Metres]
+) -> tuple[list[Household], list[Way]]:
+    """The households along each village's lanes, and every lane and road of the township."""
+    river_village = VILLAGE_NAMES.index(RIVER_VILLAGE)
+    starts = road_starts((0.0, 0.0), centres, river_village)
+    households: list[Household] = []
+    roads = township_roads((0.0, 0.0), centres, river_village, VILLAGE_NAMES.index(HILL_VILLAGE))
+    for index, (village, centre) in enumerate(zip(villages, centres, strict=True)):
+        river = None
+        if index == river_village:  # the far side, away from where the road comes in
+            river = River(centre, bearing_between(starts[index], centre))
+        homes, lanes = _lane_homes(rng, centre, HOUSEHOLDS_PER_VILLAGE, river)
+        roads += lanes
+        for number, home in enumerate(homes, 1):
             households.append(
                 Household(
                     village=village,
@@ -147,7 +186,7 @@ def _build_households(
             )
     session.add_all(households)
     session.flush()
-    return households
+    return households, roads
 
 
 def _account(
@@ -203,9 +242,12 @@ def _staff_accounts(session: Session, demo: DemoTownship, password_hash: str) ->
 def build_township(session: Session, *, seed: int = 2026) -> DemoTownship:
     """Create the demo township and its accounts. Deterministic for a given seed."""
     rng = random.Random(seed)
-    township, villages = _build_places(session, rng)
-    households = _build_households(session, rng, villages)
-    demo = DemoTownship(rng=rng, township=township, villages=villages, households=households)
+    centres = _village_centres(rng)
+    township, villages = _build_places(session, centres)
+    households, roads = _build_households(session, rng, villages, centres)
+    demo = DemoTownship(
+        rng=rng, township=township, villages=villages, households=households, roads=roads
+    )
     # One hash for every demo account: argon2 takes ~0.1 s a hash, and this is demo data.
     password_hash = hash_password(DEMO_PASSWORD)
     _household_accounts(session, demo, password_hash)

@@ -120,18 +120,16 @@ def change_password(session: Session, *, user: User, new_password: str) -> None:
 OSM_EXTRACT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.osm(\.pbf)?")
 
 
-def road_extracts(roads_dir: Path | None) -> list[str]:
-    """The extracts in the roads folder that a township may name (none when it is not set)."""
-    if roads_dir is None or not roads_dir.is_dir():
+def road_extracts(roads_dir: Path) -> list[str]:
+    """The extracts in the roads folder that a township may name (none when there is none)."""
+    if not roads_dir.is_dir():
         return []
     return sorted(
         p.name for p in roads_dir.iterdir() if p.is_file() and OSM_EXTRACT_NAME.fullmatch(p.name)
     )
 
 
-def set_road_extract(
-    session: Session, *, township_id: int, name: str, roads_dir: Path | None
-) -> Township:
+def set_road_extract(session: Session, *, township_id: int, name: str, roads_dir: Path) -> Township:
     """Name the township's road map ("" for none: its rounds are planned on straight lines)."""
     township = session.get(Township, township_id)
     if township is None:

@@ -66,7 +66,8 @@ class Settings:
     stripe_payment_methods: tuple[str, ...] = ("card",)
     osrm_url: str | None = None
     # A folder of OpenStreetMap extracts; each township names its file (Township.osm_extract).
-    roads_dir: Path | None = None
+    # The demo writes its township's roads here.
+    roads_dir: Path = field(default_factory=lambda: instance_dir() / "roads")
     # Where road tables are kept between plans (keyed by extract, profile and places).
     road_tables_dir: Path = field(default_factory=lambda: instance_dir() / "road-tables")
     # Seconds; see core.db (None: wait as long as it takes).
@@ -127,7 +128,7 @@ class Settings:
                 m.strip() for m in env.get("STRIPE_PAYMENT_METHODS", "card").split(",") if m.strip()
             ),
             osrm_url=env.get("OSRM_URL") or None,
-            roads_dir=Path(env["ROADS_DIR"]) if env.get("ROADS_DIR") else None,
+            roads_dir=Path(env.get("ROADS_DIR") or instance_dir() / "roads"),
             road_tables_dir=Path(env.get("ROAD_TABLES_DIR") or instance_dir() / "road-tables"),
             database_connect_timeout=_seconds(env.get("DATABASE_CONNECT_TIMEOUT"), 3.0),
             database_statement_timeout=_seconds(env.get("DATABASE_STATEMENT_TIMEOUT"), 5.0),

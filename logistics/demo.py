@@ -3,7 +3,9 @@
 About 300 downlink parcels: most already on the station shelves (with pickup codes), some
 waiting at the hub for the trunk run, a few only announced by a courier's manifest and a few
 that match no household; 30 lots of farmers' produce; one e-bike per cadre; a month of
-history for the dispatcher's chart; and today's rounds planned with ``routing``.
+history for the dispatcher's chart; the township's lanes and roads written as an OpenStreetMap
+file in ``ROADS_DIR`` (``core.demo_roads``); and today's rounds planned with ``routing`` on
+those roads.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import random
 from sqlalchemy.orm import Session
 
 import routing
-from core.demo import DemoTownship
+from core.demo import HUB, DemoTownship
 from core.models import Household
+from core.settings import Settings
 from core.timeutil import local_today
 from logistics import planning
 from logistics.depot import put_on_shelf
@@ -30,6 +33,7 @@ from logistics.models import (
     Vehicle,
 )
 from logistics.timing import instant
+from routing.roads.osm_xml import write_osm
 
 ON_SHELF_TODAY = 260
 AT_HUB = 25
@@ -50,6 +54,7 @@ COURIERS = [
 GOODS = ("衣服", "手机壳", "种子", "农药喷头", "奶粉", "书", "电饭煲", "鞋", "降压药", "茶叶")
 PRODUCE = ("土鸡蛋 3 箱", "脐橙 2 筐", "腊肉 10 斤", "蜂蜜 6 瓶", "新米 50 斤", "鲜笋 1 筐")
 DEMO_PLAN = routing.SolveOptions(seconds=0.6, workers=1)
+DEMO_EXTRACT = "baisha-demo.osm"
 
 
 class _Numbers:
@@ -176,9 +181,18 @@ def _history(session: Session, demo: DemoTownship, today: dt.date) -> None:
             )
 
 
+def _road_map(demo: DemoTownship) -> None:
+    """The township's roads as its extract, so that its rounds are planned on them."""
+    roads_dir = Settings.from_env().roads_dir
+    roads_dir.mkdir(parents=True, exist_ok=True)
+    write_osm(roads_dir / DEMO_EXTRACT, demo.roads, routing.Place(HUB.lat, HUB.lon))
+    demo.township.osm_extract = DEMO_EXTRACT
+
+
 def load_logistics_demo(session: Session, demo: DemoTownship) -> None:
     """The demo step (see ``shop.demo.DEMO_STEPS``)."""
     today = local_today()
+    _road_map(demo)
     _fleet_and_windows(session, demo)
     _todays_parcels(session, demo, today)
     _uplinks(session, demo)

@@ -287,7 +287,7 @@ def distance_provider(village: Village) -> RoadProvider:
     settings = Settings.from_env()
     extract = village.township.osm_extract
     osm = None
-    if settings.roads_dir is not None and extract:
+    if extract:
         osm = settings.roads_dir / Path(extract).name  # a file name, never a path elsewhere
     return road_provider(
         EBIKE,
@@ -389,9 +389,9 @@ def apply_plan(
 
 
 def _road_path(plan: VillageWork, homes: list[Household]) -> str:
-    """The round's way along the roads, station to station, as JSON for the cadre's sketch;
-    "" when the plan's distances did not come from the road map."""
-    if plan.travel.source is not Source.OSM:
+    """The round's way along the roads, station to station, as JSON for the cadre's sketch
+    (from the OSRM server or the road map); "" when the plan was made on straight lines."""
+    if plan.travel.source is Source.STRAIGHT_LINE:
         return ""
     provider = plan.problem.distances
     assert isinstance(provider, RoadProvider)

@@ -36,6 +36,9 @@ pytest_plugins = ["tests.payments.fixtures"]
 
 # Photos uploaded by tests and the demo go to a temporary folder, not instance/.
 os.environ.setdefault("CUNZHAN_PHOTO_DIR", tempfile.mkdtemp(prefix="cunzhan-photos-"))
+# So do the demo's road map and the road tables planning keeps.
+os.environ.setdefault("ROADS_DIR", tempfile.mkdtemp(prefix="cunzhan-roads-"))
+os.environ.setdefault("ROAD_TABLES_DIR", tempfile.mkdtemp(prefix="cunzhan-road-tables-"))
 REQUIRE_ALL = os.environ.get("CUNZHAN_REQUIRE_ALL") == "1"
 POSTGRES_ADMIN_URL = os.environ.get(
     "CUNZHAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

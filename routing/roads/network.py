@@ -40,7 +40,7 @@ from routing.distances import EARTH_RADIUS_M, IntMatrix
 from routing.model import Place
 from routing.roads.chains import build_chains
 from routing.roads.profiles import WALKING_KMH, Profile
-from routing.roads.table import Source, TravelTable
+from routing.roads.table import Leg, Source, TravelTable
 
 FloatArray = NDArray[np.float64]
 IndexArray = NDArray[np.int64]
@@ -359,7 +359,7 @@ class RoadNetwork:
         """The shortest road way from one place to another, door to door, as (lat, lon) points."""
         return self.route([origin, destination])[0]
 
-    def route(self, places: Sequence[Place]) -> list[list[tuple[float, float]]]:
+    def route(self, places: Sequence[Place]) -> list[Leg]:
         """The road way of each leg between consecutive places (one graph, one Dijkstra call)."""
         if len(places) < 2:
             return []

@@ -30,12 +30,16 @@ from routing.model import Place
 from routing.roads.network import RoadNetwork
 from routing.roads.osrm import DEFAULT_TIMEOUT_S, OSRM_PROFILES, OsrmServer
 from routing.roads.profiles import Profile
-from routing.roads.table import Source, SourceUnavailable, TravelTable
+from routing.roads.table import Leg, Source, SourceUnavailable, TravelTable
 
 
 class TableSource(Protocol):
     def table(self, places: Sequence[Place]) -> TravelTable:
         """Metres and seconds between all places; ``SourceUnavailable`` when it cannot say."""
+        ...
+
+    def route(self, places: Sequence[Place]) -> list[Leg]:
+        """The way of each leg between consecutive places; ``SourceUnavailable`` likewise."""
         ...
 
 
@@ -46,6 +50,7 @@ class RoadProvider:
         self.sources = tuple(sources)
         self.straight_line = straight_line or GreatCircle()
         self._tables: dict[tuple[Place, ...], TravelTable] = {}
+        self._failed: set[int] = set()  # sources that could not give a table: not asked again
         self._detached = False
 
     def __getstate__(self) -> tuple[GreatCircle, dict[tuple[Place, ...], TravelTable]]:
@@ -73,11 +78,12 @@ class RoadProvider:
 
     def _ask(self, places: tuple[Place, ...]) -> TravelTable:
         passed_over: list[str] = []
-        for source in self.sources:
+        for number, source in enumerate(self.sources):
             try:
                 table = source.table(places)
             except SourceUnavailable as reason:
                 passed_over.append(str(reason))
+                self._failed.add(number)
                 continue
             return replace(table, notes=tuple(passed_over))
         distances = self.straight_line.distances(places)
@@ -86,16 +92,17 @@ class RoadProvider:
     def distances(self, places: Sequence[Place]) -> IntMatrix:
         return self.table(places).distances_m
 
-    def route(self, places: Sequence[Place]) -> list[list[tuple[float, float]]] | None:
-        """The road way of each leg between consecutive places, for maps, when an extract can
-        draw it (None otherwise: OSRM's tables come without geometry here, and a straight line
-        is drawn as such)."""
-        for source in self.sources:
-            if isinstance(source, Extract):
-                try:
-                    return source.network().route(places)
-                except SourceUnavailable:
-                    return None
+    def route(self, places: Sequence[Place]) -> list[Leg] | None:
+        """The road way of each leg between consecutive places, for maps: from the first source
+        that draws it (OSRM's ``/route``, then the extract), leaving out sources that already
+        failed to give a table; None when none can (a straight line is drawn as such)."""
+        for number, source in enumerate(self.sources):
+            if number in self._failed:
+                continue
+            try:
+                return source.route(places)
+            except SourceUnavailable:
+                continue
         return None
 
     def durations(self, distances: IntMatrix, speed_m_per_h: int) -> IntMatrix:
@@ -138,6 +145,9 @@ class Extract:
 
     def table(self, places: Sequence[Place]) -> TravelTable:
         return self.network().table(places)
+
+    def route(self, places: Sequence[Place]) -> list[Leg]:
+        return self.network().route(places)
 
 
 def load_network(path: Path, profile: Profile, cache_dir: Path | None = None) -> RoadNetwork:

@@ -9,6 +9,9 @@ import numpy as np
 
 from routing.distances import IntMatrix
 
+#: The way of one leg for maps: (lat, lon) points from one door to the next.
+Leg = list[tuple[float, float]]
+
 
 class Source(Enum):
     """Where a table came from, best first (the order in which they are tried)."""

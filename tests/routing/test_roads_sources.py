@@ -7,6 +7,7 @@ Everything behind the edge (the client, the fallback, the extract, the planner) 
 
 from __future__ import annotations
 
+import itertools
 import json
 import pickle
 import socket
@@ -29,10 +30,12 @@ from routing.synthetic import village
 from tests.routing.osm_files import at, river_village
 
 PLACES = [at(100, -40), at(100, 40), at(700, 40)]
+BEND = 0.01
 
 
 class FakeOsrm(BaseHTTPRequestHandler):
-    """Answers /table/v1/<profile>/<lon,lat;...>: 1,000 m and 100 s per step of index."""
+    """Answers /table/v1/<profile>/<lon,lat;...>: 1,000 m and 100 s per step of index; and
+    /route/v1/...: each leg in two steps, by way of a bend ``BEND`` degrees east of its start."""
 
     answer_with: ClassVar[str] = "table"
     requests: ClassVar[list[str]] = []
@@ -40,26 +43,46 @@ class FakeOsrm(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.requests.append(self.path)
         url = urlsplit(self.path)
-        count = len(url.path.rsplit("/", 1)[1].split(";"))
-        steps = np.abs(np.arange(count)[:, None] - np.arange(count)[None, :])
-        body: object = {
-            "code": "Ok",
-            "distances": (steps * 1000.4).tolist(),
-            "durations": (steps * 99.2).tolist(),
-            "sources": [{"distance": 12.0 * (i + 1), "location": [0, 0]} for i in range(count)],
-        }
-        if self.answer_with == "unreachable":
-            body["distances"][0][1] = None  # type: ignore[index]
-        if self.answer_with == "error":
+        waypoints = [
+            [float(x) for x in pair.split(",")] for pair in url.path.rsplit("/", 1)[1].split(";")
+        ]
+        route = url.path.startswith("/route/")
+        if self.answer_with == "error" or (route and self.answer_with == "no_route"):
             self.send_response(500)
             self.end_headers()
             return
+        body = self._route(waypoints) if route else self._table(len(waypoints))
         payload = json.dumps(body).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+    def _table(self, count: int) -> dict[str, object]:
+        steps = np.abs(np.arange(count)[:, None] - np.arange(count)[None, :])
+        distances = (steps * 1000.4).tolist()
+        if self.answer_with == "unreachable":
+            distances[0][1] = None
+        return {
+            "code": "Ok",
+            "distances": distances,
+            "durations": (steps * 99.2).tolist(),
+            "sources": [{"distance": 12.0 * (i + 1), "location": [0, 0]} for i in range(count)],
+        }
+
+    def _route(self, waypoints: list[list[float]]) -> dict[str, object]:
+        def leg(start: list[float], end: list[float]) -> dict[str, object]:
+            bend = [start[0] + BEND, start[1]]
+            return {
+                "steps": [
+                    {"geometry": {"type": "LineString", "coordinates": [start, bend]}},
+                    {"geometry": {"type": "LineString", "coordinates": [bend, end]}},
+                ]
+            }
+
+        legs = [leg(a, b) for a, b in itertools.pairwise(waypoints)]
+        return {"code": "Ok", "routes": [{"legs": legs}]}
 
     def log_message(self, *args: object) -> None:
         pass
@@ -104,6 +127,49 @@ def test_an_osrm_server_gives_the_table(osrm: tuple[str, type[FakeOsrm]]) -> Non
     assert first == f"{PLACES[0].lon:.6f},{PLACES[0].lat:.6f}"  # OSRM wants lon,lat
     assert path.path.startswith("/table/v1/bike/")
     assert parse_qs(path.query) == {"annotations": ["distance,duration"]}
+
+
+def test_an_osrm_server_draws_each_leg(osrm: tuple[str, type[FakeOsrm]], river: Path) -> None:
+    url, handler = osrm
+    provider = road_provider(EBIKE, osm=river, osrm_url=url)
+    assert provider.table(PLACES).source is Source.OSRM
+    legs = provider.route(PLACES)
+    assert legs is not None and len(legs) == 2
+    for leg, (start, end) in zip(legs, itertools.pairwise(PLACES), strict=True):
+        bend = pytest.approx((start.lat, start.lon + BEND), abs=1e-6)
+        assert leg[0] == (start.lat, start.lon) and leg[-1] == (end.lat, end.lon)
+        assert bend in leg  # OSRM's way, not the extract's
+    path = urlsplit(handler.requests[-1])
+    assert path.path.startswith("/route/v1/bike/")
+    assert parse_qs(path.query) == {
+        "steps": ["true"],
+        "geometries": ["geojson"],
+        "overview": ["false"],
+    }
+
+
+def test_without_osrm_routes_the_legs_come_from_the_extract(
+    osrm: tuple[str, type[FakeOsrm]], river: Path
+) -> None:
+    url, handler = osrm
+    handler.answer_with = "no_route"
+    provider = road_provider(EBIKE, osm=river, osrm_url=url)
+    assert provider.table(PLACES).source is Source.OSRM
+    legs = provider.route(PLACES)
+    assert legs is not None
+    # from across the river to the bridge at x = 1000 and back: along the extract's lanes
+    assert max(lon for _, lon in legs[0]) == pytest.approx(at(1000, 0).lon, abs=1e-6)
+
+
+def test_a_server_that_failed_the_table_is_not_asked_for_the_legs(
+    osrm: tuple[str, type[FakeOsrm]], river: Path
+) -> None:
+    url, handler = osrm
+    handler.answer_with = "error"
+    provider = road_provider(EBIKE, osm=river, osrm_url=url)
+    assert provider.table(PLACES).source is Source.OSM
+    assert provider.route(PLACES) is not None
+    assert len(handler.requests) == 1
 
 
 @pytest.mark.parametrize("failure", ["error", "unreachable"])
