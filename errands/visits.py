@@ -216,4 +216,5 @@ def recent_visits(session: Session, *, village_id: int, limit: int = 20) -> list
 def connect() -> None:
     """Offer errands and care visits to planning, and hear back when the cadre did them."""
     extra_stops.register(planned_work)
+    extra_stops.offer_request_kinds({c.value: CATEGORY_NAMES[c] for c in Category})
     signals.stop_visited.connect(on_stop_visited, weak=False)

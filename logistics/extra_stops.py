@@ -10,7 +10,7 @@ window kept) and writes each as a ``StopTask`` on the stop. The cadre completes 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -36,12 +36,24 @@ class ExtraStop:
 Provider = Callable[[Session, int, dt.date], list[ExtraStop]]
 
 _providers: list[Provider] = []
+#: The kinds of request a household may raise at a visit, value -> name (shown on the cadre's
+#: page; the value comes back in the ``visited`` event as ``raised_category``).
+_request_kinds: dict[str, object] = {}
 
 
 def register(provider: Provider) -> None:
     """Offer ``provider``'s tasks to planning (once, however often the app is built)."""
     if provider not in _providers:
         _providers.append(provider)
+
+
+def offer_request_kinds(kinds: Mapping[str, object]) -> None:
+    """The kinds of request the cadre may file for a household at a visit."""
+    _request_kinds.update(kinds)
+
+
+def request_kinds() -> dict[str, str]:
+    return {value: str(name) for value, name in _request_kinds.items()}
 
 
 def extra_stops(session: Session, *, village_id: int, day: dt.date) -> list[ExtraStop]:
