@@ -5,12 +5,15 @@ through the same idempotent stop events as a delivery, and errands hears back.""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from core.models import Household
+from core.models import Household, User
 from core.timeutil import to_local, utcnow
 from errands import visits
 from errands.grids import create_grid, put_households
@@ -170,3 +173,53 @@ def test_an_errand_not_done_at_a_failed_stop_is_planned_again(world: World) -> N
     world.parcel(home)  # the failed parcel goes back on the shelf only when the round ends
     again = _stop_of(world, home)
     assert [t.reference for t in again.tasks] == [f"errand:{request.id}"]
+
+
+def test_the_agent_marks_a_household_and_the_cadre_visits_it_through_the_pages_and_api(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    home = world.household(1)
+    token = login(world.agent)
+    marked = client.post(
+        "/errands/care",
+        data={"csrf_token": token, "phone": home.phone, "reason": "disabled", "every_days": "14"},
+    )
+    assert marked.status_code == 302
+    refused = client.post(
+        "/errands/care",
+        data={"csrf_token": token, "phone": home.phone, "reason": "disabled", "every_days": "0"},
+        follow_redirects=True,
+    )
+    assert "走访间隔要在 1 到 365 天之间" in refused.get_data(as_text=True)
+    world.fresh()
+    stop = _stop_of(world, home)  # never visited: due at once
+
+    client.post("/api/v1/auth/logout", headers={"X-CSRFToken": token})
+    token = login(world.cadre)
+    html = client.get("/cadre/today").get_data(as_text=True)
+    assert "关爱走访：残疾人" in html and 'data-type="visited"' in html and 'data-tasks="1"' in html
+    assert '<option value="shopping">代购生活用品</option>' in html  # what may be raised
+    assert 'data-type="delivered"' not in html  # nothing to hand over
+    event = {
+        "type": "visited",
+        "at": utcnow().isoformat(),
+        "note": "轮椅坏了",
+        "raised_category": "repair",
+        "raised_details": "修轮椅",
+    }
+    headers = {"X-CSRFToken": token, "Idempotency-Key": str(uuid.uuid4())}
+    answer = client.post(f"/api/v1/stops/{stop.id}/events", json=event, headers=headers)
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["stop"]["status"] == "delivered"
+    assert answer.get_json()["stop"]["tasks"][0]["visited"] is True
+    again = client.post(f"/api/v1/stops/{stop.id}/events", json=event, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+    client.post("/api/v1/auth/logout", headers={"X-CSRFToken": token})
+    login(world.agent)
+    page = client.get("/errands/care").get_data(as_text=True)
+    assert "每 14 天走访一次" in page and "轮椅坏了" in page and "提出的诉求" in page
+    world.fresh()
+    [request] = world.db.scalars(select(ErrandRequest)).all()
+    assert request.channel is Channel.VISIT and request.details == "修轮椅"
+    assert request.steps[0].actor_id == world.cadre.id
