@@ -1,9 +1,9 @@
 """Demo errands: two grids per village (the first answered by the village's cadre, the second
 by a party member among the villagers), and in the first villages requests in every state,
-one of them past its limit and escalated. On the third cadre's rounds (13900000303), in both
-of their villages, an accepted certificate errand to collect documents for and care-visit
-households, planned again with them (the other cadres' rounds stay as the logistics demo
-planned them: the browser journeys of those cadres count on their stops)."""
+one of them past its limit and escalated. On the third cadre's afternoon round (13900000303,
+their second village), an accepted certificate errand to collect documents for and care-visit
+households, planned again with them (every other round stays as the logistics demo planned
+it: the browser journeys count on those stops)."""
 
 from __future__ import annotations
 
@@ -126,10 +126,10 @@ CADRE_WITH_VISITS = 3
 
 def _on_the_round(session: Session, demo: DemoTownship, now: dt.datetime) -> None:
     """An accepted certificate errand to collect documents for, and care households, in the
-    villages of one cadre, whose rounds of today are planned again to carry them."""
+    second village of one cadre, whose round of today is planned again to carry them."""
     visits.connect()  # as the app does at start-up (the demo may load without it)
-    village_ids = demo.cadres[CADRE_WITH_VISITS - 1].villages_for(Role.CADRE)
-    villages = [v for v in demo.villages if v.id in village_ids]
+    village_id = max(demo.cadres[CADRE_WITH_VISITS - 1].villages_for(Role.CADRE))
+    villages = [v for v in demo.villages if v.id == village_id]
     agents = {v: a for a in demo.agents for v in a.villages_for(Role.AGENT)}
     for village in villages:
         agent = agents[village.id]
