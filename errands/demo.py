@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.demo import DemoTownship
@@ -22,6 +23,7 @@ from errands.models import CareHousehold, CareReason, Category, Channel, Satisfa
 from errands.services import Hotline, accept, close, file_for_self, file_request, mark_done, start
 from logistics import planning
 from logistics.demo import DEMO_PLAN
+from logistics.models import DeliveryWindow
 
 VILLAGES_WITH_REQUESTS = 3
 # (category, details, how far it got, days ago it was filed)
@@ -133,7 +135,9 @@ def _on_the_round(session: Session, demo: DemoTownship, now: dt.datetime) -> Non
     agents = {v: a for a in demo.agents for v in a.villages_for(Role.AGENT)}
     for village in villages:
         agent = agents[village.id]
-        homes = [h for h in demo.households if h.village_id == village.id]
+        # households without a delivery window: any time of the cadre's shift suits them
+        windowed = set(session.scalars(select(DeliveryWindow.household_id)))
+        homes = [h for h in demo.households if h.village_id == village.id and h.id not in windowed]
         request = file_request(
             session,
             filed_by=agent,
