@@ -200,6 +200,8 @@ def test_the_agent_marks_a_household_and_the_cadre_visits_it_through_the_pages_a
     assert "关爱走访：残疾人" in html and 'data-type="visited"' in html and 'data-tasks="1"' in html
     assert '<option value="shopping">代购生活用品</option>' in html  # what may be raised
     assert 'data-type="delivered"' not in html  # nothing to hand over
+    printed = client.get(f"/cadre/rounds/{stop.round_id}/print").get_data(as_text=True)
+    assert "关爱走访：残疾人" in printed  # the paper sheet lists the visit too
     event = {
         "type": "visited",
         "at": utcnow().isoformat(),
