@@ -112,11 +112,13 @@ def on_stop_visited(
     at: dt.datetime,
     raised: tuple[str, str] | None,
 ) -> None:
-    """The cadre did ``task`` on the round: the errand is done, or the visit recorded."""
+    """The cadre did ``task`` on the round: the errand is done, or the visit recorded; a
+    request the household raised (sent with the stop's first task) is filed either way."""
     kind, _, ident = task.reference.partition(":")
     cadre = session.get_one(User, cadre_id)
     if kind == "errand":
         done_on_round(session, cadre=cadre, request_id=int(ident), note=task.note, at=at)
+        file_raised(session, cadre=cadre, household_id=task.stop.household_id, raised=raised, at=at)
     elif kind == "care":
         record_visit(
             session, cadre=cadre, household_id=int(ident), note=task.note, at=at, raised=raised
@@ -138,20 +140,36 @@ def record_visit(
     care = session.get(CareHousehold, household_id)
     if care is not None:
         care.last_visited_at = at
-    if raised is not None:
-        category, details = raised
-        visit.request = file_request(
-            session,
-            filed_by=cadre,
-            household=session.get_one(Household, household_id),
-            category=parse_category(category),
-            details=details,
-            channel=Channel.VISIT,
-            now=at,
-        )
+    visit.request = file_raised(
+        session, cadre=cadre, household_id=household_id, raised=raised, at=at
+    )
     session.add(visit)
     session.flush()
     return visit
+
+
+def file_raised(
+    session: Session,
+    *,
+    cadre: User,
+    household_id: int,
+    raised: tuple[str, str] | None,
+    at: dt.datetime,
+) -> ErrandRequest | None:
+    """File the request ``(category, details)`` the household raised at the cadre's visit
+    (channel ``visit``); it goes to the household's grid member as usual."""
+    if raised is None:
+        return None
+    category, details = raised
+    return file_request(
+        session,
+        filed_by=cadre,
+        household=session.get_one(Household, household_id),
+        category=parse_category(category),
+        details=details,
+        channel=Channel.VISIT,
+        now=at,
+    )
 
 
 def mark_for_care(

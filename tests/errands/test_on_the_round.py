@@ -138,7 +138,16 @@ def test_an_accepted_errand_is_one_stop_with_the_parcels_and_completing_it_close
     assert task.collect == "开证明要用的身份证、户口本复印件"
     assert dt.time(9, 0) <= to_local(stop.eta).time() <= dt.time(10, 30)  # the errand's window
 
-    _visit(world, stop, "k-errand-1", note="材料已收齐")
+    _visit(
+        world,
+        stop,
+        "k-errand-1",
+        note="材料已收齐",
+        raised_category="repair",
+        raised_details="院墙裂了，想报修",
+    )
+    [raised] = [r for r in world.db.scalars(select(ErrandRequest)) if r.id != request.id]
+    assert raised.channel is Channel.VISIT and raised.household_id == home.id
     assert stop.status is StopStatus.PENDING  # the parcel is still to hand over
     assert request.status is RequestStatus.DONE and request.done_at is not None
     kinds = [(s.kind, s.actor_id) for s in request.steps]
