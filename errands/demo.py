@@ -1,21 +1,29 @@
 """Demo errands: two grids per village (the first answered by the village's cadre, the second
 by a party member among the villagers), and in the first villages requests in every state,
-one of them past its limit and escalated."""
+one of them past its limit and escalated. On the third cadre's afternoon round (13900000303,
+their second village), an accepted certificate errand to collect documents for and care-visit
+households, planned again with them (every other round stays as the logistics demo planned
+it: the browser journeys count on those stops)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.demo import DemoTownship
 from core.models import Household, Role, User
-from core.timeutil import utcnow
+from core.timeutil import local_today, utcnow
+from errands import visits
 from errands.deadlines import check_deadlines
 from errands.grids import create_grid, put_households
-from errands.models import Category, Channel, Satisfaction
+from errands.models import CareHousehold, CareReason, Category, Channel, Satisfaction
 from errands.services import Hotline, accept, close, file_for_self, file_request, mark_done, start
+from logistics import planning
+from logistics.demo import DEMO_PLAN
+from logistics.models import DeliveryWindow
 
 VILLAGES_WITH_REQUESTS = 3
 # (category, details, how far it got, days ago it was filed)
@@ -103,3 +111,57 @@ def load_errands_demo(session: Session, demo: DemoTownship) -> None:
                     now=filed_at + dt.timedelta(days=1),
                 )
     check_deadlines(session, now=now)
+    _on_the_round(session, demo, now)
+
+
+# (reason, every N days, days since the last visit or None): the first two are due today.
+CARES = (
+    (CareReason.ELDERLY_ALONE, 7, None),
+    (CareReason.DISABLED, 14, 15),
+    (CareReason.IN_DIFFICULTY, 30, 3),  # visited 3 days ago: not due
+)
+
+
+#: The cadre (1-based, as in the demo phone numbers) whose rounds carry the demo's visits.
+CADRE_WITH_VISITS = 3
+
+
+def _on_the_round(session: Session, demo: DemoTownship, now: dt.datetime) -> None:
+    """An accepted certificate errand to collect documents for, and care households, in the
+    second village of one cadre, whose round of today is planned again to carry them."""
+    visits.connect()  # as the app does at start-up (the demo may load without it)
+    village_id = max(demo.cadres[CADRE_WITH_VISITS - 1].villages_for(Role.CADRE))
+    villages = [v for v in demo.villages if v.id == village_id]
+    agents = {v: a for a in demo.agents for v in a.villages_for(Role.AGENT)}
+    for village in villages:
+        agent = agents[village.id]
+        # households without a delivery window: any time of the cadre's shift suits them
+        windowed = set(session.scalars(select(DeliveryWindow.household_id)))
+        homes = [h for h in demo.households if h.village_id == village.id and h.id not in windowed]
+        request = file_request(
+            session,
+            filed_by=agent,
+            household=homes[0],
+            category=Category.CERTIFICATE,
+            details="开无犯罪记录证明，材料请上门来取",
+            channel=Channel.COUNTER,
+            now=now - dt.timedelta(hours=3),
+        )
+        member = session.get_one(User, request.assignee_id)
+        accept(session, member=member, request_id=request.id, now=now - dt.timedelta(hours=2))
+        for home, (reason, every_days, days_ago) in zip(homes[-len(CARES) :], CARES, strict=True):
+            visited = None if days_ago is None else now - dt.timedelta(days=days_ago)
+            session.add(
+                CareHousehold(
+                    household_id=home.id,
+                    village_id=village.id,
+                    reason=reason,
+                    every_days=every_days,
+                    marked_by_id=agent.id,
+                    marked_at=now - dt.timedelta(days=30),
+                    last_visited_at=visited,
+                )
+            )
+    session.flush()
+    runs = planning.start_runs(session, village_ids=[v.id for v in villages], day=local_today())
+    planning.plan_runs_inline(session, runs=runs, options=DEMO_PLAN)

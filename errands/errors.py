@@ -18,6 +18,8 @@ class ErrandError(CunzhanError):
         "details_required": (422, _l("请写明要办的事（最多 %(n)d 个字）")),
         "no_household": (422, _l("您的账号没有登记到户，请到村站办理")),
         "household_not_found": (404, _l("本村没有这个手机号的住户")),
+        "bad_care_frequency": (422, _l("走访间隔要在 1 到 %(n)s 天之间")),
+        "care_reason_required": (422, _l("请选择走访的原因")),
         "caller_required": (422, _l("电话来的请填写来电人和来电时间")),
         "bad_time": (422, _l("时间的格式不对")),
         "bad_window": (422, _l("上门时间段请填写开始和结束，开始早于结束")),

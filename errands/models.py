@@ -73,6 +73,7 @@ class Channel(Labelled):
     PHONE_APP = "phone_app"  # the villager on their phone
     COUNTER = "counter"  # the agent at the station's counter
     HOTLINE = "hotline"  # the agent, from a phone call
+    VISIT = "visit"  # the cadre, at a care visit on the round
 
 
 CHANNEL_NAMES = name_members(
@@ -81,6 +82,7 @@ CHANNEL_NAMES = name_members(
         Channel.PHONE_APP: _l("手机上报"),
         Channel.COUNTER: _l("柜台登记"),
         Channel.HOTLINE: _l("电话登记"),
+        Channel.VISIT: _l("走访登记"),
     },
 )
 
@@ -200,7 +202,7 @@ class ErrandRequest(StatusMachine[RequestStatus], Base):
     """One request (诉求/代办事项) of a household, from filing to the return call.
 
     ``needs_visit``, ``service_minutes`` and the visit window are what the round planner
-    will read to make it a stop (docs/errands.md, "On the round").
+    reads to make it a stop once accepted (``errands.visits``, docs/errands.md "On the round").
     """
 
     __tablename__ = "errand_request"
@@ -241,7 +243,7 @@ class ErrandRequest(StatusMachine[RequestStatus], Base):
     satisfaction: Mapped[Satisfaction | None] = mapped_column(enum_column_type(Satisfaction))
     # True when the villager answered on the phone; False when the agent recorded a 回访.
     satisfaction_by_villager: Mapped[bool | None]
-    # For the round (not planned yet): minutes at the door and the household's window.
+    # For the round (errands.visits): minutes at the door and the household's window.
     needs_visit: Mapped[bool] = mapped_column(default=False)
     service_minutes: Mapped[int] = mapped_column(default=0)
     window_start: Mapped[dt.time | None]
@@ -305,3 +307,66 @@ class RequestPhoto(Base):
         ForeignKey("errand_request.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(40), unique=True)
+
+
+class CareReason(Labelled):
+    """Why a household is visited regularly (走访)."""
+
+    ELDERLY_ALONE = "elderly_alone"
+    DISABLED = "disabled"
+    IN_DIFFICULTY = "in_difficulty"
+
+
+CARE_REASON_NAMES = name_members(
+    CareReason,
+    {
+        CareReason.ELDERLY_ALONE: _l("独居老人"),
+        CareReason.DISABLED: _l("残疾人"),
+        CareReason.IN_DIFFICULTY: _l("困难家庭"),
+    },
+)
+
+
+class CareHousehold(Base):
+    """A household the agent marked for regular visits: a visit is due ``every_days`` after
+    the last one (at once when never visited), and planning puts it on the village's round."""
+
+    __tablename__ = "errand_care_household"
+    __table_args__ = (CheckConstraint("every_days BETWEEN 1 AND 365", name="every_days_range"),)
+
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    reason: Mapped[CareReason] = mapped_column(enum_column_type(CareReason))
+    every_days: Mapped[int]
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    marked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_visited_at: Mapped[dt.datetime | None]
+
+    household: Mapped[Household] = relationship()
+
+    @property
+    def reference(self) -> str:
+        return f"care:{self.household_id}"
+
+    def due_on(self) -> dt.date | None:
+        """The local day the next visit is due; None: never visited, due now."""
+        if self.last_visited_at is None:
+            return None
+        return to_local(self.last_visited_at).date() + dt.timedelta(days=self.every_days)
+
+
+class CareVisit(Base):
+    """One visit the cadre made on the round: their note, and any request it raised."""
+
+    __tablename__ = "errand_care_visit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[dt.datetime]
+    note: Mapped[str] = mapped_column(String(NOTE_MAX), default="")
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("errand_request.id"))
+
+    household: Mapped[Household] = relationship()
+    cadre: Mapped[User] = relationship()
+    request: Mapped[ErrandRequest | None] = relationship()

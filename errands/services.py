@@ -242,10 +242,38 @@ def mark_done(
 ) -> ErrandRequest:
     """The member has done it; the household is asked whether they are satisfied."""
     request = _assigned(session, member, request_id)
+    _finish(session, request, member, note, now or utcnow())
+    return request
+
+
+#: The note of a step taken on the cadre's round.
+ON_THE_ROUND = "上门办理（配送路线）"
+
+
+def done_on_round(
+    session: Session, *, cadre: User, request_id: int, note: str, at: dt.datetime
+) -> ErrandRequest | None:
+    """The cadre did the errand at the household on the round (who may not be the grid's
+    member: the round's cadre carries it out). An accepted request is started first, so the
+    timeline shows both steps; a request no longer accepted or under way (reassigned,
+    done meanwhile) is left as it is (None)."""
+    request = session.get_one(ErrandRequest, request_id)
+    if request.status is RequestStatus.ACCEPTED:
+        request.move_to(RequestStatus.IN_PROGRESS)
+        add_step(request, StepKind.STARTED, cadre, at, ON_THE_ROUND)
+    if request.status is not RequestStatus.IN_PROGRESS:
+        return None
+    _finish(session, request, cadre, note or ON_THE_ROUND, at)
+    return request
+
+
+def _finish(
+    session: Session, request: ErrandRequest, actor: User, note: str, now: dt.datetime
+) -> None:
+    """Done: the clock stops, and the household is asked whether they are satisfied."""
     request.move_to(RequestStatus.DONE)
-    now = now or utcnow()
     request.done_at = now
-    add_step(request, StepKind.DONE, member, now, note.strip())
+    add_step(request, StepKind.DONE, actor, now, note.strip())
     session.flush()
     notify_household(
         session,
@@ -256,7 +284,6 @@ def mark_done(
         id=request.id,
         category=request.category.label,
     )
-    return request
 
 
 def station_members(session: Session, village_id: int) -> list[User]:

@@ -31,12 +31,14 @@ from core.models import Role, User
 from core.parse import parse_int
 from core.photos import photo_dir, photo_path
 from core.timeutil import LOCAL_ZONE, local_today, utcnow
-from errands import grids, ledger, services
+from errands import grids, ledger, services, visits
 from errands.access import agent_station, member_grid_ids, overseen_villages, visible_request
 from errands.errors import ErrandError
 from errands.models import (
+    CARE_REASON_NAMES,
     CATEGORY_RULES,
     OPEN_STATUSES,
+    CareReason,
     Channel,
     ErrandRequest,
     Grid,
@@ -336,6 +338,49 @@ def _change_grids(session: Session, village_id: int) -> None:
         session,
         grid=grid,
         household_ids=grids.households_by_phone(session, village_id=village_id, phones=phones),
+    )
+
+
+@errands.route("/care", methods=["GET", "POST"])
+@roles(Role.AGENT)
+def care_list() -> str | Response:
+    """Households visited regularly on the round (独居老人, 残疾人, 困难家庭): mark one with
+    how often, stop the visits, and the latest visits the cadres recorded."""
+    village_id = agent_station(require_account())
+    if request.method == "POST":
+        return _act(_change_care, _("已保存"), request.path)
+    session = get_session()
+    return render_template(
+        "errands/care.html",
+        cares=visits.care_households(session, village_id=village_id),
+        visits=visits.recent_visits(session, village_id=village_id),
+        reasons=CARE_REASON_NAMES,
+        today=local_today(),
+    )
+
+
+def _change_care(session: Session) -> None:
+    agent = require_account()
+    stop = request.form.get("stop")
+    if stop is not None:
+        visits.unmark_care(session, agent=agent, household_id=parse_int(stop, low=1))
+        return
+    try:
+        reason = CareReason(request.form.get("reason", ""))
+    except ValueError as error:
+        raise ErrandError("care_reason_required") from error
+    every_days = parse_int(
+        request.form.get("every_days"),
+        low=1,
+        high=visits.CARE_EVERY_DAYS_MAX,
+        error=lambda: ErrandError("bad_care_frequency", n=visits.CARE_EVERY_DAYS_MAX),
+    )
+    visits.mark_for_care(
+        session,
+        agent=agent,
+        phone=request.form.get("phone", ""),
+        reason=reason,
+        every_days=every_days,
     )
 
 

@@ -71,6 +71,7 @@ class LogisticsError(CunzhanError):
         "code_or_signature_needed": (422, _l("请输入取件码或请收件人签名")),
         "reason_required": (422, _l("请选择没送到的原因")),
         "no_produce_here": (422, _l("这一站没有要收的农产品")),
+        "no_visit_here": (422, _l("这一站没有要办的事项或走访")),
         "weight_required": (422, _l("请填写称重")),
         # outbound parcels to the city
         "outbound_not_found": (404, _l("没有这个寄出包裹")),

@@ -361,11 +361,41 @@ class Stop(StatusMachine[StopStatus], Base):
     household: Mapped[Household] = relationship()
     parcels: Mapped[list[Parcel]] = relationship(back_populates="stop", order_by="Parcel.id")
     uplinks: Mapped[list[Uplink]] = relationship(back_populates="stop", order_by="Uplink.id")
+    tasks: Mapped[list[StopTask]] = relationship(
+        back_populates="stop", order_by="StopTask.id", cascade="all, delete-orphan"
+    )
 
     def move_to(self, target: StopStatus, *, note: str | None = None) -> None:
         super().move_to(target)
         if note is not None:
             self.skip_note = note
+
+
+class StopTask(Base):
+    """Work at the stop's household offered by a package above (``logistics.extra_stops``):
+    an errand, a care visit. ``visited`` says how it ended (None while open): True done,
+    False not done there (the stop failed), and it is planned again."""
+
+    __tablename__ = "delivery_stop_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stop_id: Mapped[int] = mapped_column(
+        ForeignKey("delivery_stop.id", ondelete="CASCADE"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(60), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    bring: Mapped[str] = mapped_column(String(200), default="")
+    collect: Mapped[str] = mapped_column(String(200), default="")
+    service_s: Mapped[int]
+    visited: Mapped[bool | None]
+    note: Mapped[str] = mapped_column(String(200), default="")
+    finished_at: Mapped[dt.datetime | None]
+
+    stop: Mapped[Stop] = relationship(back_populates="tasks")
+
+    @property
+    def is_open(self) -> bool:
+        return self.finished_at is None
 
 
 class Parcel(StatusMachine[ParcelStatus], Base):

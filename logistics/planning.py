@@ -32,6 +32,7 @@ from core.models import Household, Role, RoleGrant, User, Village
 from core.settings import Settings
 from core.timeutil import ensure_utc, utcnow
 from logistics.errors import LogisticsError
+from logistics.extra_stops import ExtraStop, extra_stops
 from logistics.models import (
     DeliveryWindow,
     Parcel,
@@ -43,6 +44,7 @@ from logistics.models import (
     RoundStatus,
     Stop,
     StopStatus,
+    StopTask,
     Uplink,
     UplinkStatus,
     Vehicle,
@@ -111,6 +113,7 @@ class HouseholdWork:
     household: Household
     parcels: list[Parcel] = field(default_factory=list)
     uplinks: list[Uplink] = field(default_factory=list)
+    extras: list[ExtraStop] = field(default_factory=list)  # errands, care visits
 
     @property
     def stop_id(self) -> str:
@@ -206,9 +209,10 @@ def _rounds_under_way(session: Session, *, vehicle_ids: list[int], day: dt.date)
     )
 
 
-def _open_work(session: Session, village_id: int) -> dict[str, HouseholdWork]:
-    """Households with parcels on the station's shelf, or produce waiting, and no stop yet
-    (what is on a bike belongs to the round it is out on)."""
+def _open_work(session: Session, village_id: int, day: dt.date) -> dict[str, HouseholdWork]:
+    """Households with parcels on the station's shelf, produce waiting, or work offered by
+    ``extra_stops`` (an errand, a care visit due), and no stop yet (what is on a bike belongs
+    to the round it is out on)."""
     work: dict[int, HouseholdWork] = {}
     parcels = session.scalars(
         select(Parcel)
@@ -230,10 +234,21 @@ def _open_work(session: Session, village_id: int) -> dict[str, HouseholdWork]:
     )
     for uplink in uplinks:
         work.setdefault(uplink.household_id, HouseholdWork(uplink.household)).uplinks.append(uplink)
+    for extra in extra_stops(session, village_id=village_id, day=day):
+        if extra.household_id not in work:
+            work[extra.household_id] = HouseholdWork(session.get_one(Household, extra.household_id))
+        work[extra.household_id].extras.append(extra)
     return {entry.stop_id: entry for entry in work.values()}
 
 
-def _windows(window: DeliveryWindow | None) -> tuple[routing.TimeWindow, ...]:
+def _windows(
+    window: DeliveryWindow | None, extras: list[ExtraStop]
+) -> tuple[routing.TimeWindow, ...]:
+    """The household's delivery window; a visit's own window (the time the villager gave for
+    an errand) comes first, since the parcels can be handed over at any visit."""
+    visit = next((e.window for e in extras if e.window is not None), None)
+    if visit is not None:
+        return (routing.TimeWindow(*visit),)
     if window is None:
         return (routing.TimeWindow(),)
     return (routing.TimeWindow(window.start_minute * 60, window.end_minute * 60),)
@@ -248,8 +263,9 @@ def _routing_stop(entry: HouseholdWork, window: DeliveryWindow | None) -> routin
         pickup=(sum(u.estimated_weight_g for u in entry.uplinks), 0),
         service=SERVICE_BASE_S
         + SERVICE_PER_PARCEL_S * len(entry.parcels)
-        + SERVICE_UPLINK_S * bool(entry.uplinks),
-        windows=_windows(window),
+        + SERVICE_UPLINK_S * bool(entry.uplinks)
+        + sum(extra.service_s for extra in entry.extras),
+        windows=_windows(window, entry.extras),
         penalty=PENALTY[entry.priority()],
     )
 
@@ -314,7 +330,7 @@ def prepare(
         raise LogisticsError("no_cadre_vehicle", village=village.name)
     _retire_planned(_rounds_of_day(session, village_id, day), now or utcnow())
     session.flush()
-    work = _open_work(session, village_id)
+    work = _open_work(session, village_id, day)
     if not work:
         return None
     windows = {
@@ -377,6 +393,7 @@ def apply_plan(
             )
             stop.parcels = entry.parcels
             stop.uplinks = entry.uplinks
+            stop.tasks = [_task(extra) for extra in entry.extras]
             round_.stops.append(stop)
         rounds.append(round_)
     session.add_all(rounds)
@@ -386,6 +403,16 @@ def apply_plan(
     number_trips(session, cadre_ids={v.cadre_id for v in plan.vehicles.values()}, day=plan.day)
     announce_rounds(session, rounds)
     return rounds
+
+
+def _task(extra: ExtraStop) -> StopTask:
+    return StopTask(
+        reference=extra.reference,
+        title=extra.title,
+        bring=extra.bring,
+        collect=extra.collect,
+        service_s=extra.service_s,
+    )
 
 
 def _road_path(plan: VillageWork, homes: list[Household]) -> str:

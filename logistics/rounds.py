@@ -9,6 +9,10 @@ Besides results, the outbox carries two kinds of note: ``wrong_code`` (a code th
 offline; the server counts it toward the wrong-code limit and changes nothing) and ``moved``
 (the cadre put a pending stop at another place in the round: the stops are renumbered and the
 pending stops' arrival times are dealt out again in the new order).
+
+A stop may carry tasks besides parcels (an errand, a care visit: ``logistics.extra_stops``):
+``visited`` completes its open tasks with the cadre's note (and, from a care visit, a new
+request the household raised), and ``signals.stop_visited`` tells the package they belong to.
 """
 
 from __future__ import annotations
@@ -61,11 +65,19 @@ class EventInput:
     position: int | None = None
     photo: str | None = None  # base64 JPEG/PNG/WebP: a neighbour took the parcels
     handed_to: str | None = None
+    note: str | None = None  # a visit's note
+    raised_category: str | None = None  # a request raised at a care visit
+    raised_details: str | None = None
 
     def fingerprint(self, stop_id: int) -> str:
-        return idempotency.fingerprint(
-            asdict(self) | {"at": self.at.isoformat(), "stop_id": stop_id}
-        )
+        body = asdict(self) | {"at": self.at.isoformat(), "stop_id": stop_id}
+        for name in _LATER_FIELDS:  # absent as before they existed: old keys still replay
+            if body[name] is None:
+                del body[name]
+        return idempotency.fingerprint(body)
+
+
+_LATER_FIELDS = ("note", "raised_category", "raised_details")
 
 
 class StopConflict(LogisticsError):
@@ -81,6 +93,7 @@ _WHOLE_STOPS = selectinload(Round.stops).options(
     joinedload(Stop.household),
     selectinload(Stop.parcels),
     selectinload(Stop.uplinks).selectinload(Uplink.outbound),
+    selectinload(Stop.tasks),
 )
 
 
@@ -119,8 +132,9 @@ def start_round(session: Session, *, round_: Round) -> None:
 
 
 def _still_open(stop: Stop) -> bool:
-    """Pending, or delivered with produce still to collect there."""
+    """Pending, or delivered with produce still to collect or a visit still to make there."""
     waiting = any(u.status is UplinkStatus.WAITING for u in stop.uplinks)
+    waiting = waiting or any(t.is_open for t in stop.tasks)
     return stop.status is StopStatus.PENDING or (stop.status is StopStatus.DELIVERED and waiting)
 
 
@@ -232,7 +246,9 @@ def _apply(session: Session, stop: Stop, event: EventInput, photo_dir: Path | No
     if event.type == "delivered":
         _deliver(session, stop, event, when, photo_dir)
     else:
-        {"failed": _fail, "collected": _collect}[event.type](session, stop, event, when)
+        {"failed": _fail, "collected": _collect, "visited": _visit}[event.type](
+            session, stop, event, when
+        )
     _finish_round_if_done(stop.round)
     session.flush()
 
@@ -273,6 +289,10 @@ def _fail(session: Session, stop: Stop, event: EventInput, when: dt.datetime) ->
     for uplink in list(stop.uplinks):
         if uplink.status is UplinkStatus.WAITING:
             uplink.stop = None  # planned again on a later round
+    for task in stop.tasks:
+        if task.is_open:  # offered again by its package for a later round
+            task.visited = False
+            task.finished_at = when
     if stop.status is StopStatus.DELIVERED:
         return  # only the produce failed; the delivery stands
     stop.move_to(StopStatus.FAILED)
@@ -298,6 +318,31 @@ def _collect(session: Session, stop: Stop, event: EventInput, when: dt.datetime)
         signals.uplink_collected.send(uplink, session=session)
     collected_on_round(waiting, cadre_id=stop.round.cadre_id, at=when)
     if not stop.parcels and stop.status is StopStatus.PENDING:
+        stop.move_to(StopStatus.DELIVERED)
+        stop.finished_at = when
+
+
+def _visit(session: Session, stop: Stop, event: EventInput, when: dt.datetime) -> None:
+    """The cadre has done the stop's errands and visits; a stop with nothing else to do is
+    served (``DELIVERED``) by it."""
+    tasks = [t for t in stop.tasks if t.is_open]
+    if not tasks:
+        raise LogisticsError("no_visit_here")
+    raised = None
+    if event.raised_details:
+        raised = (event.raised_category or "", event.raised_details)
+    for task in tasks:
+        task.visited = True
+        task.finished_at = when
+        task.note = (event.note or "").strip()[:200]
+        signals.stop_visited.send(
+            task, session=session, cadre_id=stop.round.cadre_id, at=when, raised=raised
+        )
+        raised = None  # one new request per visit, not one per task
+    nothing_else = not stop.parcels and not any(
+        u.status is UplinkStatus.WAITING for u in stop.uplinks
+    )
+    if nothing_else and stop.status is StopStatus.PENDING:
         stop.move_to(StopStatus.DELIVERED)
         stop.finished_at = when
 

@@ -42,6 +42,17 @@ class UplinkBrief(Schema):
     status = fields.String(required=True)
 
 
+class TaskBrief(Schema):
+    """An errand or a visit at the stop: what to bring, what to collect."""
+
+    reference = fields.String(required=True)
+    title = fields.String(required=True)
+    bring = fields.String(required=True)
+    collect = fields.String(required=True)
+    visited = fields.Boolean(allow_none=True)
+    note = fields.String(required=True)
+
+
 class StopOut(Schema):
     id = fields.Integer(required=True)
     sequence = fields.Integer(required=True)
@@ -57,6 +68,7 @@ class StopOut(Schema):
     household = fields.Nested(HouseholdOut, required=True)
     parcels = fields.List(fields.Nested(ParcelBrief), required=True)
     uplinks = fields.List(fields.Nested(UplinkBrief), required=True)
+    tasks = fields.List(fields.Nested(TaskBrief), required=True)
 
 
 def stop_code_check(stop: Stop) -> dict[str, object] | None:
@@ -89,12 +101,14 @@ class TodayOut(Schema):
     rounds = fields.List(fields.Nested(RoundOut), required=True)
 
 
-EVENT_TYPES = ["delivered", "failed", "collected", "wrong_code", "moved"]
+EVENT_TYPES = ["delivered", "failed", "collected", "visited", "wrong_code", "moved"]
 
 
 class StopEventIn(StrictSchema):
     """A result, a code refused offline (``wrong_code`` + ``pickup_code``), or a new place in
-    the round (``moved`` + ``position``, 1 = first). A delivery is proved by ``pickup_code``,
+    the round (``moved`` + ``position``, 1 = first). ``visited`` (with a ``note``, and
+    ``raised_category`` + ``raised_details`` for a request raised at a care visit) completes
+    the stop's errands and visits. A delivery is proved by ``pickup_code``,
     ``signature`` (SVG path) or ``photo`` (base64 image, with ``handed_to``: a neighbour)."""
 
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
@@ -106,6 +120,9 @@ class StopEventIn(StrictSchema):
     position = fields.Integer(strict=True, validate=validate.Range(min=1, max=1_000))
     photo = fields.String(validate=validate.Length(min=64, max=5_000_000))
     handed_to = fields.String(validate=validate.Length(min=1, max=60))
+    note = fields.String(validate=validate.Length(max=200))
+    raised_category = fields.String(validate=validate.Length(min=1, max=30))
+    raised_details = fields.String(validate=validate.Length(min=1, max=500))
 
     @validates_schema
     def _needs(self, data: dict[str, object], **_: object) -> None:

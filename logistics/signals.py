@@ -17,3 +17,7 @@ uplink_collected = _signals.signal("uplink-collected")
 #: An outbound parcel went to a courier: ``order_id=``, ``courier=`` (a ``Courier``) and
 #: ``waybill=`` besides ``session=``.
 outbound_handed_over = _signals.signal("outbound-handed-over")
+#: The cadre did a stop's task (an errand, a care visit: ``logistics.extra_stops``); sent with
+#: the ``StopTask`` as sender, ``cadre_id=``, ``at=`` and ``raised=`` (``(category, details)``
+#: of a request the household raised at the visit, or None) besides ``session=``.
+stop_visited = _signals.signal("stop-visited")

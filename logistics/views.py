@@ -32,7 +32,7 @@ from core.models import Role, User
 from core.parse import parse_int
 from core.photos import photo_dir, photo_path
 from core.timeutil import local_today
-from logistics import depot, planning, rounds, tracking
+from logistics import depot, extra_stops, planning, rounds, tracking
 from logistics.access import agent_village, dispatcher_township
 from logistics.compression import gzip_response
 from logistics.errors import LogisticsError
@@ -75,6 +75,7 @@ def today() -> str:
         maps={r.id: round_sketch(r) for r in found},
         code_checks={s.id: stop_code_check(s) for r in found for s in r.stops},
         reasons=FAILURE_NAMES,
+        raise_choices=extra_stops.request_kinds(),
         texts=cadre_texts(),
     )
 
@@ -96,6 +97,7 @@ def cadre_texts() -> dict[str, object]:
             "collected": _("本机已记录：已收农产品 %(kg)s 公斤，等待上传", kg="{kg}"),
             "moved": _("本机已记录：顺序已调整，等待上传"),
             "photo": _("本机已记录：%(name)s 代收（有照片），等待上传", name="{name}"),
+            "visited": _("本机已记录：已办好并记录走访，等待上传"),
         },
         "synced": _("已同步 %(time)s", time="{time}"),
         "never_synced": _("还没有连上服务器"),

@@ -85,7 +85,8 @@
     if (status === "failed" || status === "skipped" || recorded.failed) { return false; }
     var parcelsLeft = Number(element.dataset.parcels) > 0 && status === "pending" && !recorded.delivered;
     var produceLeft = element.dataset.produce === "1" && !recorded.collected;
-    return parcelsLeft || produceLeft;
+    var visitLeft = element.dataset.tasks === "1" && !recorded.visited;
+    return parcelsLeft || produceLeft || visitLeft;
   }
 
   function recordedText(recorded) {
@@ -95,6 +96,7 @@
       return fill(T.recorded.photo, { name: recorded.delivered.handed_to });
     }
     if (recorded.delivered) { return T.recorded.delivered; }
+    if (recorded.visited) { return T.recorded.visited; }
     if (recorded.moved) { return T.recorded.moved; }
     return "";
   }
@@ -103,7 +105,7 @@
   function renderStop(element, items) {
     var stopId = Number(element.dataset.stopId);
     var recorded = recordedFor(items, stopId);
-    var results = recorded.delivered || recorded.failed || recorded.collected;
+    var results = recorded.delivered || recorded.failed || recorded.collected || recorded.visited;
     var status = element.dataset.status;
     element.classList.remove("stop-pending", "stop-delivered", "stop-failed", "stop-skipped", "stop-waiting");
     element.classList.add("stop-" + (results ? "waiting" : status));
@@ -119,6 +121,8 @@
     if (photo && (!delivery || delivery.hidden)) { photo.hidden = true; }
     var collect = element.querySelector('form[data-type="collected"]');
     if (collect) { collect.hidden = !(element.dataset.produce === "1" && !recorded.collected); }
+    var visit = element.querySelector('form[data-type="visited"]');
+    if (visit) { visit.hidden = !(element.dataset.tasks === "1" && !recorded.visited); }
   }
 
   /* The first open stop is the next one (shown large), the other open ones a short list,
@@ -207,8 +211,9 @@
       if (element && stop) {
         element.dataset.status = stop.status;
         element.dataset.produce = stop.uplinks.some(function (u) { return u.status === "waiting"; }) ? "1" : "0";
+        element.dataset.tasks = stop.tasks.some(function (t) { return t.visited === null; }) ? "1" : "0";
       }
-      if (response.status === 201 && (type === "delivered" || type === "failed" || type === "collected")) {
+      if (response.status === 201 && (type === "delivered" || type === "failed" || type === "collected" || type === "visited")) {
         say(item.stopId, type === "collected" ? T.produce_uploaded : T.uploaded);
       } else if (response.status !== 201 && type !== "wrong_code") {
         var error = answer.error || {};
@@ -310,9 +315,22 @@
       body.reason = form.elements.reason.value;
       return body;
     }
+    if (type === "visited") { return visitBody(form, body); }
     var grams = Math.round(parseFloat(form.elements.weight_kg.value) * 1000);
     if (!(grams > 0 && grams <= 100000)) { return null; }
     body.weight_g = grams;
+    return body;
+  }
+
+  /* A visit's note, and a request the household raised when its details are filled in. */
+  function visitBody(form, body) {
+    var note = form.elements.note.value.trim();
+    var raised = form.elements.raised_details.value.trim();
+    if (note) { body.note = note; }
+    if (raised) {
+      body.raised_category = form.elements.raised_category.value;
+      body.raised_details = raised;
+    }
     return body;
   }
 

@@ -9,7 +9,7 @@
  */
 "use strict";
 importScripts("/static/logistics/signout.js");
-var CACHE = "cunzhan-cadre-v2";
+var CACHE = "cunzhan-cadre-v3";
 var PAGE = "/cadre/today";
 var FRESH = [PAGE, "/api/v1/rounds/today"];
 var ASSETS = [

@@ -49,3 +49,7 @@ def errands(
     return Errands(
         db, village, member_a, member_b, villager, neighbour, agent, dispatcher, grid_a, grid_b
     )
+
+
+# The logistics village (a cadre with an e-bike, households, parcels) for errands on the round.
+from tests.logistics.conftest import world  # noqa: E402, F401

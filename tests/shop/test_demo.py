@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.demo import DEMO_PASSWORD, demo_phone
 from core.geo import great_circle_m
 from core.models import Household, Role, User
+from logistics.models import Round, RoundStatus, Stop, StopTask
 from shop.demo import database_is_empty, load_demo
 
 
@@ -35,6 +36,11 @@ def test_demo_township_has_what_the_design_promises(db: Session, client: FlaskCl
     phones = set(db.scalars(select(User.phone)))
     for role_block, count in [(0, 20), (1, 30), (2, 12), (3, 6), (4, 1), (5, 1)]:
         assert {demo_phone(role_block, n) for n in range(1, count + 1)} <= phones
+    # The cadres' rounds of today carry errands to do at the door and care visits due.
+    tasks = db.scalars(
+        select(StopTask.reference).join(Stop).join(Round).where(Round.status == RoundStatus.PLANNED)
+    ).all()
+    assert any(t.startswith("errand:") for t in tasks) and any(t.startswith("care:") for t in tasks)
     db.flush()
     for phone, role in [(demo_phone(0, 1), "villager"), (demo_phone(4, 1), "dispatcher")]:
         response = client.post(
