@@ -24,6 +24,7 @@ class Role(Labelled):
     DISPATCHER = "dispatcher"
     ADMIN = "admin"
     SUPPLIER = "supplier"  # a member merchant listing seeds, fertiliser, daily goods
+    COUNTY_ADMIN = "county_admin"  # reads the county's figures, plans its day
 
 
 ROLE_NAMES = name_members(
@@ -36,6 +37,7 @@ ROLE_NAMES = name_members(
         Role.DISPATCHER: _l("乡镇调度"),
         Role.ADMIN: _l("管理员"),
         Role.SUPPLIER: _l("供货商"),
+        Role.COUNTY_ADMIN: _l("县级管理员"),
     },
 )
 
@@ -154,6 +156,14 @@ class User(Base):
     def has_role(self, role: Role) -> bool:
         return role in self.roles
 
+    def counties(self) -> frozenset[int]:
+        """Counties whose figures the user reads (县级管理员)."""
+        return frozenset(
+            grant.county_id
+            for grant in self.grants
+            if grant.role == Role.COUNTY_ADMIN and grant.county_id is not None
+        )
+
     def villages_for(self, role: Role) -> frozenset[int]:
         """Villages where the user holds ``role`` (an agent's station, a cadre's villages)."""
         return frozenset(
@@ -164,7 +174,7 @@ class User(Base):
 
 
 class RoleGrant(Base):
-    """A role held by a user, scoped to a village or a township where that matters."""
+    """A role held by a user, scoped to a village, a township or a county where that matters."""
 
     __tablename__ = "role_grant"
     __table_args__ = (UniqueConstraint("user_id", "role", "village_id", "township_id"),)
@@ -174,5 +184,6 @@ class RoleGrant(Base):
     role: Mapped[Role] = mapped_column(enum_column_type(Role))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"), index=True)
     township_id: Mapped[int | None] = mapped_column(ForeignKey("township.id"), index=True)
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), index=True)
 
     user: Mapped[User] = relationship(back_populates="grants")
