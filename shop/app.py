@@ -45,6 +45,7 @@ from shop import earnings as shop_earnings
 from shop import views as home_views
 from shop.catalog import api as catalog_api
 from shop.catalog import views as catalog_views
+from shop.county import views as county_views
 from shop.groupbuys import api as groupbuys_api
 from shop.groupbuys import tasks as groupbuys_tasks
 from shop.groupbuys import views as groupbuys_views
@@ -114,6 +115,7 @@ def _install_storefront(app: Flask, api: Any) -> None:
     app.register_blueprint(catalog_views.catalog)
     app.register_blueprint(catalog_views.listings)
     app.register_blueprint(orders_views.blueprint)
+    app.register_blueprint(county_views.blueprint)
     app.cli.add_command(orders_tasks.inventory_group)
     connect_handlers()
     shop_earnings.connect()
