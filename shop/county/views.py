@@ -8,6 +8,7 @@ import io
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from core.access import require_account, roles
@@ -65,18 +66,18 @@ def page() -> str:
 
 
 CSV_HEADERS = (
-    ("乡镇", None),
-    ("村", None),
-    ("下行包裹（件）", "parcels_down"),
-    ("上行包裹（件）", "parcels_up"),
-    ("订单（笔）", "orders"),
-    ("代购金额（元）", "sales_fen"),
-    ("农产品网上销售（元）", "produce_fen"),
-    ("团购节省（元）", "savings_fen"),
-    ("完成配送趟数", "rounds"),
-    ("按时完成趟数", "rounds_on_time"),
-    ("办结代办事项", "errands"),
-    ("按时办结事项", "errands_in_time"),
+    (_l("乡镇"), None),
+    (_l("村"), None),
+    (_l("下行包裹（件）"), "parcels_down"),
+    (_l("上行包裹（件）"), "parcels_up"),
+    (_l("订单（笔）"), "orders"),
+    (_l("代购金额（元）"), "sales_fen"),
+    (_l("农产品网上销售（元）"), "produce_fen"),
+    (_l("团购节省（元）"), "savings_fen"),
+    (_l("完成配送趟数"), "rounds"),
+    (_l("按时完成趟数"), "rounds_on_time"),
+    (_l("办结代办事项"), "errands"),
+    (_l("按时办结事项"), "errands_in_time"),
 )
 
 
@@ -93,7 +94,7 @@ def figures_csv(townships: list[TownshipRow]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow([_(header) for header, _name in CSV_HEADERS])
+    writer.writerow([str(header) for header, _name in CSV_HEADERS])
     for township in townships:
         for row in township.villages:
             writer.writerow([township.township, row.place.village, *_csv_values(row.figures)])
