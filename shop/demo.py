@@ -43,4 +43,5 @@ DEMO_ACCOUNTS_TEXT = f"""演示账号 Demo accounts (password / 密码: {DEMO_PA
   代办员 agents      13900000201 - 13900000212 (one per village station)
   村干部 cadres      13900000301 - 13900000306
   乡镇调度 dispatcher 13900000401
-  管理员 admin        13900000501"""
+  管理员 admin        13900000501
+  县级管理员 county   13900000601"""
