@@ -26,6 +26,7 @@ from core.i18n import install_i18n
 from core.jobs import bind_flask
 from core.notices.sms import sender_for
 from core.notices.views import install_notices
+from core.observability import install_request_ids
 from core.openapi import make_api
 from core.parse import IdConverter
 from core.security import install_security_headers, login_throttle
@@ -181,6 +182,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(groupbuys_tasks.groupbuys_group)
     bind_flask(app)
     install_error_handlers(app)
+    install_request_ids(app)
     install_database_faults(app, database.engine)
     report_throttle_stores(app)
     return app
