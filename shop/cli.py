@@ -12,10 +12,16 @@ from sqlalchemy.engine import make_url
 
 from core import backup
 from core.db import transaction
+from core.demo import DEMO_PASSWORD, demo_phone
 from core.flask_db import database
 from core.settings import instance_dir
-from shop.county.demo import COUNTY_ACCOUNTS_TEXT, CountySize, build_county
+from shop.county.demo import CADRE_PHONE_BASE, DISPATCHER_PHONE_BASE, CountySize, build_county
 from shop.demo import DEMO_ACCOUNTS_TEXT, database_is_empty, load_demo
+
+COUNTY_ACCOUNTS_TEXT = f"""演示账号 Demo accounts (password / 密码: {DEMO_PASSWORD})
+  县级管理员 county manager {demo_phone(6, 1)}
+  乡镇调度 dispatchers     {DISPATCHER_PHONE_BASE + 1} - (one per township)
+  村干部 cadres           {CADRE_PHONE_BASE + 1} - (one per two villages)"""
 
 
 @click.group("demo")

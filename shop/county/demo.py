@@ -33,13 +33,12 @@ PARCELS_PER_HOUSEHOLD = 0.08
 VILLAGES_PER_CADRE = 2
 #: Rows a bulk insert sends at once.
 BATCH = 5_000
-NAME_CHARACTERS = "青石白沙桃花柳溪荷塘梅岭竹林松山枫树杏花莲塘茶园稻香龙泉凤凰金盆玉屏"
+#: Characters of place names, each once (names must differ within a township).
+NAME_CHARACTERS = "".join(
+    dict.fromkeys("青石白沙桃花柳溪荷塘梅岭竹林松山枫树杏莲茶园稻香龙泉凤凰金盆玉屏")
+)
 CADRE_PHONE_BASE = 13700000000
 DISPATCHER_PHONE_BASE = 13710000000
-COUNTY_ACCOUNTS_TEXT = f"""演示账号 Demo accounts (password / 密码: {DEMO_PASSWORD})
-  县级管理员 county manager 13900000601
-  乡镇调度 dispatchers     13710000001 - (one per township)
-  村干部 cadres           13700000001 - (one per two villages)"""
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class CountyDemo:
 
 
 def _place_name(number: int, suffix: str) -> str:
-    """A two-character place name, distinct for the first 24 x 24 numbers, then numbered."""
+    """A two-character place name, distinct for every number (numbered past the squares)."""
     size = len(NAME_CHARACTERS)
     first, second = NAME_CHARACTERS[number % size], NAME_CHARACTERS[(number // size) % size]
     extra = "" if number < size * size else str(number // (size * size))

@@ -14,7 +14,7 @@ from core.timeutil import local_today
 from logistics.models import Parcel, Vehicle
 from logistics.planning import village_vehicles
 from shop.app import create_app
-from shop.county.demo import CountySize, build_county
+from shop.county.demo import CountySize, _place_name, build_county
 from shop.county.figures import Period, county_rows, county_total
 from shop.models_registry import metadata
 from tests.conftest import TEST_SECRET_KEY
@@ -38,6 +38,10 @@ def test_a_county_is_built_in_bulk_to_its_size(db: Session) -> None:
         county_rows(db, county_id=made.county_id, period=Period.day(local_today()))
     )
     assert total.parcels_down == made.parcels
+
+
+def test_place_names_differ_within_a_township_of_any_size() -> None:
+    assert len({_place_name(n, "村") for n in range(2_000)}) == 2_000
 
 
 def test_demo_load_takes_a_size(tmp_path: Path) -> None:
