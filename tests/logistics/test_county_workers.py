@@ -51,7 +51,7 @@ VISIBILITY_S = 8
 ROOT = Path(__file__).resolve().parents[2]
 TOWNSHIPS, VILLAGES, HOUSEHOLDS = 2, 3, 12
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def _redis_reachable() -> bool:
