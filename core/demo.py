@@ -76,10 +76,12 @@ class DemoTownship:
     cadres: list[User] = field(default_factory=list)
     dispatcher: User | None = None
     admin: User | None = None
+    county_admin: User | None = None
 
 
 def demo_phone(role_block: int, index: int) -> str:
-    """``demo_phone(1, 3)`` is 13900000103: the block is the hundreds digit in DESIGN.md."""
+    """``demo_phone(1, 3)`` is 13900000103: the block is the hundreds digit of the role
+    (the demo accounts in the README)."""
     return f"139000{role_block * 100 + index:05d}"
 
 
@@ -237,6 +239,10 @@ def _staff_accounts(session: Session, demo: DemoTownship, password_hash: str) ->
     grant_role(session, user=demo.dispatcher, role=Role.DISPATCHER, township_id=demo.township.id)
     demo.admin = _account(session, demo_phone(5, 1), "系统管理员", password_hash)
     grant_role(session, user=demo.admin, role=Role.ADMIN)
+    demo.county_admin = _account(session, demo_phone(7, 1), "县级管理员", password_hash)
+    grant_role(
+        session, user=demo.county_admin, role=Role.COUNTY_ADMIN, county_id=demo.township.county_id
+    )
 
 
 def build_township(session: Session, *, seed: int = 2026) -> DemoTownship:

@@ -51,19 +51,25 @@ log = logging.getLogger("cunzhan.jobs")
 BROKER_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 
 
-def enqueue(task: Task, *args: Any) -> bool:
-    """Send ``task`` to the workers. False when the broker cannot be reached, so that the
-    caller runs the work here instead (``.delay()`` would raise and lose the request)."""
+def enqueue(task: Task, *args: Any, celery: Celery | None = None) -> bool:
+    """Send ``task`` to the workers (of ``celery``, by default the task's own app). False
+    when the broker cannot be reached, so that the caller runs the work here instead
+    (``.delay()`` would raise and lose the request)."""
+    sender = celery or task.app
     try:
         # The outcome is recorded by the task itself (e.g. its PlanRun), not in a result store.
-        task.apply_async(args, retry=True, retry_policy=BROKER_RETRY_POLICY, ignore_result=True)
+        sender.send_task(
+            task.name, args, retry=True, retry_policy=BROKER_RETRY_POLICY, ignore_result=True
+        )
     except (BrokerUnreachable, OSError) as error:
         log.error("TASK BROKER UNREACHABLE (%s): %s runs in this process", error, task.name)
         return False
     return True
 
 
-def make_celery(broker_url: str | None) -> Celery:
+def make_celery(broker_url: str | None, visibility_timeout: float = 600.0) -> Celery:
+    """Tasks are acknowledged once done (acks late), so a task whose worker is lost is not:
+    Redis hands it to another worker ``visibility_timeout`` seconds after it was taken."""
     app = Celery("cunzhan", task_cls=FlaskTask)
     app.conf.update(
         task_serializer="json",
@@ -80,7 +86,10 @@ def make_celery(broker_url: str | None) -> Celery:
         app.conf.update(
             broker_url=broker_url,
             result_backend=broker_url,
-            broker_transport_options={"socket_connect_timeout": 2},
+            broker_transport_options={
+                "socket_connect_timeout": 2,
+                "visibility_timeout": visibility_timeout,
+            },
         )
     else:
         app.conf.update(
@@ -93,7 +102,8 @@ def make_celery(broker_url: str | None) -> Celery:
     return app
 
 
-celery_app = make_celery(Settings.from_env().celery_broker_url)
+_settings = Settings.from_env()
+celery_app = make_celery(_settings.celery_broker_url, _settings.celery_visibility_timeout)
 
 
 def bind_flask(flask_app: Flask, celery: Celery = celery_app) -> Celery:
@@ -102,6 +112,12 @@ def bind_flask(flask_app: Flask, celery: Celery = celery_app) -> Celery:
     setattr(celery, FLASK_APP_ATTRIBUTE, flask_app)
     flask_app.extensions["celery"] = celery
     return celery
+
+
+def app_celery() -> Celery:
+    """The Celery app bound to the current Flask app (``bind_flask``), else the process's."""
+    bound: Celery = current_app.extensions.get("celery", celery_app)
+    return bound
 
 
 def has_workers(celery: Celery = celery_app) -> bool:

@@ -25,6 +25,7 @@ class Role(Labelled):
     ADMIN = "admin"
     SUPPLIER = "supplier"  # a member merchant listing seeds, fertiliser, daily goods
     BUYER = "buyer"  # a buyer anywhere in China who signed up to order produce shipped
+    COUNTY_ADMIN = "county_admin"  # reads the county's figures, plans its day
 
 
 ROLE_NAMES = name_members(
@@ -38,6 +39,7 @@ ROLE_NAMES = name_members(
         Role.ADMIN: _l("管理员"),
         Role.SUPPLIER: _l("供货商"),
         Role.BUYER: _l("顾客"),
+        Role.COUNTY_ADMIN: _l("县级管理员"),
     },
 )
 
@@ -156,6 +158,14 @@ class User(Base):
     def has_role(self, role: Role) -> bool:
         return role in self.roles
 
+    def counties(self) -> frozenset[int]:
+        """Counties whose figures the user reads (县级管理员)."""
+        return frozenset(
+            grant.county_id
+            for grant in self.grants
+            if grant.role == Role.COUNTY_ADMIN and grant.county_id is not None
+        )
+
     def villages_for(self, role: Role) -> frozenset[int]:
         """Villages where the user holds ``role`` (an agent's station, a cadre's villages)."""
         return frozenset(
@@ -166,7 +176,7 @@ class User(Base):
 
 
 class RoleGrant(Base):
-    """A role held by a user, scoped to a village or a township where that matters."""
+    """A role held by a user, scoped to a village, a township or a county where that matters."""
 
     __tablename__ = "role_grant"
     __table_args__ = (UniqueConstraint("user_id", "role", "village_id", "township_id"),)
@@ -176,5 +186,6 @@ class RoleGrant(Base):
     role: Mapped[Role] = mapped_column(enum_column_type(Role))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"), index=True)
     township_id: Mapped[int | None] = mapped_column(ForeignKey("township.id"), index=True)
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), index=True)
 
     user: Mapped[User] = relationship(back_populates="grants")

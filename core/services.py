@@ -68,9 +68,13 @@ def grant_role(
     role: Role,
     village: Village | None = None,
     township_id: int | None = None,
+    county_id: int | None = None,
 ) -> RoleGrant:
     grant = RoleGrant(
-        role=role, village_id=village.id if village else None, township_id=township_id
+        role=role,
+        village_id=village.id if village else None,
+        township_id=township_id,
+        county_id=county_id,
     )
     user.grants.append(grant)
     session.flush()

@@ -56,6 +56,9 @@ class Settings:
     secret_key: str = DEVELOPMENT_SECRET_KEY
     database_url: str = field(default_factory=default_database_url)
     celery_broker_url: str | None = None
+    # Seconds a task taken by a worker stays invisible to the others (Redis); a worker lost
+    # mid-task has its task handed to another worker after this. Longer than any task runs.
+    celery_visibility_timeout: float = 600.0
     ratelimit_storage_url: str = "memory://"
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
@@ -118,6 +121,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
             database_url=env.get("DATABASE_URL") or default_database_url(),
             celery_broker_url=env.get("CELERY_BROKER_URL") or None,
+            celery_visibility_timeout=float(env.get("CELERY_VISIBILITY_TIMEOUT") or 600),
             ratelimit_storage_url=env.get("RATELIMIT_STORAGE_URL", "memory://"),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
             stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,

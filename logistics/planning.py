@@ -588,10 +588,16 @@ def queue_villages(
     return start_runs(session, village_ids=[v.id for v in villages], day=day)
 
 
-def begin_run(session: Session, *, run_id: int) -> PlanRun:
-    """The run's village is being solved now (the board shows 规划中)."""
-    run = session.get_one(PlanRun, run_id)
-    run.move_to(PlanStatus.RUNNING)
+def begin_run(session: Session, *, run_id: int) -> PlanRun | None:
+    """The run's village is being solved now (the board shows 规划中); None when it was
+    planned already, by a task delivered twice (a worker's task is handed to another when
+    the first is lost). The run's row stays locked until the caller commits: of two
+    deliveries at once, the second waits and then finds the village planned."""
+    run = session.get_one(PlanRun, run_id, with_for_update=True)
+    if run.status in (PlanStatus.DONE, PlanStatus.FAILED):
+        return None
+    if run.status is PlanStatus.QUEUED:  # RUNNING: taken over from a lost worker
+        run.move_to(PlanStatus.RUNNING)
     session.flush()
     return run
 

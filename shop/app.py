@@ -26,6 +26,7 @@ from core.i18n import install_i18n
 from core.jobs import bind_flask
 from core.notices.sms import sender_for
 from core.notices.views import install_notices
+from core.observability import install_request_ids
 from core.openapi import make_api
 from core.parse import IdConverter
 from core.security import install_security_headers, login_throttle, signup_throttle
@@ -47,6 +48,7 @@ from shop.buyers import api as buyers_api
 from shop.buyers import views as buyers_views
 from shop.catalog import api as catalog_api
 from shop.catalog import views as catalog_views
+from shop.county import views as county_views
 from shop.groupbuys import api as groupbuys_api
 from shop.groupbuys import tasks as groupbuys_tasks
 from shop.groupbuys import views as groupbuys_views
@@ -124,6 +126,7 @@ def _install_storefront(app: Flask, api: Any) -> None:
     app.register_blueprint(orders_views.blueprint)
     app.register_blueprint(buyers_views.blueprint)
     app.register_blueprint(shipping_views.blueprint)
+    app.register_blueprint(county_views.blueprint)
     app.cli.add_command(orders_tasks.inventory_group)
     connect_handlers()
     shop_earnings.connect()
@@ -192,6 +195,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(shipping_tasks.shipping_group)
     bind_flask(app)
     install_error_handlers(app)
+    install_request_ids(app)
     install_database_faults(app, database.engine)
     report_throttle_stores(app)
     return app

@@ -46,4 +46,5 @@ DEMO_ACCOUNTS_TEXT = f"""演示账号 Demo accounts (password / 密码: {DEMO_PA
   村干部 cadres      13900000301 - 13900000306
   乡镇调度 dispatcher 13900000401
   管理员 admin        13900000501
-  城里顾客 city buyers 13900000601 (深圳), 13900000602 (北京)"""
+  城里顾客 city buyers 13900000601 (深圳), 13900000602 (北京)
+  县级管理员 county   13900000701"""

@@ -16,6 +16,7 @@ class ShopError(CunzhanError):
     catalog: ClassVar[Mapping[str, tuple[int, Any]]] = {
         # listings and photos
         "sellers_only": (403, _l("只有农户或供货商可以上架")),
+        "not_county_admin": (403, _l("您不是这个县的县级管理员")),
         "no_home_village": (422, _l("账号没有登记所在村")),
         "bad_title": (422, _l("名称需 1 到 %(most)s 个字")),
         "description_too_long": (422, _l("介绍最多 %(most)s 字")),

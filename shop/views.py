@@ -12,7 +12,10 @@ from werkzeug.wrappers import Response
 
 from core.access import current_account, public
 from core.flask_db import get_session
+from core.health import redis_status, worker_count
+from core.jobs import app_celery, has_workers
 from core.models import ROLE_NAMES, Role
+from core.settings import Settings
 from core.throttle_store import throttle_store_status
 from shop.groupbuys.services import open_campaigns
 from shop.orders.models import CartItem
@@ -113,10 +116,23 @@ def cart_count() -> int:
 
 @blueprint.route("/healthz")
 @public
-def healthz() -> Response:
+def healthz() -> tuple[Response, int]:
     """200 while the app serves: ``degraded`` when the throttles count per process because
-    their shared store is unreachable; 503 (from core.db_faults) without a database."""
+    their shared store is unreachable; 503 (from core.db_faults) without a database, and
+    503 when a broker is configured but it or every worker is down (tasks would pile up).
+    The cache's Redis, when configured, is reported; the pages work without it."""
     get_session().execute(text("SELECT 1"))
     throttles = throttle_store_status(current_app.extensions)
-    status = "ok" if throttles == "ok" else "degraded"
-    return jsonify(status=status, database="ok", throttle_store=throttles)
+    report: dict[str, object] = {"database": "ok", "throttle_store": throttles}
+    settings: Settings = current_app.config["CUNZHAN_SETTINGS"]
+    if settings.cache_redis_url:
+        report["cache"] = redis_status(settings.cache_redis_url)
+    required_down = False
+    celery = app_celery()
+    if has_workers(celery):
+        report["broker"] = redis_status(str(celery.conf.broker_url))
+        report["workers"] = worker_count(celery) if report["broker"] == "ok" else 0
+        required_down = report["broker"] != "ok" or report["workers"] == 0
+    degraded = throttles != "ok" or report.get("cache", "ok") != "ok"
+    status = "down" if required_down else "degraded" if degraded else "ok"
+    return jsonify(status=status, **report), 503 if required_down else 200

@@ -24,6 +24,7 @@ SETTINGS: dict[str, tuple[str, str, Any]] = {
     "SECRET_KEY": ("k" * 40, "secret_key", "k" * 40),
     "RATELIMIT_STORAGE_URL": ("memory://set-here", "ratelimit_storage_url", "memory://set-here"),
     "CELERY_BROKER_URL": ("redis://127.0.0.1:1/0", "celery_broker_url", "redis://127.0.0.1:1/0"),
+    "CELERY_VISIBILITY_TIMEOUT": ("30", "celery_visibility_timeout", 30.0),
     "STRIPE_SECRET_KEY": ("sk_test_env", "stripe_secret_key", "sk_test_env"),
     "STRIPE_PUBLISHABLE_KEY": ("pk_test_env", "stripe_publishable_key", "pk_test_env"),
     "STRIPE_WEBHOOK_SECRET": ("whsec_env", "stripe_webhook_secret", "whsec_env"),

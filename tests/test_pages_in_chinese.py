@@ -250,6 +250,7 @@ ROLES = {
     "dispatcher": demo_phone(4, 1),
     "admin": demo_phone(5, 1),
     "buyer": demo_phone(6, 1),  # a city buyer in 深圳 (shop/shipping/demo.py)
+    "county": demo_phone(7, 1),  # the county manager
 }
 
 
