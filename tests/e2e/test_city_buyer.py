@@ -145,6 +145,9 @@ def test_a_buyer_in_shenzhen_signs_up_adds_an_address_sees_the_quote_and_pays(
 
     page.goto(f"{live_server.url}/orders/{order_no}")
     expect(page.get_by_text("顺丰 SF1408800990077")).to_be_visible()
+    expect(page.locator("ol.steps li")).to_have_text(
+        ["已下单", "已付款", "村站打包，已交快递", "已签收"]  # paid before anything moves
+    )
     tracking = page.get_by_role("link", name="查看物流")
     assert (tracking.get_attribute("href") or "").endswith("SF1408800990077")
     shot(page, "city-08-buyer-sees-the-courier")
