@@ -37,7 +37,7 @@ BUYER_PHONE = "13800138888"
 DISPATCHER = demo_phone(4, 1)
 
 
-def test_a_buyer_in_shenzhen_signs_up_adds_an_address_sees_the_quote_and_pays(
+def test_journey_7_a_buyer_in_shenzhen_orders_eggs_and_receives_them_by_courier(
     browser: Browser,
     browser_context_args: dict[str, Any],
     live_server: LiveServer,
