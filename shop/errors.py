@@ -46,7 +46,6 @@ class ShopError(CunzhanError):
         "ship_online_only": (422, _l("快递订单只能在线支付")),
         "address_required": (422, _l("快递订单请选择收货地址")),
         "cannot_ship": (422, _l("不能寄出：%(reason)s")),
-        "outbound_unavailable": (409, _l("快递发货暂未开通，请稍后再试")),
         "packed_at_station": (409, _l("快递订单由村站称重打包，请把货送到村站")),
         "claim_after_receipt": (409, _l("签收后才能申请售后")),
         "claim_too_late": (409, _l("签收超过 48 小时，不能再申请售后")),

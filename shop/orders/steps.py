@@ -43,5 +43,7 @@ def order_steps(order: Order, payment: Payment | None) -> list[Step]:
     ]
     steps = [Step(str(label), number <= reached) for number, label in enumerate(labels, 1)]
     paid = payment is not None and payment.status is PaymentStatus.SUCCEEDED
-    steps.insert(-1, Step(str(_l("已付款")) if paid else str(_l("待付款")), paid))
+    # A shipped order is paid before anything moves; the others may be paid at the end.
+    where = 1 if order.delivery is Delivery.SHIP else -1
+    steps.insert(where, Step(str(_l("已付款")) if paid else str(_l("待付款")), paid))
     return steps

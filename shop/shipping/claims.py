@@ -16,16 +16,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.db import Base, enum_column_type
+from core.db import Base, enum_column_type, rows_matched
 from core.labels import Labelled, name_members
 from core.models import Role, User
 from core.photos import store_photo
 from core.statemachine import StatusMachine, TransitionTable
 from core.timeutil import ensure_utc, utcnow
+from ledger import services as ledger
 from payments import services as payments
 from shop.errors import ShopError
 from shop.orders.models import Delivery, Order, OrderStatus
-from shop.shipping import ledger_port
 
 CLAIM_WITHIN = dt.timedelta(hours=48)
 MAX_CLAIM_PHOTOS = 6
@@ -186,19 +186,21 @@ def decide_claim(
         )
         .execution_options(synchronize_session=False)
     )
-    if decided.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_matched(decided) != 1:
         raise ShopError("claim_already_decided")
     session.refresh(claim)
     if not resend:
-        payments.refund_payment(
-            session, subject_ref=order.reference, amount_fen=refund_fen, actor=agent
-        )
-        ledger_port.claim_refund(
+        # The ledger first: the refund's announcement then finds the amount booked for
+        # this claim and posts nothing more (the other way round books it twice).
+        ledger.post_claim_refund(
             session,
             claim_id=claim.id,
             order_id=order.id,
             seller_id=order.seller_id,
             amount_fen=refund_fen,
+        )
+        payments.refund_payment(
+            session, subject_ref=order.reference, amount_fen=refund_fen, actor=agent
         )
     session.flush()
     return claim

@@ -3,12 +3,15 @@ the eggs, rice, tea, honey and cured meat of the demo farmers ship (the eggs as
 perishables), two city buyers (深圳, 北京) keep addresses, and a villager keeps his son's
 address in 广州.
 
-Shipped orders are placed only when both halves they need are there: online payments (a
-Stripe key, e.g. localstripe) and the outbound half of logistics (``logistics.outbound``,
-merged from its own branch). Without them the demo has the buyers and addresses, no orders.
+With online payments (a Stripe key, e.g. localstripe) the city buyers also have ship orders
+in every state, moved there by the real services: one waiting for payment, paid and waiting
+for the goods, waiting for the cadre's collection, packed at the station, with the courier,
+and received. Without online payments the demo has the buyers and addresses, no orders.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,14 +19,16 @@ from sqlalchemy.orm import Session
 from core.accounts import sign_up_buyer
 from core.demo import DEMO_PASSWORD, DemoTownship, demo_phone
 from core.models import User
+from logistics.models import Courier
+from logistics.outbound import parcels
 from payments.models import PaymentMethod
-from payments.services import online_payments_available
+from payments.services import get_payment, online_payments_available, open_online_intent
 from shop.buyers import services as buyers
 from shop.buyers.models import Address
 from shop.catalog.models import Category, ListingStatus, Product
 from shop.orders import services as orders
-from shop.orders.models import Delivery
-from shop.shipping import outbound_port, services
+from shop.orders.models import Delivery, Order
+from shop.shipping import services
 from shop.shipping.models import Zone
 
 DEMO_PROVINCE = "43"  # 湖南 (the demo county's stations, like 桃江's)
@@ -82,6 +87,88 @@ def _buyers(session: Session, demo: DemoTownship) -> list[tuple[User, Address]]:
     return made
 
 
+def _pay(session: Session, demo: DemoTownship, order: Order) -> None:
+    """Paid by card (what Stripe.js does on the pay page): the order opens its parcel."""
+    payment = get_payment(session, order.reference)
+    open_online_intent(session, payment_id=payment.id, payment_method="pm_card_visa")
+
+
+def _ask_collection(session: Session, demo: DemoTownship, order: Order) -> None:
+    orders.request_collection(session, seller=order.seller, order_id=order.id)
+
+
+def _station_agent(demo: DemoTownship, order: Order) -> User:
+    return demo.agents[[v.id for v in demo.villages].index(order.station_village_id)]
+
+
+def _bring_in_and_pack(session: Session, demo: DemoTownship, order: Order) -> None:
+    agent, parcel = _station_agent(demo, order), parcels.parcel_of_order(session, order.id)
+    station = order.station_village_id
+    parcels.receive_goods(session, agent=agent, village_id=station, parcel_id=parcel.id)
+    weight = parcel.weight_g + 150  # the box and its padding
+    parcels.pack(session, agent=agent, village_id=station, parcel_id=parcel.id, weight_g=weight)
+
+
+def _hand_to_courier(session: Session, demo: DemoTownship, order: Order) -> None:
+    agent, parcel = _station_agent(demo, order), parcels.parcel_of_order(session, order.id)
+    assert demo.dispatcher is not None, "the township step makes the dispatcher"
+    township = demo.township.id
+    parcels.load_on_van(
+        session, agent=agent, village_id=order.station_village_id, parcel_ids=[parcel.id]
+    )
+    parcels.receive_at_hub(
+        session, dispatcher=demo.dispatcher, township_id=township, parcel_ids=[parcel.id]
+    )
+    parcels.hand_to_courier(
+        session,
+        dispatcher=demo.dispatcher,
+        township_id=township,
+        parcel_id=parcel.id,
+        courier=Courier.ZTO,
+        waybill=f"7731{order.id:08d}",
+    )
+
+
+def _confirm_receipt(session: Session, demo: DemoTownship, order: Order) -> None:
+    orders.confirm_receipt(session, user=order.buyer, order_id=order.id)
+
+
+Step = Callable[[Session, DemoTownship, Order], None]
+#: The demo's ship orders, one per state: the steps each went through.
+ORDER_STAGES: list[tuple[Step, ...]] = [
+    (),  # waiting for payment
+    (_pay,),  # waiting for the farmer to bring the goods
+    (_pay, _ask_collection),  # the cadre collects them on the next round
+    (_pay, _bring_in_and_pack),
+    (_pay, _bring_in_and_pack, _hand_to_courier),
+    (_pay, _bring_in_and_pack, _hand_to_courier, _confirm_receipt),
+]
+
+
+def _ship_orders(
+    session: Session,
+    demo: DemoTownship,
+    city_buyers: list[tuple[User, Address]],
+    shipped: list[Product],
+) -> None:
+    """One ship order in each state, the buyers and products taken in turn (eggs first)."""
+    eggs = [p for p in shipped if p.category is Category.EGGS and p.max_journey_days]
+    products = [*eggs[:1], *(p for p in shipped if p.max_journey_days is None)]
+    for number, steps in enumerate(ORDER_STAGES):
+        buyer, address = city_buyers[number % len(city_buyers)]
+        [order] = orders.place_orders(
+            session,
+            buyer=buyer,
+            placed_by=buyer,
+            lines=[orders.LineInput(products[number % len(products)].id, 1)],
+            delivery=Delivery.SHIP,
+            payment=PaymentMethod.ONLINE,
+            address=address,
+        )
+        for step in steps:
+            step(session, demo, order)
+
+
 def load_shipping_demo(session: Session, demo: DemoTownship) -> None:
     for village in demo.villages:
         services.set_tariff(
@@ -89,19 +176,5 @@ def load_shipping_demo(session: Session, demo: DemoTownship) -> None:
         )
     shipped = _ship_listed_products(session)
     city_buyers = _buyers(session, demo)
-    if not (online_payments_available() and outbound_port.outbound is not None):
-        return
-    non_perishable = [p for p in shipped if p.max_journey_days is None]
-    eggs = [p for p in shipped if p.category is Category.EGGS and p.max_journey_days]
-    for (buyer, address), product in zip(
-        city_buyers, [*eggs[:1], *non_perishable[:1]], strict=False
-    ):
-        orders.place_orders(
-            session,
-            buyer=buyer,
-            placed_by=buyer,
-            lines=[orders.LineInput(product.id, 2)],
-            delivery=Delivery.SHIP,
-            payment=PaymentMethod.ONLINE,
-            address=address,
-        )
+    if online_payments_available():
+        _ship_orders(session, demo, city_buyers, shipped)

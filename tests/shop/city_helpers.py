@@ -1,20 +1,14 @@
-"""Factories of the city-orders tests: a station that ships, listings that ship, and a test
-double of the outbound half of logistics.
-
-``FakeOutbound`` stands in for ``logistics.outbound`` (built on the ``cityship`` branch) in
-THIS branch's tests only: it is replaced by the real ``logistics.outbound`` after the merge.
-It implements exactly the agreed interface and records the calls.
-"""
+"""Factories of the city-orders tests: a station that ships, listings that ship, and the
+real outbound steps of logistics (``logistics.outbound``) that take a paid order's parcel from
+the station to the courier."""
 
 from __future__ import annotations
-
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from core.models import User, Village
+from logistics.models import Courier, OutboundParcel
+from logistics.outbound import parcels
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, Unit
 from shop.shipping import services as shipping
@@ -68,41 +62,33 @@ def shipped_product(
     return catalog.approve(db, agent=agent, product_id=product.id)
 
 
-@dataclass
-class FakeTracking:
-    status: str
-    courier: str | None
-    waybill: str | None
-    tracking_url: str | None
-    steps: list[tuple[dt.datetime, str]]
+def parcel_of(db: Session, order_id: int) -> OutboundParcel:
+    """The order's real outbound parcel (opened by ``logistics.outbound`` when it was paid)."""
+    return parcels.parcel_of_order(db, order_id)
 
 
-@dataclass
-class FakeOutbound:
-    """Replaced by the real ``logistics.outbound`` after the merge (see the module's doc)."""
+def bring_to_station(db: Session, order_id: int, agent: User) -> OutboundParcel:
+    """The farmer brought the goods in; the agent receives them."""
+    parcel = parcel_of(db, order_id)
+    parcels.receive_goods(db, agent=agent, village_id=parcel.station_id, parcel_id=parcel.id)
+    return parcel
 
-    opened: dict[int, dict[str, Any]] = field(default_factory=dict)
-    collections: list[int] = field(default_factory=list)
-    cancelled: list[int] = field(default_factory=list)
-    handed_over: dict[int, tuple[str, str]] = field(default_factory=dict)
-    at_station: set[int] = field(default_factory=set)  # orders whose goods reached it
 
-    def open_outbound(self, session: Session, *, order_id: int, **fields: Any) -> int:
-        self.opened.setdefault(order_id, fields)
-        return 1000 + order_id
-
-    def request_collection(self, session: Session, *, order_id: int) -> None:
-        self.collections.append(order_id)
-
-    def tracking_for_order(self, session: Session, order_id: int) -> FakeTracking | None:
-        if order_id not in self.opened:
-            return None
-        courier, waybill = self.handed_over.get(order_id, (None, None))
-        url = f"https://courier.example/track/{waybill}" if waybill else None
-        arrived = waybill or order_id in self.at_station
-        return FakeTracking(
-            "at_station" if arrived else "awaiting_goods", courier, waybill, url, []
-        )
-
-    def cancel_outbound(self, session: Session, *, order_id: int) -> None:
-        self.cancelled.append(order_id)
+def hand_over(
+    db: Session, order_id: int, agent: User, dispatcher: User, waybill: str = "ZT7700123"
+) -> OutboundParcel:
+    """Goods at the station to the courier through every real step: packed, the van, the hub,
+    the courier (which sends ``outbound_handed_over``)."""
+    parcel = parcel_of(db, order_id)
+    station, township = parcel.station_id, parcel.station.township_id
+    parcels.pack(db, agent=agent, village_id=station, parcel_id=parcel.id, weight_g=1900)
+    parcels.load_on_van(db, agent=agent, village_id=station, parcel_ids=[parcel.id])
+    parcels.receive_at_hub(db, dispatcher=dispatcher, township_id=township, parcel_ids=[parcel.id])
+    return parcels.hand_to_courier(
+        db,
+        dispatcher=dispatcher,
+        township_id=township,
+        parcel_id=parcel.id,
+        courier=Courier.ZTO,
+        waybill=waybill,
+    )

@@ -3,8 +3,8 @@
 paid) or a resend, once, with who and why recorded. Services on both databases; two agents
 deciding one claim at once race for real (threads, committed transactions).
 
-Stripe is the real SDK against localstripe; the outbound half of logistics is the double
-``FakeOutbound``, replaced by the real ``logistics.outbound`` after the merge."""
+Stripe is the real SDK against localstripe; the parcel goes to the courier through the real
+``logistics.outbound``; the sale and the claim are booked in the real ledger."""
 
 from __future__ import annotations
 
@@ -15,22 +15,32 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.accounts import sign_up_buyer
 from core.db import transaction
 from core.models import County, Household, Role, Township, User, Village
 from core.services import create_user, grant_role
+from ledger.models import AccountKind, EntryKind, JournalEntry
+from ledger.services import available_fen, sale_entry
 from payments.models import PaymentMethod
 from payments.services import open_online_intent, payment_for
+from shop import earnings as shop_earnings
 from shop.buyers.services import AddressInput, add_address
 from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Delivery, Order
-from shop.shipping import claims, outbound_port
+from shop.shipping import claims
 from tests.conftest import password_hash_for_tests
-from tests.shop.city_helpers import SHENZHEN, FakeOutbound, shipped_product, ships_from
+from tests.shop.city_helpers import (
+    SHENZHEN,
+    bring_to_station,
+    hand_over,
+    shipped_product,
+    ships_from,
+)
 from tests.shop.storefront_helpers import png_bytes
 
 PASSWORD = "peach-orchard-2026"
@@ -39,14 +49,7 @@ PASSWORD = "peach-orchard-2026"
 @pytest.fixture(autouse=True)
 def _handlers() -> None:
     connect_handlers()
-
-
-@pytest.fixture
-def outbound(monkeypatch: pytest.MonkeyPatch) -> FakeOutbound:
-    """Replaced by the real ``logistics.outbound`` after the merge."""
-    double = FakeOutbound()
-    monkeypatch.setattr(outbound_port, "outbound", double)
-    return double
+    shop_earnings.connect()  # the sale is booked at receipt, a refund after it
 
 
 def _received_order(session: Session, village: Village, people: dict[str, User]) -> Order:
@@ -69,7 +72,8 @@ def _received_order(session: Session, village: Village, people: dict[str, User])
     payment = payment_for(session, order.reference)
     assert payment is not None
     open_online_intent(session, payment_id=payment.id, payment_method="pm_card_visa")
-    orders.mark_shipped(session, order_id=order.id)
+    bring_to_station(session, order.id, people["agent"])
+    hand_over(session, order.id, people["agent"], people["dispatcher"])
     orders.confirm_receipt(session, user=buyer, order_id=order.id)
     return order
 
@@ -83,6 +87,7 @@ def people(
         "farmer": make_user(Role.FARMER, village=village),
         "agent": make_user(Role.AGENT, village=village),
         "other_agent": make_user(Role.AGENT),
+        "dispatcher": make_user(Role.DISPATCHER, village=village),
         "buyer": sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈"),
     }
 
@@ -103,7 +108,6 @@ def _claim(db: Session, order: Order, buyer: User, tmp_path: Path, **extra: obje
 def test_a_partial_refund_never_refunds_more_than_was_paid(
     db: Session,
     people: dict[str, User],
-    outbound: FakeOutbound,
     stripe_gateway: object,
     tmp_path: Path,
 ) -> None:
@@ -129,6 +133,7 @@ def test_a_partial_refund_never_refunds_more_than_was_paid(
     assert decided.decided_by_id == people["agent"].id and decided.reason == "碎了一盒"
     payment = payment_for(db, order.reference)
     assert payment is not None and payment.refunded_fen == 3800
+    _the_seller_paid_back_once(db, order, claim.id, 3800)
     with pytest.raises(ShopError) as again:
         claims.decide_claim(
             db, agent=people["agent"], claim_id=claim.id, refund_fen=100, reason="再退"
@@ -139,10 +144,27 @@ def test_a_partial_refund_never_refunds_more_than_was_paid(
     assert twice.value.code == "claim_exists"
 
 
+def _the_seller_paid_back_once(db: Session, order: Order, claim_id: int, refund_fen: int) -> None:
+    """The seller's ledger shows the claim's refund once: the claim entry, and no refund
+    entry from the payment's refund announcement (which found it booked already)."""
+    given_back = db.scalars(
+        select(JournalEntry).where(
+            JournalEntry.seller_id == order.seller_id,
+            JournalEntry.kind.in_((EntryKind.CLAIM, EntryKind.REFUND)),
+        )
+    ).all()
+    assert [(entry.kind, entry.event_key) for entry in given_back] == [
+        (EntryKind.CLAIM, f"refund:{order.reference}:claim:{claim_id}")
+    ]
+    sale = sale_entry(db, order.reference)
+    assert sale is not None
+    sold = -sum(p.amount_fen for p in sale.postings if p.account.kind is AccountKind.SELLER_PAYABLE)
+    assert available_fen(db, order.seller_id) == sold - refund_fen
+
+
 def test_a_claim_comes_within_48_hours_of_receipt_and_may_end_in_a_resend(
     db: Session,
     people: dict[str, User],
-    outbound: FakeOutbound,
     stripe_gateway: object,
     tmp_path: Path,
 ) -> None:
@@ -206,6 +228,7 @@ def _committed_claim(sessions: sessionmaker[Session], tmp_path: Path) -> tuple[i
             "farmer": person("13500000001", Role.FARMER),
             "agent": person("13500000002", Role.AGENT),
             "second_agent": person("13500000003", Role.AGENT),
+            "dispatcher": person("13500000004", Role.DISPATCHER),
             "buyer": sign_up_buyer(session, phone="13800138000", password=PASSWORD, name="陈"),
         }
         order = _received_order(session, village, people)
@@ -215,7 +238,6 @@ def _committed_claim(sessions: sessionmaker[Session], tmp_path: Path) -> tuple[i
 
 def test_two_agents_deciding_one_claim_at_once_decide_once(
     committed_sessions: sessionmaker[Session],
-    outbound: FakeOutbound,
     stripe_gateway: object,
     tmp_path: Path,
 ) -> None:

@@ -2,8 +2,8 @@
 pay a shipped order online; the order opens its outbound parcel when paid, follows the
 courier's handover and ends received. Services on both databases, and the public API.
 
-The outbound half of logistics is a test double here (``FakeOutbound``), replaced by the
-real ``logistics.outbound`` after the merge; Stripe is the real SDK against localstripe.
+The outbound half of logistics is the real ``logistics.outbound``; Stripe is the real SDK
+against localstripe.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session
 from core.accounts import sign_up_buyer
 from core.errors import CoreError
 from core.models import Role, User, Village
+from core.timeutil import ensure_utc
+from logistics.errors import LogisticsError
+from logistics.models import OutboundStatus
 from payments.models import PaymentMethod
 from payments.services import open_online_intent, payment_for, refresh_from_provider
 from shop.buyers import services as buyers
@@ -27,7 +30,6 @@ from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Delivery, OrderStatus
-from shop.shipping import outbound_port
 from shop.shipping import services as shipping
 from tests.conftest import TEST_PASSWORD
 from tests.payments.localstripe_server import LocalStripe
@@ -35,7 +37,9 @@ from tests.shop.city_helpers import (
     BEIJING,
     SHENZHEN,
     URUMQI,
-    FakeOutbound,
+    bring_to_station,
+    hand_over,
+    parcel_of,
     shipped_product,
     ships_from,
 )
@@ -46,14 +50,6 @@ NEW_PASSWORD = "peach-orchard-2026"
 @pytest.fixture(autouse=True)
 def _handlers() -> None:
     connect_handlers()
-
-
-@pytest.fixture
-def outbound(monkeypatch: pytest.MonkeyPatch) -> FakeOutbound:
-    """The outbound double, replaced by the real ``logistics.outbound`` after the merge."""
-    double = FakeOutbound()
-    monkeypatch.setattr(outbound_port, "outbound", double)
-    return double
 
 
 @pytest.fixture
@@ -71,6 +67,7 @@ def people(make_user: Callable[..., User], station: Village, db: Session) -> dic
         "villager": make_user(Role.VILLAGER, village=station, name="张村民"),
         "buyer": sign_up_buyer(db, phone="13800138000", password=NEW_PASSWORD, name="陈女士"),
         "other_buyer": sign_up_buyer(db, phone="13800138001", password=NEW_PASSWORD, name="刘先生"),
+        "dispatcher": make_user(Role.DISPATCHER, village=station, name="赵调度"),
     }
 
 
@@ -188,7 +185,7 @@ def _ship_order(db: Session, buyer: User, product_id: int, quantity: int = 2) ->
 
 
 def test_a_paid_ship_order_opens_its_parcel_and_ends_received(
-    db: Session, people: dict[str, User], outbound: FakeOutbound, stripe_gateway: object
+    db: Session, people: dict[str, User], stripe_gateway: object
 ) -> None:
     farmer, buyer = people["farmer"], people["buyer"]
     eggs = shipped_product(db, farmer, people["agent"])
@@ -197,13 +194,16 @@ def test_a_paid_ship_order_opens_its_parcel_and_ends_received(
     assert order.station_village_id == people["farmer"].household.village_id  # type: ignore[union-attr]
     payment = payment_for(db, order.reference)
     assert payment is not None and payment.amount_fen == 2 * 3800 + 2000
-    assert outbound.opened == {}  # nothing moves before the money is in
+    with pytest.raises(LogisticsError):  # nothing moves before the money is in
+        parcel_of(db, order.id)
     open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
     assert order.status is OrderStatus.PAID and order.ready_by is not None
-    opened = outbound.opened[order.id]
-    assert opened["division_code"] == SHENZHEN and opened["weight_g"] == 3000
-    assert opened["seller_user_id"] == farmer.id and opened["ready_by"] == order.ready_by
-    orders.mark_shipped(db, order_id=order.id)  # what logistics' handover signal does
+    parcel = parcel_of(db, order.id)
+    assert parcel.division_code == SHENZHEN and parcel.weight_g == 3000
+    assert parcel.seller_user_id == farmer.id and parcel.ready_by == ensure_utc(order.ready_by)
+    bring_to_station(db, order.id, people["agent"])
+    hand_over(db, order.id, people["agent"], people["dispatcher"])  # sends the handover signal
+    assert order.status is OrderStatus.SHIPPED
     orders.mark_shipped(db, order_id=order.id)  # a repeated signal changes nothing
     assert order.status is OrderStatus.SHIPPED
     with pytest.raises(ShopError):
@@ -213,7 +213,7 @@ def test_a_paid_ship_order_opens_its_parcel_and_ends_received(
 
 
 def test_a_ship_order_is_paid_online_to_one_of_the_buyers_addresses(
-    db: Session, people: dict[str, User], outbound: FakeOutbound, stripe_gateway: object
+    db: Session, people: dict[str, User], stripe_gateway: object
 ) -> None:
     eggs = shipped_product(db, people["farmer"], people["agent"])
     buyer = people["buyer"]
@@ -254,7 +254,7 @@ def test_a_ship_order_is_paid_online_to_one_of_the_buyers_addresses(
 
 
 def test_a_perishable_order_too_far_is_refused_whole(
-    db: Session, people: dict[str, User], outbound: FakeOutbound, stripe_gateway: object
+    db: Session, people: dict[str, User], stripe_gateway: object
 ) -> None:
     eggs = shipped_product(db, people["farmer"], people["agent"], max_journey_days=2)
     buyer = people["buyer"]
@@ -272,7 +272,7 @@ def test_a_perishable_order_too_far_is_refused_whole(
 
 
 def test_refunding_a_paid_ship_order_returns_the_fee_and_cancels_the_parcel(
-    db: Session, people: dict[str, User], outbound: FakeOutbound, stripe_gateway: object
+    db: Session, people: dict[str, User], stripe_gateway: object
 ) -> None:
     eggs = shipped_product(db, people["farmer"], people["agent"])
     order = _ship_order(db, people["buyer"], eggs.id, 1)
@@ -281,7 +281,8 @@ def test_refunding_a_paid_ship_order_returns_the_fee_and_cancels_the_parcel(
     open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
     orders.cancel(db, user=people["agent"], order_id=order.id)
     assert order.status is OrderStatus.REFUNDED
-    assert payment.refunded_fen == 3800 + 1000 + 500 and outbound.cancelled == [order.id]
+    assert payment.refunded_fen == 3800 + 1000 + 500
+    assert parcel_of(db, order.id).status is OutboundStatus.CANCELLED
 
 
 # --- the public API ------------------------------------------------------------------
@@ -345,7 +346,6 @@ def test_a_buyer_quotes_and_orders_through_the_api(
     client: FlaskClient,
     db: Session,
     people: dict[str, User],
-    outbound: FakeOutbound,
     stripe_gateway: object,
     localstripe: LocalStripe,
 ) -> None:
@@ -381,12 +381,12 @@ def test_a_buyer_quotes_and_orders_through_the_api(
     assert payment.provider_id is not None  # the order opened its Stripe intent
     _pay_by_card(localstripe, payment.provider_id)  # what the pay page's Stripe.js does
     refresh_from_provider(db, payment)
-    assert outbound.opened[order["id"]]["recipient"] == "陈女士"
-    outbound.handed_over[order["id"]] = ("中通快递", "ZT7700123")
-    orders.mark_shipped(db, order_id=order["id"])
+    assert parcel_of(db, order["id"]).recipient == "陈女士"
+    bring_to_station(db, order["id"], people["agent"])
+    hand_over(db, order["id"], people["agent"], people["dispatcher"], waybill="ZT7700123")
     shown = client.get(f"/api/v1/orders/{order['id']}", headers=headers).get_json()
     assert shown["status"] == "shipped" and shown["shipping_fee_fen"] == 2000
-    assert (shown["courier"], shown["waybill"]) == ("中通快递", "ZT7700123")
+    assert (shown["courier"], shown["waybill"]) == ("中通", "ZT7700123")
     assert shown["tracking_url"].endswith("ZT7700123")
     received = client.post(f"/api/v1/orders/{order['id']}/received", headers=headers)
     assert received.status_code == 200 and received.get_json()["status"] == "received"
@@ -469,7 +469,7 @@ def _paid_ship_order(db: Session, people: dict[str, User]) -> orders.Order:
 
 
 def test_an_order_not_at_the_station_in_time_is_refunded_and_both_told(
-    db: Session, people: dict[str, User], outbound: FakeOutbound, stripe_gateway: object
+    db: Session, people: dict[str, User], stripe_gateway: object
 ) -> None:
     from core.notices.models import NoticeKind
     from core.notices.services import notices_for
@@ -477,7 +477,7 @@ def test_an_order_not_at_the_station_in_time_is_refunded_and_both_told(
 
     late = _paid_ship_order(db, people)
     ready = _paid_ship_order(db, people)
-    outbound.at_station.add(ready.id)  # its goods were brought in time
+    bring_to_station(db, ready.id, people["agent"])  # its goods were brought in time
     assert late.ready_by is not None
     assert orders.cancel_overdue_ship_orders(db, now=late.ready_by) == []  # not yet late
     after = late.ready_by + dt.timedelta(minutes=1)
@@ -486,7 +486,8 @@ def test_an_order_not_at_the_station_in_time_is_refunded_and_both_told(
     assert late.status is OrderStatus.REFUNDED and ready.status is OrderStatus.PAID
     payment = payment_for(db, late.reference)
     assert payment is not None and payment.refunded_fen == late.charged_fen
-    assert outbound.cancelled == [late.id]
+    assert parcel_of(db, late.id).status is OutboundStatus.CANCELLED
+    assert parcel_of(db, ready.id).status is OutboundStatus.AT_STATION
     buyer_told = [n.kind for n in notices_for(db, user_id=people["buyer"].id)]
     assert NoticeKind.SHIP_OVERDUE_BUYER in buyer_told
     seller_told = [n.kind for n in notices_for(db, user_id=people["farmer"].id)]
@@ -495,12 +496,46 @@ def test_an_order_not_at_the_station_in_time_is_refunded_and_both_told(
 
 
 def test_a_shipped_order_is_taken_as_received_after_the_days(
-    db: Session, people: dict[str, User], outbound: FakeOutbound, stripe_gateway: object
+    db: Session, people: dict[str, User], stripe_gateway: object
 ) -> None:
     order = _paid_ship_order(db, people)
-    orders.mark_shipped(db, order_id=order.id)
+    bring_to_station(db, order.id, people["agent"])
+    hand_over(db, order.id, people["agent"], people["dispatcher"])
     soon = order.updated_at + orders.RECEIPT_CONFIRMED_AFTER - dt.timedelta(minutes=1)
     assert orders.confirm_overdue_receipts(db, now=soon) == []
     later = soon + dt.timedelta(minutes=2)
     assert orders.confirm_overdue_receipts(db, now=later) == [order]
     assert order.status is OrderStatus.RECEIVED
+
+
+def test_the_demo_places_ship_orders_in_every_state_through_the_real_outbound(
+    db: Session, stripe_gateway: object
+) -> None:
+    from sqlalchemy import select
+
+    from logistics.models import OutboundParcel
+    from shop.demo import load_demo
+    from shop.orders.models import Order
+
+    load_demo(db, seed=7)
+    ship_orders = db.scalars(
+        select(Order).where(Order.delivery == Delivery.SHIP).order_by(Order.id)
+    ).all()
+    assert [order.status for order in ship_orders] == [
+        OrderStatus.PENDING_PAYMENT,
+        OrderStatus.PAID,
+        OrderStatus.PAID,
+        OrderStatus.PAID,
+        OrderStatus.SHIPPED,
+        OrderStatus.RECEIVED,
+    ]
+    by_order = {p.order_id: p for p in db.scalars(select(OutboundParcel))}
+    assert [by_order[o.id].status for o in ship_orders[1:]] == [
+        OutboundStatus.AWAITING_GOODS,
+        OutboundStatus.AWAITING_COLLECTION,
+        OutboundStatus.PACKED,
+        OutboundStatus.HANDED_TO_COURIER,
+        OutboundStatus.HANDED_TO_COURIER,
+    ]
+    assert ship_orders[0].id not in by_order  # nothing moves before the money is in
+    assert by_order[ship_orders[2].id].uplink is not None  # on the cadre's next round

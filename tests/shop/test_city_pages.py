@@ -1,7 +1,7 @@
 """The pages of produce to the city: sign-up, the address pickers, the ship checkout with
 its quote, the station's tariff and the farmer's ship orders. The outbound half of
-logistics is the test double ``FakeOutbound`` (replaced by the real ``logistics.outbound``
-after the merge); payments go to localstripe through the real Stripe SDK."""
+logistics is the real ``logistics.outbound``; payments go to localstripe through the real
+Stripe SDK."""
 
 from __future__ import annotations
 
@@ -13,15 +13,22 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from core.models import Role, User, Village
+from logistics.models import OutboundStatus
 from payments.services import open_online_intent, payment_for
 from shop.buyers.services import addresses_of
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Order
-from shop.shipping import outbound_port
 from shop.shipping import services as shipping
 from tests.conftest import TEST_PASSWORD
-from tests.shop.city_helpers import SHENZHEN, FakeOutbound, shipped_product, ships_from
+from tests.shop.city_helpers import (
+    SHENZHEN,
+    bring_to_station,
+    hand_over,
+    parcel_of,
+    shipped_product,
+    ships_from,
+)
 
 PASSWORD = "peach-orchard-2026"
 
@@ -29,14 +36,6 @@ PASSWORD = "peach-orchard-2026"
 @pytest.fixture(autouse=True)
 def _handlers() -> None:
     connect_handlers()
-
-
-@pytest.fixture
-def outbound(monkeypatch: pytest.MonkeyPatch) -> FakeOutbound:
-    """Replaced by the real ``logistics.outbound`` after the merge."""
-    double = FakeOutbound()
-    monkeypatch.setattr(outbound_port, "outbound", double)
-    return double
 
 
 @pytest.fixture
@@ -68,7 +67,6 @@ def test_a_city_buyer_signs_up_adds_an_address_and_pays_the_quote(
     db: Session,
     station: Village,
     make_user: Callable[..., User],
-    outbound: FakeOutbound,
     stripe_gateway: object,
 ) -> None:
     farmer = make_user(Role.FARMER, village=station, name="王农户")
@@ -160,7 +158,6 @@ def test_the_farmer_sees_the_deadline_and_asks_for_a_collection(
     db: Session,
     station: Village,
     make_user: Callable[..., User],
-    outbound: FakeOutbound,
     stripe_gateway: object,
 ) -> None:
     from core.accounts import sign_up_buyer
@@ -192,7 +189,8 @@ def test_the_farmer_sees_the_deadline_and_asks_for_a_collection(
     assert ">已打包</button>" not in page  # a ship order is packed at the station, not here
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     asked = client.post(f"/orders/{order.id}/collect", data={"csrf_token": token})
-    assert asked.status_code == 302 and outbound.collections == [order.id]
+    assert asked.status_code == 302
+    assert parcel_of(db, order.id).status is OutboundStatus.AWAITING_COLLECTION
     packed = client.post(f"/orders/{order.id}/pack", data={"csrf_token": token})
     assert packed.status_code == 409  # the station weighs and packs shipped orders
 
@@ -202,7 +200,6 @@ def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
     db: Session,
     station: Village,
     make_user: Callable[..., User],
-    outbound: FakeOutbound,
     stripe_gateway: object,
 ) -> None:
     import io
@@ -231,11 +228,11 @@ def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
     payment = payment_for(db, order.reference)
     assert payment is not None
     open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
-    outbound.handed_over[order.id] = ("中通快递", "ZT7700123")
-    orders.mark_shipped(db, order_id=order.id)
+    bring_to_station(db, order.id, agent)
+    hand_over(db, order.id, agent, make_user(Role.DISPATCHER, village=station))
     client.post("/api/v1/auth/login", json={"phone": buyer.phone, "password": PASSWORD})
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
-    assert "中通快递 ZT7700123" in page and "¥96.00" in page and "确认收货" in page
+    assert "中通 ZT7700123" in page and "¥96.00" in page and "确认收货" in page
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     client.post(f"/orders/{order.id}/received", data={"csrf_token": token})
     db.refresh(order)
