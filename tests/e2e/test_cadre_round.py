@@ -158,6 +158,17 @@ def card(page: Page, stop: OpenStop) -> Any:
     return page.locator(f"#stop-{stop.id}")
 
 
+def first_parcel_stop_on_top(page: Page, live_server: LiveServer, cadre: str) -> OpenStop:
+    """The cadre's first open stop with parcels (earlier journeys may have reordered or served
+    some, and a stop only to collect produce or visit may come first), brought to the top."""
+    stop = next(s for s in open_stops(live_server, cadre) if s.code)
+    shown = card(page, stop)
+    if "is-next" not in (shown.get_attribute("class") or ""):
+        shown.get_by_role("button", name="先去这家").click()
+    expect(shown).to_have_class(re.compile(r"\bis-next\b"))
+    return stop
+
+
 def deliver_with_code(page: Page, stop: OpenStop, code: str | None = None) -> None:
     """Type the code the recipient reads out on the next stop's card and confirm."""
     shown = card(page, stop)
@@ -359,7 +370,7 @@ def test_a_wrong_code_is_refused_on_the_spot_without_signal_and_counted_later(
     base, cadre = live_server.url, demo_phone(3, 6)
     sign_in(page, base, cadre, then="/cadre/today")
     wait_until_controlled(page)
-    [stop, *_] = open_stops(live_server, cadre)
+    stop = first_parcel_stop_on_top(page, live_server, cadre)
     wrong = "123456" if stop.code != "123456" else "654321"
     context.set_offline(True)
     deliver_with_code(page, stop, wrong)
@@ -658,13 +669,8 @@ def _phone_of_household(live_server: LiveServer, household_id: int) -> str:
 def test_a_recipient_signs_on_the_screen(page: Page, live_server: LiveServer) -> None:
     base, cadre = live_server.url, demo_phone(3, 3)
     sign_in(page, base, cadre, then="/cadre/today")
-    # The first stop with parcels (earlier journeys may have reordered or served some, and
-    # planned an errand here): brought to the top if a stop without parcels comes first.
-    stop = next(s for s in open_stops(live_server, cadre) if s.code)
+    stop = first_parcel_stop_on_top(page, live_server, cadre)
     shown = card(page, stop)
-    if "is-next" not in (shown.get_attribute("class") or ""):
-        shown.get_by_role("button", name="先去这家").click()
-    expect(shown).to_have_class(re.compile(r"\bis-next\b"))
     shown.get_by_role("button", name="改用签名").click()
     box = shown.locator("canvas").bounding_box()
     assert box is not None
