@@ -35,7 +35,7 @@ VILLAGER, FARMER, AGENT = "13900000001", "13900000101", "13900000201"
 MAX_PAGES = 40  # per persona
 MAX_PER_KIND = 2
 NOT_CRAWLED = re.compile(
-    r"^/(api|static|cadre|dispatch|logout|photos?)(/|$)|^/catalog/photo|\.csv$"
+    r"^/(api|static|cadre|dispatch|logout|photos?)(/|$)|^/catalog/photo|\.(csv|pdf)$"
 )
 
 
