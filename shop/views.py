@@ -82,6 +82,7 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
         Action(_l("收货地址"), "buyers.addresses"),
         Action(_l("我的订单"), "orders.my_orders"),
     ),
+    Role.COUNTY_ADMIN: (Action(_l("全县数据与规划"), "county.page"),),
     Role.SUPPLIER: (
         Action(_l("上架商品"), "listings.my_listings"),
         Action(_l("待备货订单"), "orders.to_prepare"),

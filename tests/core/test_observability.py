@@ -83,10 +83,16 @@ def test_healthz_counts_the_workers_that_answer_and_is_503_without_any(app: Flas
     alone = client.get("/healthz")
     assert alone.status_code == 503
     assert alone.get_json()["broker"] == "ok" and alone.get_json()["workers"] == 0
-    with start_worker(celery, perform_ping_check=False, pool="solo", shutdown_timeout=10):
-        deadline = time.monotonic() + 30
-        health = client.get("/healthz")
-        while health.status_code != 200 and time.monotonic() < deadline:  # the worker starts
+    try:
+        with start_worker(celery, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+            deadline = time.monotonic() + 30
             health = client.get("/healthz")
+            while health.status_code != 200 and time.monotonic() < deadline:  # worker starts
+                health = client.get("/healthz")
+    finally:
+        # The worker's Redis connections are closed here, not left to kombu's after-fork
+        # clean-up: a process forked later in this session (routing's solver pool) would
+        # otherwise wait for ever on a BRPOP answer its parent already read.
+        celery.close()
     assert health.status_code == 200, health.get_json()
     assert health.get_json()["workers"] == 1 and health.get_json()["status"] == "ok"

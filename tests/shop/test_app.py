@@ -12,6 +12,7 @@ from core.access import public
 from core.models import Role, User
 from core.settings import ConfigurationError
 from shop.app import create_app
+from shop.views import ROLE_ACTIONS
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
 
@@ -120,3 +121,9 @@ def test_production_sets_secure_cookies_and_hsts(monkeypatch: pytest.MonkeyPatch
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/login")
     assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_every_role_has_its_home_page_actions() -> None:
+    """The home page lists each role's actions: a role without an entry was a 500 for
+    everyone holding it (the county manager, once)."""
+    assert set(ROLE_ACTIONS) == set(Role)
