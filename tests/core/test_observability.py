@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import time
+from typing import Any
 
 import pytest
 from flask import Flask, current_app
@@ -90,9 +91,21 @@ def test_healthz_counts_the_workers_that_answer_and_is_503_without_any(app: Flas
             while health.status_code != 200 and time.monotonic() < deadline:  # worker starts
                 health = client.get("/healthz")
     finally:
-        # The worker's Redis connections are closed here, not left to kombu's after-fork
-        # clean-up: a process forked later in this session (routing's solver pool) would
-        # otherwise wait for ever on a BRPOP answer its parent already read.
-        celery.close()
+        _forget_the_workers_connections(celery)
     assert health.status_code == 200, health.get_json()
     assert health.get_json()["workers"] == 1 and health.get_json()["status"] == "ok"
+
+
+def _forget_the_workers_connections(celery: Any) -> None:
+    """Close the in-thread worker's Redis connections and drop kombu's after-fork clean-up of
+    their pools. Left registered, that clean-up runs in every process this test session forks
+    later (routing's solver children) and waits there for ever on a BRPOP reply the parent
+    already read. (The app's own processes fork without an in-process worker.)"""
+    from multiprocessing import util
+
+    from kombu.resource import _after_fork_cleanup_resource
+
+    celery.close()
+    registry = util._afterfork_registry  # type: ignore[attr-defined]
+    for key in [k for k in list(registry) if k[2] is _after_fork_cleanup_resource]:
+        registry.pop(key, None)
