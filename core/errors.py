@@ -64,6 +64,7 @@ class CoreError(CunzhanError):
     catalog: ClassVar[Mapping[str, tuple[int, Any]]] = {
         "invalid_phone": (422, _l("请输入 11 位手机号")),
         "name_required": (422, _l("请填写姓名")),
+        "nul_in_input": (422, _l("输入里有无法识别的字符，请删掉后重试")),
         "phone_taken": (409, _l("该手机号已注册")),
         "password_required": (422, _l("请设置密码")),
         "password_too_short": (422, _l("密码至少 %(length)s 位")),

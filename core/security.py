@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from limits import RateLimitItem, RateLimitItemPerMinute
 
 from core.errors import CoreError, CunzhanError
@@ -54,6 +54,34 @@ def add_security_headers(response: Response, *, production: bool) -> Response:
 
 def install_security_headers(app: Flask, *, production: bool) -> None:
     app.after_request(lambda response: add_security_headers(response, production=production))
+    app.before_request(refuse_nul_characters)
+
+
+def _carries_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_carries_nul(k) or _carries_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_carries_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """A NUL character in a query, a form or a JSON body is a 422 before any view sees it.
+
+    No person types one; PostgreSQL refuses it in text, so it would otherwise surface as a
+    500 from whichever insert met it first (SQLite stores it, and so hid the problem)."""
+    sources: list[object] = [
+        list(request.args.values()),
+        list(request.args.keys()),
+        list(request.form.values()),
+        list(request.form.keys()),
+    ]
+    if request.is_json:
+        sources.append(request.get_json(silent=True))
+    if any(_carries_nul(source) for source in sources):
+        raise CoreError("nul_in_input")
 
 
 @dataclass

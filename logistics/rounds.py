@@ -211,25 +211,27 @@ def _codes(stop: Stop) -> list[str | None]:
 
 
 def move_stop(session: Session, *, stop: Stop, position: int) -> None:
-    """Put a pending stop at ``position`` (1 = first) in its round; every stop is renumbered
-    in the new order and the pending stops take the pending arrival times in order, so the
-    times stay where the route's were and move with the households."""
-    if stop.status is not StopStatus.PENDING:
+    """Put a stop still open (``_still_open``: to deliver, or delivered with produce to
+    collect or a visit to make) at ``position`` (1 = first) in its round; every stop is
+    renumbered in the new order and the open stops take the open stops' arrival times in
+    order, so the times stay where the route's were and move with the households."""
+    if not _still_open(stop):
         raise StopConflict(stop)
     round_ = stop.round
     # Every stop of the round changes: lock them all (a confirmation locks only its own).
     session.scalars(select(Stop).where(Stop.round_id == round_.id).with_for_update()).all()
     ordered = [s for s in round_.stops if s.id != stop.id]
     ordered.insert(max(0, min(position - 1, len(ordered))), stop)
-    slots = sorted(s.eta for s in ordered if s.status is StopStatus.PENDING)
+    open_stops = {s.id for s in ordered if _still_open(s)}
+    slots = sorted(s.eta for s in ordered if s.id in open_stops)
     for index, each in enumerate(ordered):  # out of the way of the unique (round, sequence)
         each.sequence = -1 - index
     session.flush()
-    pending = iter(slots)
+    open_slots = iter(slots)
     for index, each in enumerate(ordered, start=1):
         each.sequence = index
-        if each.status is StopStatus.PENDING:
-            each.eta = next(pending)
+        if each.id in open_stops:
+            each.eta = next(open_slots)
     session.flush()
     session.expire(round_, ["stops"])
 

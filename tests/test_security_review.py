@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from core.errors import CoreError
 from core.models import Role, User, Village
@@ -347,3 +348,33 @@ def test_form_integer_fields_take_ascii_digits_only(app: Flask) -> None:
         with app.test_request_context(method="POST", data={"quantity": raw}):
             form = Quantity(meta={"csrf": False})
             assert form.validate() is valid, raw
+
+
+# --- a NUL character anywhere in the input (schemathesis found it on PostgreSQL) ----------
+
+NUL_SIGNUP = {"phone": "19438752840", "password": "Tea-garden-7", "name": "\r\n \f\t\x00"}
+
+
+def _refused_for_nul(answer: TestResponse) -> None:
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    shown = answer.get_json()["error"]["message"] if answer.is_json else answer.get_data(True)
+    assert "无法识别的字符" in shown
+
+
+def test_a_nul_character_in_json_or_a_query_is_refused_with_a_message(
+    client: FlaskClient,
+) -> None:
+    _refused_for_nul(client.post("/api/v1/auth/signup", json=NUL_SIGNUP))
+    _refused_for_nul(client.get("/products?q=%00"))
+    _refused_for_nul(client.get("/api/v1/products?q=%00"))
+
+
+def test_a_nul_character_in_a_form_is_refused_with_a_message(client: FlaskClient) -> None:
+    form = client.get("/login").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert found is not None
+    token = found.group(1)
+    answer = client.post(
+        "/login", data={"csrf_token": token, "phone": "13900000001\x00", "password": "x"}
+    )
+    _refused_for_nul(answer)

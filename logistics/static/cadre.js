@@ -374,17 +374,17 @@
 
   /* --- the order of the round: skip a stop to later, or go to another one first -------- */
 
-  /* Mirror of the server's move: renumber, and deal the pending stops' times out again. */
+  /* Mirror of the server's move: renumber, and deal the open stops' times out again. */
   function moveLocally(element, position) {
     var list = element.parentNode;
     var others = stopsOf(list).filter(function (each) { return each !== element; });
     var index = Math.max(0, Math.min(position - 1, others.length));
     list.insertBefore(element, others[index] || null);
     var stops = stopsOf(list);
-    var pending = stops.filter(function (each) { return each.dataset.status === "pending"; });
-    var slots = pending.map(function (each) { return each.querySelector(".eta").textContent; }).sort();
+    var open = stops.filter(function (each) { return each.dataset.open === "1"; });
+    var slots = open.map(function (each) { return each.querySelector(".eta").textContent; }).sort();
     stops.forEach(function (each, i) { each.querySelector(".seq").textContent = String(i + 1); });
-    pending.forEach(function (each, i) { each.querySelector(".eta").textContent = slots[i]; });
+    open.forEach(function (each, i) { each.querySelector(".eta").textContent = slots[i]; });
   }
 
   function move(element, position) {

@@ -331,6 +331,24 @@ def test_moving_a_stop_renumbers_the_round_and_deals_out_the_times_again(
     assert no_position.status_code == 422
 
 
+def test_a_delivered_stop_with_produce_still_to_collect_can_be_put_off_till_later(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    round_ = world.round(3, uplinks=True)
+    first, second, third = round_.stops
+    slots = [s.eta for s in round_.stops]
+    token = login(world.cadre)
+    code = first.parcels[0].pickup_code
+    assert post_event(client, token, first.id, delivered(code), "k-handed-01").status_code == 201
+    later = {"type": "moved", "position": 3, "at": AT}
+    answer = post_event(client, token, first.id, later, "k-produce-1")
+    assert answer.status_code == 201, answer.get_json()
+    world.fresh()
+    assert [s.id for s in round_.stops] == [second.id, third.id, first.id]
+    assert first.status is StopStatus.DELIVERED and first.eta == slots[2]  # its produce later
+    assert second.eta == slots[0]
+
+
 def _photo_base64() -> str:
     picture = Image.new("RGB", (640, 480), (30, 120, 60))
     buffer = io.BytesIO()
