@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+#: Text a person can type: no NUL, which ``core.security`` refuses in any input.
+TYPED = r"^[^\x00]*$"
+#: A name: no control character, and something printed.
+PRINTED_NAME = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+
 
 class StrictSchema(Schema):
     """Base of every input schema: an unknown or read-only field is a 422, not ignored."""
@@ -23,13 +28,17 @@ class ErrorSchema(Schema):
 
 
 class LoginIn(StrictSchema):
-    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    phone = fields.String(
+        required=True, validate=[validate.Length(min=1, max=20), validate.Regexp(TYPED)]
+    )
+    password = fields.String(
+        required=True, validate=[validate.Length(min=1, max=128), validate.Regexp(TYPED)]
+    )
 
 
 #: 8 to 128 characters of which at least three differ (``core.passwords`` rules, which also
 #: refuse the common passwords a schema cannot list).
-CHOSEN_WORD_SHAPE = r"^(?=.*?(.).*?(?!\1)(.).*?(?!\1)(?!\2).).{8,128}$"
+CHOSEN_WORD_SHAPE = r"^(?=.*?(.).*?(?!\1)(.).*?(?!\1)(?!\2).)[^\x00]{8,128}$"
 
 
 class SignupIn(StrictSchema):
@@ -43,7 +52,7 @@ class SignupIn(StrictSchema):
         metadata={"description": "8 to 128 characters, at least 3 different; not a common one"},
     )
     name = fields.String(
-        required=True, validate=[validate.Length(min=1, max=60), validate.Regexp(r"^\s*\S")]
+        required=True, validate=[validate.Length(min=1, max=60), validate.Regexp(PRINTED_NAME)]
     )
 
 
