@@ -67,6 +67,7 @@ class ShopError(CunzhanError):
         "product_not_for_sale": (404, _l("商品 %(product)s 不存在或已下架")),
         "no_address": (422, _l("买家没有登记住址")),
         "online_unavailable": (409, _l("暂不支持在线支付，请选择到站付现金")),
+        "ship_online_unavailable": (409, _l("暂不支持在线支付，快递订单现在还不能下单")),
         "one_seller_per_order": (409, _l("一个订单只能包含同一卖家的商品")),
         "order_not_found": (404, _l("找不到这个订单")),
         "order_not_paid": (409, _l("订单还没付款，请等待")),

@@ -118,6 +118,7 @@ def test_a_perishable_too_far_shows_the_reason_and_no_pay_button(
     db: Session,
     station: Village,
     make_user: Callable[..., User],
+    stripe_gateway: object,
 ) -> None:
     farmer = make_user(Role.FARMER, village=station)
     eggs = shipped_product(db, farmer, make_user(Role.AGENT, village=station), max_journey_days=2)
@@ -128,6 +129,37 @@ def test_a_perishable_too_far_shows_the_reason_and_no_pay_button(
     client.post("/cart/add", data={"csrf_token": token, "product_id": eggs.id, "quantity": 1})
     page = client.get("/ship/checkout").get_data(as_text=True)
     assert "是生鲜，路上最多 2 天，寄到这里要 4 天" in page and "去支付" not in page
+
+
+def test_without_online_payment_the_ship_checkout_says_so_before_anything_is_filled(
+    client: FlaskClient,
+    db: Session,
+    station: Village,
+    make_user: Callable[..., User],
+) -> None:
+    """As under ``make run`` (no Stripe keys): a shipped order can only be paid online, so
+    the checkout says it at once and offers neither the address form nor 去支付."""
+    farmer = make_user(Role.FARMER, village=station)
+    eggs = shipped_product(db, farmer, make_user(Role.AGENT, village=station))
+    _sign_up(client)
+    token = _csrf(client)
+    client.post("/cart/add", data={"csrf_token": token, "product_id": eggs.id, "quantity": 1})
+    page = client.get("/ship/checkout").get_data(as_text=True)
+    assert "暂不支持在线支付：快递寄到外地的订单只能在线支付" in page
+    assert "去支付" not in page and "添加地址" not in page
+    # A page opened before (or a script) still meets a clear refusal, never cash.
+    form = {"csrf_token": token, "province": "44", "city": "4403", "district": SHENZHEN}
+    form["street"] = "科技园路 1 号"
+    client.post("/my/addresses/new", data={**form, "recipient": "陈", "phone": "13800138000"})
+    [address] = addresses_of(db, user=db.query(User).filter_by(phone="13800138000").one())
+    placed = client.post(
+        "/ship/checkout",
+        data={"csrf_token": token, "address_id": address.id, "idempotency_key": uuid.uuid4().hex},
+        follow_redirects=True,
+    )
+    answer = placed.get_data(as_text=True)
+    assert "暂不支持在线支付" in answer and "到站付现金" not in answer
+    assert db.query(Order).filter_by(address_id=address.id).count() == 0
 
 
 def test_the_agent_edits_the_tariff_on_the_station_page(
