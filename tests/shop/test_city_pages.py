@@ -5,6 +5,7 @@ Stripe SDK."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 
@@ -12,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from core.accounts import sign_up_buyer
 from core.models import Role, User, Village
 from logistics.models import OutboundStatus
 from payments.services import open_online_intent, payment_for
@@ -25,6 +27,7 @@ from tests.shop.city_helpers import (
     SHENZHEN,
     bring_to_station,
     hand_over,
+    paid_ship_order,
     parcel_of,
     shipped_product,
     ships_from,
@@ -225,6 +228,34 @@ def test_the_farmer_sees_the_deadline_and_asks_for_a_collection(
     assert parcel_of(db, order.id).status is OutboundStatus.AWAITING_COLLECTION
     packed = client.post(f"/orders/{order.id}/pack", data={"csrf_token": token})
     assert packed.status_code == 409  # the station weighs and packs shipped orders
+
+
+def test_the_buyer_follows_the_parcel_step_by_step_newest_first_in_local_time(
+    client: FlaskClient,
+    db: Session,
+    station: Village,
+    make_user: Callable[..., User],
+    stripe_gateway: object,
+) -> None:
+    agent = make_user(Role.AGENT, village=station)
+    eggs = shipped_product(db, make_user(Role.FARMER, village=station), agent)
+    buyer = sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈")
+    order = paid_ship_order(db, buyer, eggs)
+    bring_to_station(db, order.id, agent)
+    parcel = hand_over(db, order.id, agent, make_user(Role.DISPATCHER, village=station))
+    # Each step an hour apart from 23:00 UTC, which is 07:00 the next morning in China.
+    start = dt.datetime(2026, 11, 27, 23, 0, tzinfo=dt.UTC)
+    for hour, event in enumerate(parcel.history):
+        event.at = start + dt.timedelta(hours=hour)
+    db.flush()
+    assert len(parcel.history) == 6  # paid, at the station, packed, van, hub, courier
+    client.post("/api/v1/auth/login", json={"phone": buyer.phone, "password": PASSWORD})
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    steps = page.split('<ol class="tracking"')[1].split("</ol>")[0]
+    assert steps.index("2026-11-28 12:00") < steps.index("已交给中通，运单号 ZT7700123")
+    assert steps.index("已交给中通") < steps.index("已到") < steps.index("2026-11-28 07:00")
+    assert steps.index("2026-11-28 07:00") < steps.index("村站发货，等农户送货到站")
+    assert "2026-11-27 23:00" not in steps  # local time, not UTC
 
 
 def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
