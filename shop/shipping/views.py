@@ -178,8 +178,10 @@ def open_claim(order_id: int) -> Response:
 @blueprint.route("/station/claims")
 @roles(Role.AGENT)
 def station_claims() -> str:
-    found = claims.station_claims(get_session(), agent=require_account())
-    return render_template("shipping/claims.html", claims=found)
+    session = get_session()
+    found = claims.station_claims(session, agent=require_account())
+    refundable = {claim.id: claims.refundable_fen(session, claim.order) for claim in found}
+    return render_template("shipping/claims.html", claims=found, refundable=refundable)
 
 
 @blueprint.route("/station/claims/<int:claim_id>", methods=["POST"])

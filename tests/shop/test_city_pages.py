@@ -314,9 +314,12 @@ def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
     assert "售后：破损 · 待村站处理" in client.get(f"/orders/{order.id}").get_data(as_text=True)
     client.post("/api/v1/auth/login", json={"phone": agent.phone, "password": TEST_PASSWORD})
     queue = client.get("/station/claims").get_data(as_text=True)
-    assert "碎了一盒" in queue and "买家实付 ¥96.00" in queue
+    assert "碎了一盒" in queue and "买家实付 ¥96.00" in queue and "最多可退货款 ¥76.00" in queue
     claim_id = int(queue.split("/station/claims/")[1].split('"')[0])
     token = queue.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": token, "decision": "refund", "refund": "96.00", "reason": "全退"}
+    refused = client.post(f"/station/claims/{claim_id}", data=form, follow_redirects=True)
+    assert "不超过 76.00 元（只退货款，运费不退）" in refused.get_data(as_text=True)
     form = {"csrf_token": token, "decision": "refund", "refund": "38.00", "reason": "碎了一盒"}
     assert client.post(f"/station/claims/{claim_id}", data=form).status_code == 302
     db.refresh(payment)
