@@ -105,6 +105,7 @@ def test_a_city_buyer_signs_up_adds_an_address_and_pays_the_quote(
     assert "快递寄到外地" in cart and "去结算" not in cart  # no station of ours to collect at
     checkout = client.get("/ship/checkout").get_data(as_text=True)
     assert "¥20.00" in checkout and "付款后约 3 天" in checkout and "¥96.00" in checkout
+    assert ">寄到这个地址</button>" in checkout  # picks one of the address book for the quote
     [address] = addresses_of(db, user=db.query(User).filter_by(phone="13800138000").one())
     placed = client.post(
         "/ship/checkout",
