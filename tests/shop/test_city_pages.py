@@ -6,6 +6,7 @@ Stripe SDK."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from collections.abc import Callable
 
@@ -16,12 +17,12 @@ from sqlalchemy.orm import Session
 from core.accounts import sign_up_buyer
 from core.models import Role, User, Village
 from logistics.models import OutboundStatus
-from payments.services import open_online_intent, payment_for
+from payments.services import payment_for
 from shop.buyers.services import addresses_of
-from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
-from shop.orders.models import Order
+from shop.orders.models import Order, OrderStatus
 from shop.shipping import services as shipping
+from shop.shipping.models import Zone
 from tests.conftest import TEST_PASSWORD
 from tests.shop.city_helpers import (
     SHENZHEN,
@@ -32,6 +33,7 @@ from tests.shop.city_helpers import (
     shipped_product,
     ships_from,
 )
+from tests.shop.storefront_helpers import png_bytes
 
 PASSWORD = "peach-orchard-2026"
 
@@ -184,7 +186,7 @@ def test_the_agent_edits_the_tariff_on_the_station_page(
         form |= {f"{zone}-first": str(first), f"{zone}-extra": "400", f"{zone}-days": "2"}
     assert client.post("/station/shipping", data=form).status_code == 302
     tariff = shipping.tariff_of(db, station.id)
-    assert tariff is not None and tariff.rates[shipping.Zone.REMOTE].first_kg_fen == 1900
+    assert tariff is not None and tariff.rates[Zone.REMOTE].first_kg_fen == 1900
     bad = client.post("/station/shipping", data={**form, "far-first": "１００"})
     assert bad.status_code == 422
 
@@ -196,29 +198,10 @@ def test_the_farmer_sees_the_deadline_and_asks_for_a_collection(
     make_user: Callable[..., User],
     stripe_gateway: object,
 ) -> None:
-    from core.accounts import sign_up_buyer
-    from payments.models import PaymentMethod
-    from shop.buyers.services import AddressInput, add_address
-    from shop.orders.models import Delivery
-
     farmer = make_user(Role.FARMER, village=station, name="王农户")
     eggs = shipped_product(db, farmer, make_user(Role.AGENT, village=station))
     buyer = sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈")
-    address = add_address(
-        db, user=buyer, data=AddressInput("陈", "13800138000", SHENZHEN, "科技园路 1 号")
-    )
-    [order] = orders.place_orders(
-        db,
-        buyer=buyer,
-        placed_by=buyer,
-        lines=[orders.LineInput(eggs.id, 1)],
-        delivery=Delivery.SHIP,
-        payment=PaymentMethod.ONLINE,
-        address=address,
-    )
-    payment = payment_for(db, order.reference)
-    assert payment is not None
-    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    order = paid_ship_order(db, buyer, eggs)
     client.post("/api/v1/auth/login", json={"phone": farmer.phone, "password": TEST_PASSWORD})
     page = client.get("/seller/orders").get_data(as_text=True)
     assert "前把货送到村站" in page and "请村干部上门收货" in page
@@ -226,7 +209,9 @@ def test_the_farmer_sees_the_deadline_and_asks_for_a_collection(
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     asked = client.post(f"/orders/{order.id}/collect", data={"csrf_token": token})
     assert asked.status_code == 302
-    assert parcel_of(db, order.id).status is OutboundStatus.AWAITING_COLLECTION
+    parcel = parcel_of(db, order.id)
+    db.refresh(parcel)  # the page moved it in the app's session, not in this one
+    assert parcel.status is OutboundStatus.AWAITING_COLLECTION
     packed = client.post(f"/orders/{order.id}/pack", data={"csrf_token": token})
     assert packed.status_code == 409  # the station weighs and packs shipped orders
 
@@ -266,32 +251,12 @@ def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
     make_user: Callable[..., User],
     stripe_gateway: object,
 ) -> None:
-    import io
-
-    from core.accounts import sign_up_buyer
-    from payments.models import PaymentMethod
-    from shop.buyers.services import AddressInput, add_address
-    from shop.orders.models import Delivery, OrderStatus
-    from tests.shop.storefront_helpers import png_bytes
-
     agent = make_user(Role.AGENT, village=station)
     eggs = shipped_product(db, make_user(Role.FARMER, village=station), agent)
     buyer = sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈")
-    address = add_address(
-        db, user=buyer, data=AddressInput("陈", "13800138000", SHENZHEN, "科技园路 1 号")
-    )
-    [order] = orders.place_orders(
-        db,
-        buyer=buyer,
-        placed_by=buyer,
-        lines=[orders.LineInput(eggs.id, 2)],
-        delivery=Delivery.SHIP,
-        payment=PaymentMethod.ONLINE,
-        address=address,
-    )
+    order = paid_ship_order(db, buyer, eggs, quantity=2)
     payment = payment_for(db, order.reference)
     assert payment is not None
-    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
     bring_to_station(db, order.id, agent)
     hand_over(db, order.id, agent, make_user(Role.DISPATCHER, village=station))
     client.post("/api/v1/auth/login", json={"phone": buyer.phone, "password": PASSWORD})
