@@ -54,7 +54,10 @@ class ShopError(CunzhanError):
         "claim_exists": (409, _l("这个订单已经申请过售后")),
         "claim_not_found": (404, _l("找不到这个售后申请")),
         "claim_reason": (422, _l("请写明处理理由（最多 %(most)s 字）")),
-        "claim_refund_range": (422, _l("退款金额须大于 0 且不超过 %(most)s 元")),
+        "claim_refund_range": (
+            422,
+            _l("退款金额须大于 0 且不超过 %(most)s 元（只退货款，运费不退）"),
+        ),
         "claim_already_decided": (409, _l("这个售后申请已经处理过了")),
         "not_a_ship_order": (409, _l("这个订单不是快递订单")),
         # carts and orders
@@ -67,6 +70,7 @@ class ShopError(CunzhanError):
         "product_not_for_sale": (404, _l("商品 %(product)s 不存在或已下架")),
         "no_address": (422, _l("买家没有登记住址")),
         "online_unavailable": (409, _l("暂不支持在线支付，请选择到站付现金")),
+        "ship_online_unavailable": (409, _l("暂不支持在线支付，快递订单现在还不能下单")),
         "one_seller_per_order": (409, _l("一个订单只能包含同一卖家的商品")),
         "order_not_found": (404, _l("找不到这个订单")),
         "order_not_paid": (409, _l("订单还没付款，请等待")),

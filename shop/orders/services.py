@@ -444,6 +444,8 @@ def place_orders(
 def _check_shipping(buyer: User, payment: PaymentMethod, address: Address | None) -> None:
     if payment is not PaymentMethod.ONLINE:
         raise ShopError("ship_online_only")
+    if not payments.online_payments_available():
+        raise ShopError("ship_online_unavailable")  # not "pay cash at the station"
     if address is None or address.user_id != buyer.id or address.removed:
         raise ShopError("address_required")
 

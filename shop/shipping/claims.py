@@ -1,6 +1,7 @@
 """After the sale: within 48 hours of receipt the buyer may claim damage or spoilage with
 photos; the station's agent decides once, recorded with who and why: a full or partial
-refund (through payments, never more than was paid and not yet refunded) or a resend.
+refund (through payments, at most the goods' price not yet refunded: the courier fee
+stays paid) or a resend.
 
 Two agents deciding one claim at once decide once: the decision is a conditional UPDATE of
 the open claim, and only the agent whose UPDATE changed the row goes on to refund.
@@ -154,6 +155,14 @@ def _station_claim(session: Session, agent: User, claim_id: int) -> Claim:
     return claim
 
 
+def refundable_fen(session: Session, order: Order) -> int:
+    """What a claim may still give back: the goods' price, not the courier fee (the courier
+    was paid to carry the parcel, and ``ledger.post_claim_refund`` takes a claim all from
+    the seller's sale, which is the goods), never more than was captured and not refunded."""
+    payment = payments.get_payment(session, order.reference)
+    return min(order.total_fen, payment.captured_fen) - payment.refunded_fen
+
+
 def decide_claim(
     session: Session,
     *,
@@ -163,15 +172,14 @@ def decide_claim(
     refund_fen: int = 0,
     reason: str,
 ) -> Claim:
-    """The agent's decision, once: refund ``refund_fen`` (full or partial, never more than
-    the buyer paid and has not had back) or resend the goods; who and why are recorded."""
+    """The agent's decision, once: refund ``refund_fen`` (full or partial, at most
+    ``refundable_fen``) or resend the goods; who and why are recorded."""
     claim = _station_claim(session, agent, claim_id)
     why = reason.strip()
     if not why or len(why) > TEXT_MAX:
         raise ShopError("claim_reason", most=TEXT_MAX)
     order = claim.order
-    payment = payments.get_payment(session, order.reference)
-    refundable = min(order.charged_fen, payment.captured_fen) - payment.refunded_fen
+    refundable = refundable_fen(session, order)
     if not resend and not 0 < refund_fen <= refundable:
         raise ShopError("claim_refund_range", most=f"{refundable / 100:.2f}")
     decided = session.execute(

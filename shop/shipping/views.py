@@ -19,6 +19,7 @@ from core.money import MoneyError, yuan_to_fen
 from core.parse import parse_int, query_int
 from core.photos import photo_dir
 from payments.models import PaymentMethod
+from payments.services import online_payments_available
 from payments.views import request_online_intents
 from shop.buyers import divisions
 from shop.buyers.services import addresses_of, own_address
@@ -41,7 +42,8 @@ def _cart_lines(session: Session) -> list[services.ShipLine]:
 @signed_in
 def checkout() -> str:
     """The cart sent by courier: pick one of the addresses, see the fee and the days to the
-    door (and anything that cannot go, with why) before paying online."""
+    door (and anything that cannot go, with why) before paying online. Shipped orders are
+    paid online only: without an online gateway the page says so before anything is filled."""
     session, user = get_session(), require_account()
     book = addresses_of(session, user=user)
     chosen_id = query_int("address") or (book[0].id if book else None)
@@ -58,6 +60,7 @@ def checkout() -> str:
         quote=quote,
         goods_fen=goods,
         total_fen=goods + (quote.fee_fen if quote else 0),
+        online=online_payments_available(),
     )
 
 
@@ -175,8 +178,10 @@ def open_claim(order_id: int) -> Response:
 @blueprint.route("/station/claims")
 @roles(Role.AGENT)
 def station_claims() -> str:
-    found = claims.station_claims(get_session(), agent=require_account())
-    return render_template("shipping/claims.html", claims=found)
+    session = get_session()
+    found = claims.station_claims(session, agent=require_account())
+    refundable = {claim.id: claims.refundable_fen(session, claim.order) for claim in found}
+    return render_template("shipping/claims.html", claims=found, refundable=refundable)
 
 
 @blueprint.route("/station/claims/<int:claim_id>", methods=["POST"])

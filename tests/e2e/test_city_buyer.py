@@ -52,6 +52,7 @@ def test_journey_7_a_buyer_in_shenzhen_orders_eggs_and_receives_them_by_courier(
     shot(page, "city-01-signup")
     page.get_by_role("button", name="注册").click()
     expect(page.get_by_role("status")).to_have_text("注册成功，欢迎您！")
+    expect(page.locator("header").get_by_role("link", name="购物车")).to_be_visible()  # empty
 
     page.get_by_role("link", name="买村里的好货（快递到家）").click()
     expect(page.get_by_label("只看能快递到外地的")).to_be_checked()
@@ -148,6 +149,9 @@ def test_journey_7_a_buyer_in_shenzhen_orders_eggs_and_receives_them_by_courier(
     expect(page.locator("ol.steps li")).to_have_text(
         ["已下单", "已付款", "村站打包，已交快递", "已签收"]  # paid before anything moves
     )
+    steps = page.get_by_role("list", name="物流进度").get_by_role("listitem")  # newest first
+    expect(steps.first).to_contain_text("已交给顺丰，运单号 SF1408800990077")
+    expect(steps.last).to_contain_text("等农户送货到站")
     tracking = page.get_by_role("link", name="查看物流")
     assert (tracking.get_attribute("href") or "").endswith("SF1408800990077")
     shot(page, "city-08-buyer-sees-the-courier")

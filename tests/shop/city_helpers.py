@@ -9,8 +9,13 @@ from sqlalchemy.orm import Session
 from core.models import User, Village
 from logistics.models import Courier, OutboundParcel
 from logistics.outbound import parcels
+from payments.models import PaymentMethod
+from payments.services import open_online_intent, payment_for
+from shop.buyers.services import AddressInput, add_address
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, Product, Unit
+from shop.orders import services as orders
+from shop.orders.models import Delivery, Order
 from shop.shipping import services as shipping
 from shop.shipping.models import Zone
 
@@ -60,6 +65,28 @@ def shipped_product(
     catalog.add_stock(db, seller=farmer, product_id=product.id, quantity=stock)
     catalog.submit_for_review(db, seller=farmer, product_id=product.id)
     return catalog.approve(db, agent=agent, product_id=product.id)
+
+
+def paid_ship_order(db: Session, buyer: User, product: Product, quantity: int = 1) -> Order:
+    """The buyer's order of ``quantity`` of ``product`` shipped to an address in 深圳, paid by
+    card through the installed online gateway (the ``stripe_gateway`` fixture), so its
+    outbound parcel is open and awaits the goods."""
+    address = add_address(
+        db, user=buyer, data=AddressInput("陈", "13800138000", SHENZHEN, "科技园路 1 号")
+    )
+    [order] = orders.place_orders(
+        db,
+        buyer=buyer,
+        placed_by=buyer,
+        lines=[orders.LineInput(product.id, quantity)],
+        delivery=Delivery.SHIP,
+        payment=PaymentMethod.ONLINE,
+        address=address,
+    )
+    payment = payment_for(db, order.reference)
+    assert payment is not None
+    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    return order
 
 
 def parcel_of(db: Session, order_id: int) -> OutboundParcel:

@@ -5,6 +5,8 @@ Stripe SDK."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import uuid
 from collections.abc import Callable
 
@@ -12,23 +14,26 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from core.accounts import sign_up_buyer
 from core.models import Role, User, Village
 from logistics.models import OutboundStatus
-from payments.services import open_online_intent, payment_for
+from payments.services import payment_for
 from shop.buyers.services import addresses_of
-from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
-from shop.orders.models import Order
+from shop.orders.models import Order, OrderStatus
 from shop.shipping import services as shipping
+from shop.shipping.models import Zone
 from tests.conftest import TEST_PASSWORD
 from tests.shop.city_helpers import (
     SHENZHEN,
     bring_to_station,
     hand_over,
+    paid_ship_order,
     parcel_of,
     shipped_product,
     ships_from,
 )
+from tests.shop.storefront_helpers import png_bytes
 
 PASSWORD = "peach-orchard-2026"
 
@@ -102,6 +107,7 @@ def test_a_city_buyer_signs_up_adds_an_address_and_pays_the_quote(
     assert "快递寄到外地" in cart and "去结算" not in cart  # no station of ours to collect at
     checkout = client.get("/ship/checkout").get_data(as_text=True)
     assert "¥20.00" in checkout and "付款后约 3 天" in checkout and "¥96.00" in checkout
+    assert ">寄到这个地址</button>" in checkout  # picks one of the address book for the quote
     [address] = addresses_of(db, user=db.query(User).filter_by(phone="13800138000").one())
     placed = client.post(
         "/ship/checkout",
@@ -118,6 +124,7 @@ def test_a_perishable_too_far_shows_the_reason_and_no_pay_button(
     db: Session,
     station: Village,
     make_user: Callable[..., User],
+    stripe_gateway: object,
 ) -> None:
     farmer = make_user(Role.FARMER, village=station)
     eggs = shipped_product(db, farmer, make_user(Role.AGENT, village=station), max_journey_days=2)
@@ -128,6 +135,37 @@ def test_a_perishable_too_far_shows_the_reason_and_no_pay_button(
     client.post("/cart/add", data={"csrf_token": token, "product_id": eggs.id, "quantity": 1})
     page = client.get("/ship/checkout").get_data(as_text=True)
     assert "是生鲜，路上最多 2 天，寄到这里要 4 天" in page and "去支付" not in page
+
+
+def test_without_online_payment_the_ship_checkout_says_so_before_anything_is_filled(
+    client: FlaskClient,
+    db: Session,
+    station: Village,
+    make_user: Callable[..., User],
+) -> None:
+    """As under ``make run`` (no Stripe keys): a shipped order can only be paid online, so
+    the checkout says it at once and offers neither the address form nor 去支付."""
+    farmer = make_user(Role.FARMER, village=station)
+    eggs = shipped_product(db, farmer, make_user(Role.AGENT, village=station))
+    _sign_up(client)
+    token = _csrf(client)
+    client.post("/cart/add", data={"csrf_token": token, "product_id": eggs.id, "quantity": 1})
+    page = client.get("/ship/checkout").get_data(as_text=True)
+    assert "暂不支持在线支付：快递寄到外地的订单只能在线支付" in page
+    assert "去支付" not in page and "添加地址" not in page
+    # A page opened before (or a script) still meets a clear refusal, never cash.
+    form = {"csrf_token": token, "province": "44", "city": "4403", "district": SHENZHEN}
+    form["street"] = "科技园路 1 号"
+    client.post("/my/addresses/new", data={**form, "recipient": "陈", "phone": "13800138000"})
+    [address] = addresses_of(db, user=db.query(User).filter_by(phone="13800138000").one())
+    placed = client.post(
+        "/ship/checkout",
+        data={"csrf_token": token, "address_id": address.id, "idempotency_key": uuid.uuid4().hex},
+        follow_redirects=True,
+    )
+    answer = placed.get_data(as_text=True)
+    assert "暂不支持在线支付" in answer and "到站付现金" not in answer
+    assert db.query(Order).filter_by(address_id=address.id).count() == 0
 
 
 def test_the_agent_edits_the_tariff_on_the_station_page(
@@ -148,7 +186,7 @@ def test_the_agent_edits_the_tariff_on_the_station_page(
         form |= {f"{zone}-first": str(first), f"{zone}-extra": "400", f"{zone}-days": "2"}
     assert client.post("/station/shipping", data=form).status_code == 302
     tariff = shipping.tariff_of(db, station.id)
-    assert tariff is not None and tariff.rates[shipping.Zone.REMOTE].first_kg_fen == 1900
+    assert tariff is not None and tariff.rates[Zone.REMOTE].first_kg_fen == 1900
     bad = client.post("/station/shipping", data={**form, "far-first": "１００"})
     assert bad.status_code == 422
 
@@ -160,29 +198,10 @@ def test_the_farmer_sees_the_deadline_and_asks_for_a_collection(
     make_user: Callable[..., User],
     stripe_gateway: object,
 ) -> None:
-    from core.accounts import sign_up_buyer
-    from payments.models import PaymentMethod
-    from shop.buyers.services import AddressInput, add_address
-    from shop.orders.models import Delivery
-
     farmer = make_user(Role.FARMER, village=station, name="王农户")
     eggs = shipped_product(db, farmer, make_user(Role.AGENT, village=station))
     buyer = sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈")
-    address = add_address(
-        db, user=buyer, data=AddressInput("陈", "13800138000", SHENZHEN, "科技园路 1 号")
-    )
-    [order] = orders.place_orders(
-        db,
-        buyer=buyer,
-        placed_by=buyer,
-        lines=[orders.LineInput(eggs.id, 1)],
-        delivery=Delivery.SHIP,
-        payment=PaymentMethod.ONLINE,
-        address=address,
-    )
-    payment = payment_for(db, order.reference)
-    assert payment is not None
-    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
+    order = paid_ship_order(db, buyer, eggs)
     client.post("/api/v1/auth/login", json={"phone": farmer.phone, "password": TEST_PASSWORD})
     page = client.get("/seller/orders").get_data(as_text=True)
     assert "前把货送到村站" in page and "请村干部上门收货" in page
@@ -190,9 +209,39 @@ def test_the_farmer_sees_the_deadline_and_asks_for_a_collection(
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
     asked = client.post(f"/orders/{order.id}/collect", data={"csrf_token": token})
     assert asked.status_code == 302
-    assert parcel_of(db, order.id).status is OutboundStatus.AWAITING_COLLECTION
+    parcel = parcel_of(db, order.id)
+    db.refresh(parcel)  # the page moved it in the app's session, not in this one
+    assert parcel.status is OutboundStatus.AWAITING_COLLECTION
     packed = client.post(f"/orders/{order.id}/pack", data={"csrf_token": token})
     assert packed.status_code == 409  # the station weighs and packs shipped orders
+
+
+def test_the_buyer_follows_the_parcel_step_by_step_newest_first_in_local_time(
+    client: FlaskClient,
+    db: Session,
+    station: Village,
+    make_user: Callable[..., User],
+    stripe_gateway: object,
+) -> None:
+    agent = make_user(Role.AGENT, village=station)
+    eggs = shipped_product(db, make_user(Role.FARMER, village=station), agent)
+    buyer = sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈")
+    order = paid_ship_order(db, buyer, eggs)
+    bring_to_station(db, order.id, agent)
+    parcel = hand_over(db, order.id, agent, make_user(Role.DISPATCHER, village=station))
+    # Each step an hour apart from 23:00 UTC, which is 07:00 the next morning in China.
+    start = dt.datetime(2026, 11, 27, 23, 0, tzinfo=dt.UTC)
+    for hour, event in enumerate(parcel.history):
+        event.at = start + dt.timedelta(hours=hour)
+    db.flush()
+    assert len(parcel.history) == 6  # paid, at the station, packed, van, hub, courier
+    client.post("/api/v1/auth/login", json={"phone": buyer.phone, "password": PASSWORD})
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    steps = page.split('<ol class="tracking"')[1].split("</ol>")[0]
+    assert steps.index("2026-11-28 12:00") < steps.index("已交给中通，运单号 ZT7700123")
+    assert steps.index("已交给中通") < steps.index("已到") < steps.index("2026-11-28 07:00")
+    assert steps.index("2026-11-28 07:00") < steps.index("村站发货，等农户送货到站")
+    assert "2026-11-27 23:00" not in steps  # local time, not UTC
 
 
 def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
@@ -202,32 +251,12 @@ def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
     make_user: Callable[..., User],
     stripe_gateway: object,
 ) -> None:
-    import io
-
-    from core.accounts import sign_up_buyer
-    from payments.models import PaymentMethod
-    from shop.buyers.services import AddressInput, add_address
-    from shop.orders.models import Delivery, OrderStatus
-    from tests.shop.storefront_helpers import png_bytes
-
     agent = make_user(Role.AGENT, village=station)
     eggs = shipped_product(db, make_user(Role.FARMER, village=station), agent)
     buyer = sign_up_buyer(db, phone="13800138000", password=PASSWORD, name="陈")
-    address = add_address(
-        db, user=buyer, data=AddressInput("陈", "13800138000", SHENZHEN, "科技园路 1 号")
-    )
-    [order] = orders.place_orders(
-        db,
-        buyer=buyer,
-        placed_by=buyer,
-        lines=[orders.LineInput(eggs.id, 2)],
-        delivery=Delivery.SHIP,
-        payment=PaymentMethod.ONLINE,
-        address=address,
-    )
+    order = paid_ship_order(db, buyer, eggs, quantity=2)
     payment = payment_for(db, order.reference)
     assert payment is not None
-    open_online_intent(db, payment_id=payment.id, payment_method="pm_card_visa")
     bring_to_station(db, order.id, agent)
     hand_over(db, order.id, agent, make_user(Role.DISPATCHER, village=station))
     client.post("/api/v1/auth/login", json={"phone": buyer.phone, "password": PASSWORD})
@@ -251,9 +280,12 @@ def test_the_buyer_confirms_receipt_and_claims_and_the_agent_refunds_part(
     assert "售后：破损 · 待村站处理" in client.get(f"/orders/{order.id}").get_data(as_text=True)
     client.post("/api/v1/auth/login", json={"phone": agent.phone, "password": TEST_PASSWORD})
     queue = client.get("/station/claims").get_data(as_text=True)
-    assert "碎了一盒" in queue and "买家实付 ¥96.00" in queue
+    assert "碎了一盒" in queue and "买家实付 ¥96.00" in queue and "最多可退货款 ¥76.00" in queue
     claim_id = int(queue.split("/station/claims/")[1].split('"')[0])
     token = queue.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": token, "decision": "refund", "refund": "96.00", "reason": "全退"}
+    refused = client.post(f"/station/claims/{claim_id}", data=form, follow_redirects=True)
+    assert "不超过 76.00 元（只退货款，运费不退）" in refused.get_data(as_text=True)
     form = {"csrf_token": token, "decision": "refund", "refund": "38.00", "reason": "碎了一盒"}
     assert client.post(f"/station/claims/{claim_id}", data=form).status_code == 302
     db.refresh(payment)

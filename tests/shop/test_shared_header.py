@@ -13,9 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from core.access import public
+from core.accounts import sign_up_buyer
 from core.error_pages import error_response
 from core.header import register_header_count
 from core.models import Role, User, Village
+from tests.conftest import TEST_PASSWORD
 from tests.shop.storefront_helpers import listed_product
 
 
@@ -59,6 +61,15 @@ def test_visitors_see_the_cart_agents_without_one_do_not(
     assert 'class="cart"' in header(client.get("/").get_data(as_text=True))
     login(people["agent"])
     assert 'class="cart"' not in header(client.get("/").get_data(as_text=True))
+
+
+def test_a_city_buyer_sees_the_cart_even_when_it_is_empty(
+    client: FlaskClient, db: Session, login: Callable[[User], str]
+) -> None:
+    buyer = sign_up_buyer(db, phone="13800138000", password=TEST_PASSWORD, name="陈")
+    login(buyer)
+    top = header(client.get("/").get_data(as_text=True))
+    assert 'class="cart" href="/cart"' in top and 'class="count"' not in top
 
 
 def test_the_notices_link_shows_the_registered_unread_count(
