@@ -104,4 +104,3 @@ class CoreError(CunzhanError):
         "bad_idempotency_key": (422, _l("请求编号的格式不对")),
         "invalid_transition": (409, _l("%(subject)s现在是“%(current)s”，不能改为“%(target)s”")),
     }
-
