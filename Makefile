@@ -45,7 +45,7 @@ run: demo
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(PACKAGES)
+	$(BIN)/mypy $(PACKAGES) tests benchmarks
 	$(BIN)/lint-imports
 
 test: lint

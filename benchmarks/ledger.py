@@ -47,7 +47,7 @@ from core.timeutil import utcnow
 from ledger.commission import DEFAULT_RATE_BP, SaleLine, share_of
 from ledger.figures import week_bounds
 from ledger.models import PLATFORM, AccountKind, Payout, PayoutMethod, Posting, Statement
-from ledger.services import STRIPE_FEE_BP, account_balance, available_fen, post_sale
+from ledger.services import account_balance, available_fen, post_sale, stripe_fee_bp
 from ledger.settlement import last_closed_week, pay_out, settle_week
 from payments.models import PaymentMethod
 from shop.models_registry import metadata
@@ -269,7 +269,7 @@ class Book:
         """Book a completed order; its commission."""
         station = self.county.seller_station[seller]
         commission = 0 if local else share_of(total, DEFAULT_RATE_BP)
-        fee = 0 if cash else share_of(total, STRIPE_FEE_BP)
+        fee = 0 if cash else share_of(total, stripe_fee_bp())
         money: list[Leg] = (
             [(AccountKind.STATION_TILL, station, total)]
             if cash

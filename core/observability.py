@@ -21,6 +21,8 @@ HEADER = "X-Request-ID"
 #: What a caller's id may be: short and plain, so that it cannot forge log lines.
 _ACCEPTED = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _HANDLER_NAME = "cunzhan-json"
+#: Terminal colour codes (werkzeug colours its request lines): noise in a JSON log.
+_ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 _base_factory = logging.getLogRecordFactory()
 
 
@@ -46,7 +48,7 @@ class JsonFormatter(logging.Formatter):
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _ANSI_ESCAPES.sub("", record.getMessage()),
             "request_id": getattr(record, "request_id", "-"),
         }
         if record.exc_info:

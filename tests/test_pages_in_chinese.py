@@ -56,7 +56,7 @@ REFERENCE = re.compile(r"(?<![A-Za-z0-9_])[a-z][a-z_-]*:\d+")
 ENGLISH_TAIL = re.compile(r"[(（][a-z][a-z0-9 ,.'/;_-]*[)）]")
 
 
-def _project_enums(base: type = StrEnum) -> Iterator[type[StrEnum]]:
+def _project_enums(base: type[StrEnum] = StrEnum) -> Iterator[type[StrEnum]]:
     for enum in base.__subclasses__():
         if enum.__module__.split(".")[0] in PACKAGES:
             yield enum
@@ -120,7 +120,7 @@ def demo_app(databases: ThrowawayDatabases) -> Iterator[Flask]:
         order = session.scalars(select(Order).order_by(Order.id).limit(1)).one()
         add_delivery_item(  # the station carries an order: its parcel names the order
             session,
-            household_id=order.household_id,
+            household_id=order.household_id or 0,
             reference=order.reference,
             description="订单货品",
             weight_g=2_000,

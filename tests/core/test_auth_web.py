@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -92,8 +93,8 @@ def test_writes_need_the_csrf_token(
 
 
 def test_logout_ends_the_session_even_for_a_copied_cookie(
-    app, make_user: Callable[..., User], login: Callable[[User], str], client: FlaskClient
-) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, make_user: Callable[..., User], login: Callable[[User], str], client: FlaskClient
+) -> None:
     user = make_user(Role.DISPATCHER)
     token = login(user)
     stolen = app.test_client()

@@ -57,6 +57,12 @@ def test_every_log_line_of_a_request_carries_its_id_as_json(
     assert outside.request_id == "-"  # type: ignore[attr-defined]
 
 
+def test_a_log_line_carries_no_terminal_colours() -> None:
+    coloured = '\x1b[31m\x1b[1mGET /cart HTTP/1.1\x1b[0m" 401 -'
+    record = logging.getLogger("werkzeug").makeRecord("werkzeug", 20, "f", 1, coloured, (), None)
+    assert json.loads(JsonFormatter().format(record))["message"] == 'GET /cart HTTP/1.1" 401 -'
+
+
 def test_healthz_without_a_broker_says_nothing_of_workers(client: FlaskClient) -> None:
     health = client.get("/healthz")
     assert health.status_code == 200

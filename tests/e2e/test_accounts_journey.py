@@ -7,13 +7,13 @@ expect them)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
 from core.demo import demo_phone
 from tests.conftest import LiveServer
-from tests.e2e.phone import sign_in
-from tests.e2e.test_dispatch_board import shot
+from tests.e2e.phone import shot, sign_in
 
 AGENT, ADMIN = demo_phone(2, 1), demo_phone(5, 1)
 NEW_VILLAGER = "13812345678"
@@ -33,7 +33,7 @@ def temporary_password(page: Page) -> str:
 
 
 def test_households_passwords_staff_and_disabling(
-    page: Page, browser: Browser, browser_context_args: dict, live_server: LiveServer
+    page: Page, browser: Browser, browser_context_args: dict[str, Any], live_server: LiveServer
 ) -> None:
     base = live_server.url
     # The agent registers a household and its villager.

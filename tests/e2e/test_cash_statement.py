@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 from core.money import format_fen, yuan_to_fen
 from core.timeutil import local_today
 from tests.conftest import LiveServer
-from tests.e2e.test_groupbuy import AGENT, sign_in
+from tests.e2e.phone import sign_in
+from tests.e2e.test_groupbuy import AGENT
 
 
 def money(text: str) -> int:

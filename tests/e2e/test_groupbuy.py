@@ -7,6 +7,8 @@ SMS go to the console sender here (the provider is a stand-in in tests)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
@@ -28,7 +30,7 @@ def shot(page: Page, name: str) -> None:
 def test_pledge_change_reach_minimum_confirm_close_and_final_price(
     page: Page,
     browser: Browser,
-    browser_context_args: dict[str, object],
+    browser_context_args: dict[str, Any],
     live_server: LiveServer,
 ) -> None:
     sign_in(page, live_server.url, VILLAGER)

@@ -164,7 +164,7 @@ def villager_of_station(server: LiveServer, agent_phone: str) -> str:
             .order_by(User.id)
         )
         assert phone is not None
-        return phone
+        return str(phone)
 
 
 def test_product_cart_and_checkout_on_the_phone(

@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 from sqlalchemy import select
 
 from core.demo import DEMO_PASSWORD
@@ -19,7 +19,7 @@ from tests.conftest import LiveServer
 TITLE = "荷塘手工藕粉"
 
 
-def photo_file() -> dict[str, Any]:
+def photo_file() -> FilePayload:
     buffer = io.BytesIO()
     Image.new("RGB", (320, 240), (230, 170, 60)).save(buffer, "JPEG")
     return {"name": "ouf.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
@@ -37,7 +37,7 @@ def agent_phone_for(server: LiveServer, farmer_phone: str) -> str:
             )
         )
         assert phone is not None
-        return phone
+        return str(phone)
 
 
 def signed_in(browser: Browser, args: dict[str, Any], server: LiveServer, phone: str) -> Page:

@@ -50,7 +50,7 @@ def _pdf_text(data: bytes) -> str:
 def _href(page: str, marker: str) -> str:
     """The address of the one link on ``page`` carrying ``marker``."""
     (href,) = re.findall(rf'<a[^>]*href="([^"]+)"[^>]*{marker}', page)
-    return href
+    return str(href)
 
 
 @pytest.fixture

@@ -7,11 +7,16 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
-from core.models import Role, User
+from core.models import Household, Role, User
 from core.timeutil import utcnow
 from tests.logistics.conftest import World
 
 AT = utcnow().isoformat()  # stop events must fall on the round's day (today)
+
+
+def home_of(user: User) -> Household:
+    assert user.household is not None
+    return user.household
 
 
 @pytest.mark.parametrize("role", [Role.VILLAGER, Role.FARMER, Role.AGENT, Role.DISPATCHER, "cadre"])
@@ -76,6 +81,7 @@ def test_a_villager_sees_only_their_own_parcels_and_their_codes(
     assert [p["id"] for p in listed] == [mine.id]
     assert listed[0]["pickup_code"] == mine.pickup_code
     page = client.get("/parcels").get_data(as_text=True)
+    assert mine.pickup_code and theirs.tracking_no
     assert mine.pickup_code in page and theirs.tracking_no not in page
 
 
@@ -96,7 +102,7 @@ def test_a_dispatcher_sees_only_rounds_of_their_township(
         world.db,
         user=elsewhere,
         role=Role.DISPATCHER,
-        township_id=elsewhere.household.village.township_id,
+        township_id=home_of(elsewhere).village.township_id,
     )
     login(elsewhere)
     assert client.get(f"/cadre/rounds/{round_.id}/print").status_code == 403

@@ -28,6 +28,10 @@ class WrongAnswer(Exception):
     """Stands for a wrong pickup code (the throttle is told which exception is a failure)."""
 
 
+def too_many_attempts() -> CoreError:
+    return CoreError("too_many_attempts")
+
+
 def _race(throttle: FailureThrottle, key: str, tries: int) -> tuple[int, int]:
     """``tries`` wrong answers at once; how many were looked at, how many refused."""
     looked_at, refused = [], []
@@ -55,8 +59,9 @@ def _race(throttle: FailureThrottle, key: str, tries: int) -> tuple[int, int]:
 
 @pytest.mark.parametrize("storage_url", ["memory://", "redis://127.0.0.1:6379/15"])
 def test_racing_wrong_codes_get_no_more_than_the_limit_between_them(storage_url: str) -> None:
-    refusal = lambda: CoreError("too_many_attempts")  # noqa: E731
-    throttle = FailureThrottle.from_url(storage_url, RateLimitItemPerMinute(5, 15), refusal)
+    throttle = FailureThrottle.from_url(
+        storage_url, RateLimitItemPerMinute(5, 15), too_many_attempts
+    )
     if storage_url.startswith("redis") and not throttle.limiter.storage.check():
         unavailable("Redis is not reachable at 127.0.0.1:6379")
     key = f"stop:{uuid.uuid4().hex}"
@@ -67,7 +72,9 @@ def test_racing_wrong_codes_get_no_more_than_the_limit_between_them(storage_url:
 
 
 def test_right_answers_count_nothing() -> None:
-    throttle = FailureThrottle.from_url("memory://", RateLimitItemPerMinute(2, 15), "太多了")
+    throttle = FailureThrottle.from_url(
+        "memory://", RateLimitItemPerMinute(2, 15), too_many_attempts
+    )
     for _ in range(10):
         with throttle.attempt("parcel:1", failure=WrongAnswer):
             pass  # a right code

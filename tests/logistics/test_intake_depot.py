@@ -116,7 +116,10 @@ def test_consolidation_receipt_shelf_and_pickup(world: World) -> None:
     with pytest.raises(LogisticsError, match="取件码不对"):
         depot.hand_over(world.db, village_id=world.village.id, parcel_id=hub[0].id, pickup_code="x")
     depot.hand_over(
-        world.db, village_id=world.village.id, parcel_id=hub[0].id, pickup_code=hub[0].pickup_code
+        world.db,
+        village_id=world.village.id,
+        parcel_id=hub[0].id,
+        pickup_code=str(hub[0].pickup_code),
     )
     assert hub[0].status is ParcelStatus.PICKED_UP and hub[0].finished_at is not None
 
@@ -126,7 +129,10 @@ def test_picking_up_at_the_station_takes_the_parcel_off_a_planned_round(world: W
     stop = round_.stops[0]
     parcel = stop.parcels[0]
     depot.hand_over(
-        world.db, village_id=world.village.id, parcel_id=parcel.id, pickup_code=parcel.pickup_code
+        world.db,
+        village_id=world.village.id,
+        parcel_id=parcel.id,
+        pickup_code=str(parcel.pickup_code),
     )
     assert stop.status is StopStatus.SKIPPED and stop.parcels == []
 

@@ -78,10 +78,10 @@ CASES = [
 
 @pytest.mark.parametrize(("table", "current", "target", "allowed"), CASES)
 def test_every_move_is_allowed_or_refused_as_designed(
-    table: TransitionTable,
+    table: TransitionTable[StrEnum],
     current: StrEnum,
     target: StrEnum,
-    allowed: bool,  # type: ignore[type-arg]
+    allowed: bool,
 ) -> None:
     assert table.can(current, target) is allowed
     if allowed:

@@ -9,8 +9,7 @@ from core.notices.models import Notice, NoticeKind, SmsMessage
 from core.timeutil import format_local
 from logistics import depot
 from logistics.models import ParcelStatus
-from tests.logistics.conftest import World
-from tests.logistics.test_planning import plan
+from tests.logistics.conftest import World, plan
 
 
 def _notices(world: World) -> list[Notice]:

@@ -67,7 +67,11 @@ def test_deliveries_and_collections_are_announced(
     headers = {"X-CSRFToken": token}
     at = utcnow().isoformat()
     with received(signals.parcel_delivered) as delivered, received(signals.uplink_collected) as got:
-        body = {"type": "delivered", "pickup_code": stop.parcels[0].pickup_code, "at": at}
+        body: dict[str, object] = {
+            "type": "delivered",
+            "pickup_code": stop.parcels[0].pickup_code,
+            "at": at,
+        }
         headers["Idempotency-Key"] = "k-signal-1"
         assert (
             client.post(f"/api/v1/stops/{stop.id}/events", json=body, headers=headers).status_code

@@ -175,7 +175,8 @@ def test_cancel_releases_a_hold_once(
     cancel_payment(db, subject_ref="pledge:2")
     cancel_payment(db, subject_ref="pledge:2")
     assert payment.status is PaymentStatus.CANCELLED
-    assert stripe_gateway.retrieve(payment.provider_id or "").status.value == "canceled"
+    held = stripe_gateway.retrieve(payment.provider_id or "")
+    assert held is not None and held.status.value == "canceled"
     assert announced[-1] == ("payment-cancelled", "pledge:2")
     with pytest.raises(PaymentError):
         capture_payment(db, subject_ref="pledge:2", amount_fen=100)
@@ -225,7 +226,8 @@ class LosesAnswers:
     """
 
     def __init__(self, real: StripeGateway, session: Session) -> None:
-        self.real, self.session, self.keys, self.name = real, session, [], "stripe"
+        self.real, self.session, self.name = real, session, "stripe"
+        self.keys: list[str] = []
         self.lose = True
 
     def capture(self, provider_id: str, *, amount_fen: int, idempotency_key: str) -> IntentState:

@@ -76,7 +76,7 @@ def plain_dijkstra_m(network: RoadNetwork, origin: Snap, destination: Snap) -> f
         for nxt, m in out.get(node, []):
             if nxt not in best:
                 heapq.heappush(queue, (cost + m, nxt))
-    arrivals = []
+    arrivals: list[float] = []
     if s.forward[d]:
         arrivals.append(best[int(s.a[d])] + destination.t * s.metres[d])
     if s.backward[d]:
@@ -84,7 +84,7 @@ def plain_dijkstra_m(network: RoadNetwork, origin: Snap, destination: Snap) -> f
     ahead = destination.t >= origin.t
     if o == d and ((ahead and s.forward[o]) or (not ahead and s.backward[o])):
         arrivals.append(abs(destination.t - origin.t) * s.metres[o])
-    return min(arrivals) + origin.walk_m + destination.walk_m
+    return float(min(arrivals) + origin.walk_m + destination.walk_m)
 
 
 def test_two_way_roads_give_symmetric_tables(tmp_path: Path) -> None:

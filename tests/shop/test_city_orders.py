@@ -29,7 +29,7 @@ from shop.buyers.models import Address
 from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
-from shop.orders.models import Delivery, OrderStatus
+from shop.orders.models import Delivery, Order, OrderStatus
 from shop.shipping import services as shipping
 from tests.conftest import TEST_PASSWORD
 from tests.payments.localstripe_server import LocalStripe
@@ -171,7 +171,7 @@ def test_a_tariff_needs_every_zone_and_sane_amounts(db: Session, station: Villag
 # --- ship orders ---------------------------------------------------------------------
 
 
-def _ship_order(db: Session, buyer: User, product_id: int, quantity: int = 2) -> orders.Order:
+def _ship_order(db: Session, buyer: User, product_id: int, quantity: int = 2) -> Order:
     [order] = orders.place_orders(
         db,
         buyer=buyer,
@@ -459,7 +459,7 @@ def test_the_new_calls_are_in_the_openapi_document(client: FlaskClient) -> None:
 # --- deadlines -----------------------------------------------------------------------
 
 
-def _paid_ship_order(db: Session, people: dict[str, User]) -> orders.Order:
+def _paid_ship_order(db: Session, people: dict[str, User]) -> Order:
     eggs = shipped_product(db, people["farmer"], people["agent"])
     order = _ship_order(db, people["buyer"], eggs.id, 1)
     payment = payment_for(db, order.reference)

@@ -24,7 +24,7 @@ from logistics.models import Parcel
 from payments.models import PaymentMethod
 from payments.services import payment_for
 from shop.catalog import services as catalog
-from shop.catalog.models import ListingStatus, Product
+from shop.catalog.models import Category, ListingStatus, Product, Unit
 from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
@@ -86,8 +86,8 @@ def test_rejection_returns_the_listing_to_draft_with_the_reason(
         data=catalog.ListingInput(
             "土鸡蛋",
             "",
-            catalog.Category.EGGS,
-            catalog.Unit.PIECE,
+            Category.EGGS,
+            Unit.PIECE,
             150,
             farmer.household.village_id if farmer.household else 0,
         ),
@@ -116,8 +116,8 @@ def test_prices_must_be_positive_integer_fen(
             data=catalog.ListingInput(
                 "米",
                 "",
-                catalog.Category.GRAIN,
-                catalog.Unit.JIN,
+                Category.GRAIN,
+                Unit.JIN,
                 price_fen,  # type: ignore[arg-type]
                 farmer.household.village_id if farmer.household else 0,
             ),

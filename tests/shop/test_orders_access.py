@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.models import Role, User, Village
 from payments.models import PaymentMethod
 from shop.catalog import services as catalog
+from shop.catalog.models import Category, Unit
 from shop.orders import services as orders
 from shop.orders.models import Delivery
 from tests.shop.storefront_helpers import listed_product, png_bytes
@@ -43,8 +44,8 @@ def world(
         data=catalog.ListingInput(
             "待审莲藕",
             "",
-            catalog.Category.VEGETABLES,
-            catalog.Unit.JIN,
+            Category.VEGETABLES,
+            Unit.JIN,
             600,
             farmer.household.village_id,
         ),

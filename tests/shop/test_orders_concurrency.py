@@ -9,6 +9,7 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import requests
@@ -171,7 +172,7 @@ def _http_buyer(args: tuple[str, list[int], list[str], int]) -> Counter[int]:
         ).json()["csrf_token"]
         client.headers["X-CSRFToken"] = token
         sessions.append(client)
-    body = {
+    body: dict[str, Any] = {
         "lines": [{"product_id": pid, "quantity": 1} for pid in product_ids],
         "delivery": "pickup",
         "payment": "cash",

@@ -17,13 +17,13 @@ from core.models import Role, User, Village
 from core.services import grant_role
 from core.timeutil import local_today
 from logistics import planning
-from logistics.codes import WrongPickupCode
+from logistics.errors import WrongPickupCode
 from logistics.models import Parcel, PlanStatus, Vehicle
 from logistics.timing import instant
 from payments.models import PaymentMethod, PaymentStatus
 from payments.services import payment_for
 from shop.catalog import services as catalog
-from shop.catalog.models import ListingStatus
+from shop.catalog.models import Category, ListingStatus, Unit
 from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
@@ -118,7 +118,8 @@ def test_every_order_is_collected_at_the_buyers_station_with_the_route_and_day(
     far = next(o for o in placed if o.route is Route.HUB)
     assert far.route_name == "从柳溪村经乡镇中转站，随货车送到"
     assert all(o.pickup_code and len(o.pickup_code) == 6 for o in placed)
-    assert payment_for(db, far.reference).village_id == home  # on the buyer's station's cash
+    cash = payment_for(db, far.reference)
+    assert cash is not None and cash.village_id == home  # on the buyer's station's cash
 
 
 def test_assisted_orders_belong_to_the_villagers_station(
@@ -182,8 +183,8 @@ def test_a_listing_is_edited_after_return_and_a_later_price_change_is_reviewed_a
         data=catalog.ListingInput(
             "鸡蛋",
             "",
-            catalog.Category.EGGS,
-            catalog.Unit.PIECE,
+            Category.EGGS,
+            Unit.PIECE,
             150,
             farmer.household.village_id,  # type: ignore[union-attr]
         ),

@@ -102,14 +102,14 @@ def test_error_pages_offer_next_steps(app: Flask, client: FlaskClient) -> None:
     assert 'href="/products?q=米">返回上一页' in page and "回到首页" in page
 
     with app.test_request_context("/orders/3"):
-        page, status, _headers = error_response(401, "unauthorized", "请先登录")
+        shown, status, _headers = error_response(401, "unauthorized", "请先登录")
     assert status == 401
-    assert 'href="/login?next=/orders/3">登录</a>' in str(page)
+    assert 'href="/login?next=/orders/3">登录</a>' in str(shown)
 
     referred = {"Referer": "http://localhost/cart"}
     with app.test_request_context("/cart/checkout", method="POST", headers=referred):
-        page, status, _headers = error_response(409, "conflict", "只剩 2 件了")
-    assert 'class="button primary" href="/cart">返回上一页' in str(page)
+        shown, status, _headers = error_response(409, "conflict", "只剩 2 件了")
+    assert 'class="button primary" href="/cart">返回上一页' in str(shown)
 
     wrong_method = client.get("/cart/add", headers={"Referer": "http://localhost/cart"})
     assert wrong_method.status_code == 405
