@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask import (
     Blueprint,
@@ -101,31 +101,49 @@ def mine() -> str:
     return render_template("errands/mine.html", requests=list(found), is_member=is_member)
 
 
+def _file_or_refill(
+    file: Callable[[Session], ErrandRequest],
+    page: Callable[[Mapping[str, str], str | None], str],
+) -> int | tuple[str, int]:
+    """File a request from the form: its id, or the form again, filled in as it was sent,
+    with what was wrong (nobody types a long description twice on a phone)."""
+    try:
+        with unit_of_work() as session:
+            filed = file(session)
+            return filed.id
+    except CunzhanError as error:
+        if error.status == 403:
+            raise
+        return page(request.form, error.message), error.status
+
+
 @errands.route("/new", methods=["GET", "POST"])
 @roles(*VILLAGERS)
-def new() -> str | Response:
+def new() -> str | Response | tuple[str, int]:
     if request.method == "GET":
-        return render_template("errands/new.html", categories=CATEGORY_RULES)
+        return _new_page({}, None)
     user = require_account()
-    filed: list[ErrandRequest] = []
 
-    def file(session: Session) -> None:
-        filed.append(
-            services.file_for_self(
-                session,
-                villager=user,
-                category=services.parse_category(request.form.get("category", "")),
-                details=request.form.get("details", ""),
-                window=_window(),
-                photos=_uploaded_photos(),
-                photo_dir=photo_dir(),
-            )
+    def file(session: Session) -> ErrandRequest:
+        return services.file_for_self(
+            session,
+            villager=user,
+            category=services.parse_category(request.form.get("category", "")),
+            details=request.form.get("details", ""),
+            window=_window(),
+            photos=_uploaded_photos(),
+            photo_dir=photo_dir(),
         )
 
-    response = _act(file, _("已提交，网格员会尽快联系您"), url_for("errands.new"))
-    if filed:
-        return redirect(url_for("errands.detail", request_id=filed[0].id))
-    return response
+    filed = _file_or_refill(file, _new_page)
+    if isinstance(filed, tuple):
+        return filed
+    flash(_("已提交，网格员会尽快联系您"), "success")
+    return redirect(url_for("errands.detail", request_id=filed))
+
+
+def _new_page(sent: Mapping[str, str], error: str | None) -> str:
+    return render_template("errands/new.html", categories=CATEGORY_RULES, sent=sent, error=error)
 
 
 # --- one request, and its steps -----------------------------------------------------
@@ -253,11 +271,20 @@ def _local_time(field: str, *, required: bool) -> dt.datetime | None:
 
 @errands.route("/station", methods=["GET", "POST"])
 @roles(Role.AGENT)
-def station() -> str | Response:
+def station() -> str | Response | tuple[str, int]:
     agent = require_account()
-    village_id = agent_station(agent)
-    if request.method == "POST":
-        return _act(lambda session: _file_at_station(session, agent), _("已登记"), request.path)
+    if request.method == "GET":
+        return _station_page({}, None)
+    filed = _file_or_refill(lambda session: _file_at_station(session, agent), _station_page)
+    if isinstance(filed, tuple):
+        return filed
+    flash(_("已登记"), "success")
+    return redirect(request.path)
+
+
+def _station_page(sent: Mapping[str, str], error: str | None) -> str:
+    """The station's open requests under the form for a new one (``sent``: as last sent)."""
+    village_id = agent_station(require_account())
     found = get_session().scalars(
         select(ErrandRequest)
         .where(
@@ -277,6 +304,8 @@ def station() -> str | Response:
         categories=CATEGORY_RULES,
         channels=(Channel.COUNTER, Channel.HOTLINE),
         now=utcnow(),
+        sent=sent,
+        error=error,
     )
 
 
