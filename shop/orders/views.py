@@ -93,6 +93,7 @@ def cart() -> str:
         items=items,
         guest=user is None,
         collects=user is not None and user.household is not None,  # at a station of ours
+        ships=online_payments_available(),  # a shipped order is paid online only
         total=sum(i.product.price_fen * i.quantity for i in items),
     )
 

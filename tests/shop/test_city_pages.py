@@ -150,6 +150,8 @@ def test_without_online_payment_the_ship_checkout_says_so_before_anything_is_fil
     _sign_up(client)
     token = _csrf(client)
     client.post("/cart/add", data={"csrf_token": token, "product_id": eggs.id, "quantity": 1})
+    cart = client.get("/cart").get_data(as_text=True)  # the cart does not lead there at all
+    assert "/ship/checkout" not in cart and "本站还没有开通在线支付，暂时不能寄" in cart
     page = client.get("/ship/checkout").get_data(as_text=True)
     assert "暂不支持在线支付：快递寄到外地的订单只能在线支付" in page
     assert "去支付" not in page and "添加地址" not in page

@@ -145,3 +145,25 @@ def test_a_visitor_can_browse_and_learns_how_to_get_an_account(client: FlaskClie
     assert 'href="/products">逛本地好物' in page
     assert "正在拼团的化肥" in page
     assert "到村站登记" in page and 'href="/login"' in page
+
+
+def test_the_tab_names_the_page_then_the_site_in_the_pages_language(
+    client: FlaskClient,
+) -> None:
+    def title(path: str) -> str:
+        found = re.search(r"<title>(.*?)</title>", client.get(path).get_data(as_text=True))
+        assert found is not None
+        return found.group(1)
+
+    assert title("/") == "首页 · 村站" and title("/login") == "登录 · 村站"
+    assert title("/login?lang=en") == "Sign in · Cunzhan"
+
+
+def test_a_village_with_nothing_on_sale_does_not_ask_for_another_word(
+    client: FlaskClient, db: Session, people: dict[str, User], make_village: Callable[..., Village]
+) -> None:
+    listed_product(db, people["farmer"], people["agent"])
+    empty = make_village()
+    page = client.get(f"/products?village={empty.id}").get_data(as_text=True)
+    assert "这里暂时没有在卖的商品，换个村或分类看看" in page and "换个词试试" not in page
+    assert "换个词试试" in client.get("/products?q=没有的东西").get_data(as_text=True)
