@@ -91,6 +91,9 @@ ROLE_ACTIONS: dict[Role, tuple[Action, ...]] = {
 }
 
 
+SHOPPING_ROLES = frozenset({Role.VILLAGER, Role.BUYER})
+
+
 def available_actions(role: Role) -> list[Action]:
     return [a for a in ROLE_ACTIONS[role] if a.endpoint in current_app.view_functions]
 
@@ -102,7 +105,10 @@ def index() -> str:
     if user is None:
         groupbuys = open_campaigns(get_session(), limit=VISITOR_GROUPBUYS)
         return render_template("shop/home.html", user=None, groupbuys=groupbuys)
-    cards = [(ROLE_NAMES[role], available_actions(role)) for role in Role if role in user.roles]
+    held = [role for role in Role if role in user.roles]
+    # The work of the day first (a farmer's orders to pack), one's own shopping after it.
+    held.sort(key=lambda role: role in SHOPPING_ROLES)
+    cards = [(ROLE_NAMES[role], available_actions(role)) for role in held]
     return render_template("shop/home.html", user=user, cards=cards)
 
 

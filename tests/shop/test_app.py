@@ -34,6 +34,8 @@ def test_home_greets_each_role_with_what_it_can_do(
     assert "赵志强，您好" in page
     assert "作为村干部，您可以" in page and "作为村民，您可以" in page
     assert "作为代办员" not in page
+    # the day's work before one's own shopping
+    assert page.index("作为村干部，您可以") < page.index("作为村民，您可以")
 
 
 def test_admin_sees_the_api_docs_link(
