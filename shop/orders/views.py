@@ -52,6 +52,7 @@ from shop.shipping.claims import claim_of, may_claim
 
 blueprint = Blueprint("orders", __name__, template_folder="templates")
 ASSISTED_RESULTS = 10  # products found by name at the counter, each with a quantity box
+STATION_VILLAGERS = 50  # villagers listed to pick from before anything is typed
 NAMES = {
     "status_names": ORDER_STATUS_NAMES,
     "delivery_names": DELIVERY_NAMES,
@@ -452,9 +453,12 @@ def assisted() -> str:
         "orders/assisted.html",
         query=query,
         villager=villager,
-        matches=services.find_villagers(session, agent=agent, query=query),
+        matches=services.find_villagers(
+            session, agent=agent, query=query, limit=20 if query.strip() else STATION_VILLAGERS
+        ),
+        listed_all=not query.strip(),
         product_query=product_query,
-        products=found if villager and product_query else [],
+        products=found if villager else [],
         **NAMES,
     )
 

@@ -101,6 +101,27 @@ def test_the_agent_orders_for_a_villager_found_by_phone_and_prints_a_receipt(
     assert "刘奶奶" in receipt and "代下单" in receipt and "¥9.00" in receipt
 
 
+def test_the_counter_lists_the_stations_villagers_and_products_before_anything_is_typed(
+    client: FlaskClient,
+    db: Session,
+    make_user: Callable[..., User],
+    village: Village,
+    login: Callable[[User], str],
+) -> None:
+    """An empty search at the counter shows what there is to pick, not a blank page."""
+    farmer = make_user(Role.FARMER, village=village)
+    agent = make_user(Role.AGENT, village=village)
+    grandma = make_user(Role.VILLAGER, village=village, name="刘奶奶")
+    make_user(Role.VILLAGER, name="外村人")  # another station's villager
+    listed_product(db, farmer, agent, title="土鸡蛋")
+    login(agent)
+    for url in ("/station/assisted", "/station/assisted?q=+"):
+        page = client.get(url).get_data(as_text=True)
+        assert "刘奶奶" in page and "外村人" not in page and "本站的村民如下" in page
+    picked = client.get(f"/station/assisted?villager={grandma.id}").get_data(as_text=True)
+    assert "土鸡蛋" in picked and "最新上架的商品如下" in picked
+
+
 def test_the_release_expired_command_frees_lapsed_holds(
     app: Flask, db: Session, make_user: Callable[..., User], village: Village
 ) -> None:
