@@ -155,6 +155,23 @@ def test_a_packed_cash_order_is_paid_at_the_counter_then_handed_over_with_its_co
     assert order.status is OrderStatus.PICKED_UP
 
 
+def test_goods_on_the_shelf_before_their_expected_day_are_not_also_expected(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    """A home-village order expected tomorrow and on the shelf today: the page says it is
+    at the station and no longer promises a future day beside it."""
+    [order] = _place(db, people["villager"], [_product(db, people, "home")])
+    assert order.expected_on == local_today() + dt.timedelta(days=1)
+    orders.pack(db, seller=people["home_farmer"], order_id=order.id)
+    login(people["villager"])
+    packed = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "预计到站" in packed
+    orders.mark_ready_for_pickup(db, agent=people["home_agent"], order_id=order.id)
+    ready = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert '<li class="done">已到村站，可凭取货码自提</li>' in ready
+    assert "预计到站" not in ready
+
+
 def test_a_packed_door_order_from_another_village_is_on_the_cadres_round(
     db: Session, people: dict[str, User], places: dict[str, Village]
 ) -> None:
