@@ -21,6 +21,7 @@ from core.models import Role, User
 from core.money import format_fen
 from core.parse import parse_int, query_int
 from core.security import same_site_path
+from logistics import services as logistics
 from logistics.errors import LogisticsError
 from logistics.throttle import throttled
 from payments.models import Payment, PaymentMethod
@@ -232,10 +233,18 @@ def order_page(order_id: int) -> str:
         ),
         refund=services.cancel_outcome(session, order) is OrderStatus.REFUNDED,
         shipment=outbound_port.tracking(session, order.id) if order.address_id else None,
+        door_code=_door_code(session, user, order),
         claim=claim_of(session, order.id),
         may_claim=user.id == order.buyer_id and may_claim(order),
         **NAMES,
     )
+
+
+def _door_code(session: Session, user: User, order: Order) -> str | None:
+    """A door order's code is its parcel's, made when it is packed: the cadre asks for it."""
+    if order.delivery is not Delivery.DOOR or user.id != order.buyer_id:
+        return None
+    return logistics.door_code(session, reference=order.reference)
 
 
 @blueprint.get("/orders/<int:order_id>/cancel")

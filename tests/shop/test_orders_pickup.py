@@ -189,6 +189,22 @@ def test_a_packed_door_order_from_another_village_is_on_the_cadres_round(
         assert parcel.stop is not None and parcel.stop.round.cadre_id == people["cadre"].id
 
 
+def test_the_villager_sees_the_code_the_cadre_asks_for_at_the_door(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    [order] = _place(db, people["villager"], [_product(db, people, "home")], delivery=Delivery.DOOR)
+    login(people["villager"])
+    assert "data-pickup-code" not in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    orders.pack(db, seller=people["home_farmer"], order_id=order.id)
+    parcel = db.scalar(select(Parcel).where(Parcel.reference == order.reference))
+    assert parcel is not None and parcel.pickup_code
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f'<span class="pickup-code" data-pickup-code>{parcel.pickup_code}</span>' in page
+    assert "村干部送货上门时会问取件码" in page
+    login(people["home_agent"])  # the code is the buyer's to tell
+    assert "data-pickup-code" not in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
 def test_a_listing_is_edited_after_return_and_a_later_price_change_is_reviewed_again(
     db: Session, people: dict[str, User]
 ) -> None:
