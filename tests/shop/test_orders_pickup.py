@@ -5,6 +5,7 @@ edited after review, and a visitor's cart kept through signing in (both database
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -28,6 +29,7 @@ from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Delivery, Order, OrderStatus, Route
+from tests.conftest import TEST_PASSWORD
 from tests.shop.storefront_helpers import listed_product
 
 FAST = routing.SolveOptions(seconds=0.5, workers=1)
@@ -270,6 +272,24 @@ def test_a_visitors_cart_is_kept_through_signing_in(
         (product_id, 3)
     ]
     assert "竹笋" in client.get("/cart").get_data(as_text=True)
+
+
+def test_signing_in_from_the_cart_comes_back_to_the_cart(
+    client: FlaskClient, db: Session, people: dict[str, User]
+) -> None:
+    """Both ways to sign in on the cart page, the button and the header's 登录, return to it."""
+    product_id = _product(db, people, "near", title="竹笋")
+    token = _csrf(client, f"/products/{product_id}")
+    client.post("/cart/add", data={"csrf_token": token, "product_id": product_id, "quantity": 1})
+    links = re.findall(r'href="(/login[^"]*)"', client.get("/cart").get_data(as_text=True))
+    assert links == ["/login?next=/cart"] * 2
+    login_page = client.get(links[0]).get_data(as_text=True)
+    assert 'href="/signup?next=/cart"' in login_page
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page)
+    assert found
+    form = {"csrf_token": found.group(1), "phone": people["villager"].phone}
+    signed = client.post(links[0], data={**form, "password": TEST_PASSWORD})
+    assert signed.status_code == 302 and signed.headers["Location"] == "/cart"
 
 
 def _csrf(client: FlaskClient, path: str) -> str:
