@@ -90,12 +90,12 @@ def sign_in_url() -> str:
 
     Not from the sign-in and sign-up pages themselves (their own ``next`` is kept), nor after
     a form was posted: a POST's path is no page to return to."""
-    args: dict[str, str] = {}
+    back = None
     if request.endpoint in ("auth.login_page", "auth.signup_page"):
-        args = {"next": request.args["next"]} if "next" in request.args else {}
+        back = request.args.get("next")
     elif request.method == "GET" and request.path != "/":
-        args = {"next": request.full_path.rstrip("?")}
-    return url_for("auth.login_page", **args)
+        back = request.full_path.rstrip("?")
+    return url_for("auth.login_page", next=back)
 
 
 def install_header(app: Flask) -> None:
