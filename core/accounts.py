@@ -49,7 +49,7 @@ HEADERS = {
     "怎么找": "directions",
     "directions": "directions",
 }
-REQUIRED_COLUMNS = ("name", "phone", "village", "lane")
+REQUIRED_COLUMNS = ("name", "phone", "village", "lane")  # a row's phone may be empty
 #: Roles the admin gives to staff from the admin pages.
 STAFF_ROLES = (Role.AGENT, Role.CADRE)
 
@@ -72,7 +72,7 @@ def _issue_temporary(user: User) -> str:
 @dataclass(frozen=True)
 class HouseholdInput:
     name: str
-    phone: str
+    phone: str  # "" when the household has no phone
     lane: str
     directions: str = ""
 
@@ -93,7 +93,8 @@ def _checked(data: HouseholdInput) -> HouseholdInput:
         raise CoreError("lane_too_long", n=LANE_MAX)
     if len(directions) > DIRECTIONS_MAX:
         raise CoreError("directions_too_long", n=DIRECTIONS_MAX)
-    return HouseholdInput(name, normalise_phone(data.phone), lane, directions)
+    phone = normalise_phone(data.phone) if data.phone.strip() else ""
+    return HouseholdInput(name, phone, lane, directions)
 
 
 def _phone_taken(session: Session, phone: str) -> bool:
@@ -116,7 +117,7 @@ def _new_household(session: Session, village: Village, data: HouseholdInput) -> 
     password = temporary_password()
     user = create_user(
         session,
-        phone=data.phone,
+        phone=data.phone or None,
         name=data.name,
         password_hash=hash_password(password),
         household=household,
@@ -138,7 +139,7 @@ def register_household(session: Session, *, agent: User, data: HouseholdInput) -
     """The agent registers a household of their village and its villager's account."""
     village = agent_station(session, agent)
     checked = _checked(data)
-    if _phone_taken(session, checked.phone):
+    if checked.phone and _phone_taken(session, checked.phone):
         raise CoreError("phone_has_account")
     return _new_household(session, village, checked)
 
@@ -334,6 +335,8 @@ def import_register(session: Session, *, text: str, villages: list[Village]) -> 
     rows, errors = parse_register(text, villages={v.name: v for v in villages})
     seen: set[str] = set()
     for line, _village, data in rows:
+        if not data.phone:
+            continue
         if data.phone in seen or _phone_taken(session, data.phone):
             errors.append(LineError(line, str(_l("手机号重复：%(phone)s", phone=data.phone))))
         seen.add(data.phone)

@@ -1,6 +1,7 @@
 """What the shared header (core/templates/base.html) needs beyond the user: counts beside
 the cart and notices links, whether a page exists before linking to it, the language switch
-that keeps the page, and a safe way back for error pages.
+that keeps the page, a sign-in link that comes back to it, and a safe way back for error
+pages.
 
 Core cannot import the packages that own carts or notices (imports run one way), so those
 packages plug their counting function in with ``register_header_count``; until one does,
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
@@ -84,6 +85,19 @@ def back_url() -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def sign_in_url() -> str:
+    """The header's sign-in link, back to this page after signing in (from the cart, say).
+
+    Not from the sign-in and sign-up pages themselves (their own ``next`` is kept), nor after
+    a form was posted: a POST's path is no page to return to."""
+    back = None
+    if request.endpoint in ("auth.login_page", "auth.signup_page"):
+        back = request.args.get("next")
+    elif request.method == "GET" and request.path != "/":
+        back = request.full_path.rstrip("?")
+    return url_for("auth.login_page", next=back)
+
+
 def install_header(app: Flask) -> None:
     app.extensions[HEADER_COUNTS_KEY] = dict.fromkeys(COUNTS, _zero)
     app.jinja_env.globals.update(
@@ -92,4 +106,5 @@ def install_header(app: Flask) -> None:
         page_exists=page_exists,
         language_url=language_url,
         back_url=back_url,
+        sign_in_url=sign_in_url,
     )

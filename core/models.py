@@ -110,6 +110,7 @@ class Household(_Located, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
     head_name: Mapped[str] = mapped_column(String(60))
+    # Empty when nobody in the household has a phone (an old villager living alone).
     phone: Mapped[str] = mapped_column(String(11), index=True)
     address: Mapped[str] = mapped_column(String(200))
     directions: Mapped[str] = mapped_column(String(300), default="")
@@ -127,7 +128,9 @@ class User(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    # None for a villager without a phone: the account cannot sign in, the station's agent
+    # orders for them at the counter (代客下单).
+    phone: Mapped[str | None] = mapped_column(String(11), unique=True)
     name: Mapped[str] = mapped_column(String(60))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)

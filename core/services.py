@@ -38,17 +38,20 @@ def normalise_phone(raw: str) -> str:
 def create_user(
     session: Session,
     *,
-    phone: str,
+    phone: str | None,
     name: str,
     password: str | None = None,
     password_hash: str | None = None,
     household: Household | None = None,
 ) -> User:
-    """Create an account. Pass ``password`` (checked and hashed) or a ready ``password_hash``."""
-    phone = normalise_phone(phone)
+    """Create an account. Pass ``password`` (checked and hashed) or a ready ``password_hash``.
+
+    ``phone`` None: a villager without a phone, whose account nobody can sign in to."""
+    if phone is not None:
+        phone = normalise_phone(phone)
     if not name.strip():
         raise CoreError("name_required")
-    if session.scalar(select(User.id).where(User.phone == phone)) is not None:
+    if phone and session.scalar(select(User.id).where(User.phone == phone)) is not None:
         raise CoreError("phone_taken")
     if password_hash is None:
         if password is None:

@@ -97,7 +97,7 @@ def load_errands_demo(session: Session, demo: DemoTownship) -> None:
                     category=category,
                     details=details,
                     channel=Channel.HOTLINE,
-                    hotline=Hotline(villager.name, villager.phone, filed_at),
+                    hotline=Hotline(villager.name, villager.household.phone, filed_at),
                     now=filed_at,
                 )
             member = session.get_one(User, request.assignee_id)

@@ -80,6 +80,18 @@ def _mine(parcel: Parcel) -> MyParcel:
     )
 
 
+def door_code(session: Session, *, reference: str) -> str | None:
+    """The pickup code the cadre asks for at the door for the shop's item ``reference``, while
+    it is still to hand over (the household's /parcels shows it too)."""
+    parcel = session.scalar(
+        select(Parcel)
+        .where(Parcel.courier == Courier.STATION, Parcel.reference == reference)
+        .order_by(Parcel.id.desc())
+        .limit(1)
+    )
+    return parcel.pickup_code if parcel is not None and parcel.status in ON_SHELF else None
+
+
 def shelf(session: Session, *, village_id: int) -> list[Parcel]:
     """Everything on the station's shelf, by shelf place."""
     return list(

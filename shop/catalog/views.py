@@ -227,12 +227,14 @@ def edit_listing(product_id: int) -> str | Response | tuple[str, int]:
 
 def _listing_page(form: ListingForm, product: Product | None) -> str | Response | tuple[str, int]:
     def page(error: str | None = None, status: int = 200) -> tuple[str, int]:
+        on_sale = services.stock_of(get_session(), [product])[product.id] if product else 0
         return render_template(
             "catalog/listing_form.html",
             form=form,
             product=product,
             error=error,
             stock_form=StockForm(),
+            on_sale=on_sale,
         ), status
 
     if not form.validate_on_submit():

@@ -284,6 +284,27 @@ class PledgeRow:
     household_name: str
     payment_status: PaymentStatus | None
 
+    @property
+    def due_fen(self) -> int | None:
+        """What the household pays: the final amount once charged; while the campaign is open,
+        its quantity at today's price (which can only fall); nothing once withdrawn or released.
+        """
+        if self.pledge.final_fen is not None:
+            return self.pledge.final_fen
+        if self.pledge.status is PledgeStatus.ACTIVE:
+            return self.pledge.quantity * self.pledge.group_buy.current_price_fen
+        return None
+
+    @property
+    def cash_to_collect(self) -> bool:
+        """Cash the station still has to take: a standing cash pledge (its payment is opened
+        at the close) or a charged one whose cash payment is awaited."""
+        if self.pledge.payment_method is not PaymentMethod.CASH:
+            return False
+        if self.pledge.status is PledgeStatus.ACTIVE:
+            return True
+        return self.payment_status is PaymentStatus.AWAITING_CASH
+
 
 @blueprint.route("/<int:campaign_id>/dashboard")
 @roles(Role.AGENT)

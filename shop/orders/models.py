@@ -200,6 +200,13 @@ class Order(StatusMachine[OrderStatus], Base):
         return self.placed_by_id != self.buyer_id
 
     @property
+    def awaited_at_station(self) -> bool:
+        """Its goods are still on their way to the station, so the expected day is worth
+        showing (goods may arrive before it: then the day is no longer news)."""
+        before = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.PACKED)
+        return self.expected_on is not None and self.status in before
+
+    @property
     def payment_name(self) -> str:
         if self.payment_method is PaymentMethod.CASH:
             return str(CASH_NAMES[self.delivery])

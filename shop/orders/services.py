@@ -949,22 +949,16 @@ def confirm_overdue_receipts(session: Session, *, now: dt.datetime | None = None
 # --- assisted ordering (代购) -------------------------------------------------------
 
 
-def find_villagers(session: Session, *, agent: User, query: str) -> Sequence[User]:
-    """Villagers of the agent's station villages whose phone or name matches."""
+def find_villagers(session: Session, *, agent: User, query: str, limit: int = 20) -> Sequence[User]:
+    """Villagers of the agent's station villages whose phone or name matches; with nothing
+    typed, the station's villagers (the first ``limit`` by name) to pick from."""
+    station = select(User).join(Household, User.household_id == Household.id)
+    station = station.where(Household.village_id.in_(agent.villages_for(Role.AGENT)))
     text = query.strip()
-    if not text:
-        return []
-    pattern = f"%{text.replace('%', '').replace('_', '')}%"
-    return session.scalars(
-        select(User)
-        .join(Household, User.household_id == Household.id)
-        .where(
-            Household.village_id.in_(agent.villages_for(Role.AGENT)),
-            or_(User.phone.like(pattern), User.name.like(pattern)),
-        )
-        .order_by(User.name)
-        .limit(20)
-    ).all()
+    if text:
+        pattern = f"%{text.replace('%', '').replace('_', '')}%"
+        station = station.where(or_(User.phone.like(pattern), User.name.like(pattern)))
+    return session.scalars(station.order_by(User.name, User.id).limit(limit)).all()
 
 
 def villager_for_agent(session: Session, *, agent: User, user_id: int) -> User:

@@ -21,6 +21,7 @@ from core.models import Role, User
 from core.money import format_fen
 from core.parse import parse_int, query_int
 from core.security import same_site_path
+from logistics import services as logistics
 from logistics.errors import LogisticsError
 from logistics.throttle import throttled
 from payments.models import Payment, PaymentMethod
@@ -52,6 +53,7 @@ from shop.shipping.claims import claim_of, may_claim
 
 blueprint = Blueprint("orders", __name__, template_folder="templates")
 ASSISTED_RESULTS = 10  # products found by name at the counter, each with a quantity box
+STATION_VILLAGERS = 50  # villagers listed to pick from before anything is typed
 NAMES = {
     "status_names": ORDER_STATUS_NAMES,
     "delivery_names": DELIVERY_NAMES,
@@ -232,10 +234,18 @@ def order_page(order_id: int) -> str:
         ),
         refund=services.cancel_outcome(session, order) is OrderStatus.REFUNDED,
         shipment=outbound_port.tracking(session, order.id) if order.address_id else None,
+        door_code=_door_code(session, user, order),
         claim=claim_of(session, order.id),
         may_claim=user.id == order.buyer_id and may_claim(order),
         **NAMES,
     )
+
+
+def _door_code(session: Session, user: User, order: Order) -> str | None:
+    """A door order's code is its parcel's, made when it is packed: the cadre asks for it."""
+    if order.delivery is not Delivery.DOOR or user.id != order.buyer_id:
+        return None
+    return logistics.door_code(session, reference=order.reference)
 
 
 @blueprint.get("/orders/<int:order_id>/cancel")
@@ -453,9 +463,12 @@ def assisted() -> str:
         "orders/assisted.html",
         query=query,
         villager=villager,
-        matches=services.find_villagers(session, agent=agent, query=query),
+        matches=services.find_villagers(
+            session, agent=agent, query=query, limit=20 if query.strip() else STATION_VILLAGERS
+        ),
+        listed_all=not query.strip(),
         product_query=product_query,
-        products=found if villager and product_query else [],
+        products=found if villager else [],
         **NAMES,
     )
 

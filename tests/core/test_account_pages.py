@@ -66,6 +66,34 @@ def test_a_temporary_password_must_be_replaced_before_anything_else(
     assert not user.must_change_password
 
 
+def test_an_old_villager_without_a_phone_is_registered_and_cannot_sign_in(
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    make_user: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    """Two households without a phone: each gets an account the agent orders for at the
+    counter, with no temporary password handed out (nobody can sign in to it)."""
+    token = login(make_user(Role.AGENT, name="代办员"))
+    for name in ("王奶奶", "赵爷爷"):
+        made = client.post(
+            "/accounts/households",
+            data={"csrf_token": token, "name": name, "phone": "", "lane": "西巷 3 号"},
+        )
+        assert made.status_code == 201, made.get_data(as_text=True)
+        body = made.get_data(as_text=True)
+        assert "没有手机号不能登录" in body and "temp-password" not in body and "None" not in body
+    users = db.scalars(select(User).where(User.name.in_(("王奶奶", "赵爷爷")))).all()
+    assert len(users) == 2 and all(u.phone is None and u.household for u in users)
+    assert all(u.household is not None and u.household.phone == "" for u in users)
+    assert app.test_client().post(
+        "/api/v1/auth/login", json={"phone": "", "password": "anything-2026"}
+    ).status_code in (401, 422)
+    found = client.get("/station/assisted?q=王奶奶").get_data(as_text=True)
+    assert "王奶奶 没有手机号" in found
+
+
 def test_a_register_with_bad_lines_shows_each_line(
     client: FlaskClient, make_user: Callable[..., User], login: Callable[[User], str]
 ) -> None:

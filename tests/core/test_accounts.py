@@ -122,6 +122,15 @@ def test_a_register_with_chinese_headers_imports_every_household(
     assert made[0].user.household and made[0].user.household.directions == "村口老槐树旁"
 
 
+def test_a_register_may_leave_the_phone_of_several_households_empty(
+    db: Session, make_village: Callable[..., Village]
+) -> None:
+    village = make_village()
+    text = f"姓名,手机号,村,巷/组\n王奶奶,,{village.name},一组\n赵爷爷, ,{village.name},二组\n"
+    made = accounts.import_register(db, text=text, villages=[village])
+    assert [(m.user.name, m.user.phone) for m in made] == [("王奶奶", None), ("赵爷爷", None)]
+
+
 def test_a_register_with_bad_lines_imports_nothing_and_names_each_line(
     db: Session, make_village: Callable[..., Village], make_user: Callable[..., User]
 ) -> None:

@@ -321,7 +321,7 @@ def test_d_the_agent_orders_at_the_counter_and_the_villager_pays_cash_at_pickup(
     agent.get_by_role("button", name="查找村民").click()
     agent.get_by_role("link", name=re.compile("郑强华 13900000010")).click()
     expect(agent.get_by_text("桃源村村委会一楼村站")).to_be_visible()
-    expect(agent.locator("input[type=number]")).to_have_count(0)  # nothing until a search
+    expect(agent.get_by_text("最新上架的商品如下")).to_be_visible()  # before any search
     agent.get_by_label("商品名称").fill("红薯粉丝")
     agent.get_by_role("button", name="查找商品").click()
     titles = agent.locator(".product-card label").all_inner_texts()

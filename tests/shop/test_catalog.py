@@ -13,6 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import accounts
+from core.accounts import HouseholdInput
 from core.models import Role, User, Village
 from core.timeutil import utcnow
 from inventory import services as inventory
@@ -99,6 +101,55 @@ def test_the_agent_orders_for_a_villager_found_by_phone_and_prints_a_receipt(
     assert order is not None and (order.placed_by_id, order.total_fen) == (agent.id, 900)
     receipt = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "刘奶奶" in receipt and "代下单" in receipt and "¥9.00" in receipt
+
+
+def test_the_counter_lists_the_stations_villagers_and_products_before_anything_is_typed(
+    client: FlaskClient,
+    db: Session,
+    make_user: Callable[..., User],
+    village: Village,
+    login: Callable[[User], str],
+) -> None:
+    """An empty search at the counter shows what there is to pick, not a blank page."""
+    farmer = make_user(Role.FARMER, village=village)
+    agent = make_user(Role.AGENT, village=village)
+    grandma = make_user(Role.VILLAGER, village=village, name="刘奶奶")
+    make_user(Role.VILLAGER, name="外村人")  # another station's villager
+    listed_product(db, farmer, agent, title="土鸡蛋")
+    login(agent)
+    for url in ("/station/assisted", "/station/assisted?q=+"):
+        page = client.get(url).get_data(as_text=True)
+        assert "刘奶奶" in page and "外村人" not in page and "本站的村民如下" in page
+    picked = client.get(f"/station/assisted?villager={grandma.id}").get_data(as_text=True)
+    assert "土鸡蛋" in picked and "最新上架的商品如下" in picked
+
+
+def test_the_agent_orders_for_a_villager_without_a_phone(
+    client: FlaskClient,
+    db: Session,
+    make_user: Callable[..., User],
+    village: Village,
+    login: Callable[[User], str],
+) -> None:
+    """Registered without a phone, found by name, ordered for, the code on the printed slip."""
+    farmer = make_user(Role.FARMER, village=village)
+    agent = make_user(Role.AGENT, village=village)
+    product = listed_product(db, farmer, agent)
+    home = HouseholdInput(name="孙奶奶", phone="", lane="后山 2 号")
+    grandma = accounts.register_household(db, agent=agent, data=home).user
+    assert grandma.phone is None
+    assert orders.find_villagers(db, agent=agent, query="孙奶") == [grandma]
+    token = login(agent)
+    placed = client.post(
+        f"/station/assisted/{grandma.id}",
+        headers={"X-CSRFToken": token},
+        data={f"qty-{product.id}": "1", "delivery": "pickup"},
+    )
+    assert placed.status_code == 302
+    order = db.scalar(select(Order).where(Order.buyer_id == grandma.id))
+    assert order is not None and order.pickup_code
+    slip = client.get(placed.headers["Location"]).get_data(as_text=True)
+    assert "买家：孙奶奶" in slip and order.pickup_code in slip and "None" not in slip
 
 
 def test_the_release_expired_command_frees_lapsed_holds(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,6 +68,25 @@ def test_a_good_listing_is_stored_in_fen_with_its_photo(
         "pending_review",
         1,
     )
+
+
+def test_after_submitting_the_page_shows_the_stock_brought_not_an_empty_box(
+    client: FlaskClient, db: Session, farmer: User, login: Callable[[User], str]
+) -> None:
+    token = login(farmer)
+    submitted = post_listing(client, token, listing_form(farmer))
+    page = client.get(submitted.headers["Location"]).get_data(as_text=True)
+    assert "村站现有可售：20 斤" in page
+    assert "送到村站的数量" not in page  # the one place to add more is 补货
+    assert re.search(r'<input id="stock" [^>]*name="stock" [^>]*type="hidden" value="0">', page)
+    saved = client.post(
+        submitted.headers["Location"],
+        data={**listing_form(farmer, description="改了介绍"), "stock": "0"},
+        headers={"X-CSRFToken": token},
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 302
+    assert "村站现有可售：20 斤" in client.get(saved.headers["Location"]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

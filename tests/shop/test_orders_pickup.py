@@ -5,6 +5,7 @@ edited after review, and a visitor's cart kept through signing in (both database
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -28,6 +29,7 @@ from shop.errors import ShopError
 from shop.orders import services as orders
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Delivery, Order, OrderStatus, Route
+from tests.conftest import TEST_PASSWORD
 from tests.shop.storefront_helpers import listed_product
 
 FAST = routing.SolveOptions(seconds=0.5, workers=1)
@@ -156,6 +158,23 @@ def test_a_packed_cash_order_is_paid_at_the_counter_then_handed_over_with_its_co
     assert order.status is OrderStatus.PICKED_UP
 
 
+def test_goods_on_the_shelf_before_their_expected_day_are_not_also_expected(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    """A home-village order expected tomorrow and on the shelf today: the page says it is
+    at the station and no longer promises a future day beside it."""
+    [order] = _place(db, people["villager"], [_product(db, people, "home")])
+    assert order.expected_on == local_today() + dt.timedelta(days=1)
+    orders.pack(db, seller=people["home_farmer"], order_id=order.id)
+    login(people["villager"])
+    packed = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "预计到站" in packed
+    orders.mark_ready_for_pickup(db, agent=people["home_agent"], order_id=order.id)
+    ready = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert '<li class="done">已到村站，可凭取货码自提</li>' in ready
+    assert "预计到站" not in ready
+
+
 def test_a_packed_door_order_from_another_village_is_on_the_cadres_round(
     db: Session, people: dict[str, User], places: dict[str, Village]
 ) -> None:
@@ -171,6 +190,22 @@ def test_a_packed_door_order_from_another_village_is_on_the_cadres_round(
         planning.plan_run(db, run=run, options=FAST, now=now)
         assert run.status is PlanStatus.DONE, run.message
         assert parcel.stop is not None and parcel.stop.round.cadre_id == people["cadre"].id
+
+
+def test_the_villager_sees_the_code_the_cadre_asks_for_at_the_door(
+    client: FlaskClient, db: Session, people: dict[str, User], login: Callable[[User], str]
+) -> None:
+    [order] = _place(db, people["villager"], [_product(db, people, "home")], delivery=Delivery.DOOR)
+    login(people["villager"])
+    assert "data-pickup-code" not in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    orders.pack(db, seller=people["home_farmer"], order_id=order.id)
+    parcel = db.scalar(select(Parcel).where(Parcel.reference == order.reference))
+    assert parcel is not None and parcel.pickup_code
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f'<span class="pickup-code" data-pickup-code>{parcel.pickup_code}</span>' in page
+    assert "村干部送货上门时会问取件码" in page
+    login(people["home_agent"])  # the code is the buyer's to tell
+    assert "data-pickup-code" not in client.get(f"/orders/{order.id}").get_data(as_text=True)
 
 
 def test_a_listing_is_edited_after_return_and_a_later_price_change_is_reviewed_again(
@@ -238,6 +273,24 @@ def test_a_visitors_cart_is_kept_through_signing_in(
         (product_id, 3)
     ]
     assert "竹笋" in client.get("/cart").get_data(as_text=True)
+
+
+def test_signing_in_from_the_cart_comes_back_to_the_cart(
+    client: FlaskClient, db: Session, people: dict[str, User]
+) -> None:
+    """Both ways to sign in on the cart page, the button and the header's 登录, return to it."""
+    product_id = _product(db, people, "near", title="竹笋")
+    token = _csrf(client, f"/products/{product_id}")
+    client.post("/cart/add", data={"csrf_token": token, "product_id": product_id, "quantity": 1})
+    links = re.findall(r'href="(/login[^"]*)"', client.get("/cart").get_data(as_text=True))
+    assert links == ["/login?next=/cart"] * 2
+    login_page = client.get(links[0]).get_data(as_text=True)
+    assert 'href="/signup?next=/cart"' in login_page
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page)
+    assert found
+    form = {"csrf_token": found.group(1), "phone": people["villager"].phone}
+    signed = client.post(links[0], data={**form, "password": TEST_PASSWORD})
+    assert signed.status_code == 302 and signed.headers["Location"] == "/cart"
 
 
 def _csrf(client: FlaskClient, path: str) -> str:

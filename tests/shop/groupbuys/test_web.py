@@ -206,6 +206,32 @@ def test_agent_records_a_cash_pledge_and_closes(
     assert "应付" in mine and "¥1,800.00" in mine and "比零售省了" in mine
 
 
+def test_the_dashboard_shows_what_each_pledge_owes_and_the_cash_to_collect_while_open(
+    client: FlaskClient,
+    make_campaign: Callable[..., GroupBuy],
+    agent: User,
+    villager: Callable[..., User],
+    login: Callable[[User], str],
+) -> None:
+    campaign = make_campaign(min_quantity=10)
+    login(agent)
+    dashboard = f"/group-buys/{campaign.id}/dashboard"
+    for name, quantity in (("张大爷", 12), ("李奶奶", 3)):
+        client.post(
+            f"/group-buys/{campaign.id}/cash-pledge",
+            data={
+                "phone": villager(name).phone,
+                "quantity": quantity,
+                "payment": "cash",
+                "csrf_token": _csrf(client, dashboard),
+            },
+        )
+    page = client.get(dashboard).get_data(as_text=True)
+    assert 'data-figure="cash">2 · ¥2,250.00<' in page  # 15 bags at today's ¥150
+    due = re.findall(r'data-label="应付">([^<]*)<span class="muted">按现价', page)
+    assert due == ["¥1,800.00 ", "¥450.00 "]
+
+
 def test_agent_opens_a_campaign_from_the_form(
     client: FlaskClient, agent: User, login: Callable[[User], str]
 ) -> None:
