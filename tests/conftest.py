@@ -47,6 +47,13 @@ TEST_PASSWORD = "test-pass-2026"
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
+def phone_of(user: User) -> str:
+    """The phone of an account that has one: every test account but a villager without a
+    phone (``User.phone`` is None for those)."""
+    assert user.phone is not None, f"{user.name} has no phone"
+    return user.phone
+
+
 def unavailable(reason: str) -> None:
     """Skip a test whose service is missing, or fail it when CI demands everything run."""
     if REQUIRE_ALL:

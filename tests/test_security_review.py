@@ -26,7 +26,7 @@ from payments.models import PaymentMethod
 from shop.app import create_app
 from shop.catalog.services import PER_PAGE
 from shop.orders.models import Delivery
-from tests.conftest import TEST_PASSWORD, app_config
+from tests.conftest import TEST_PASSWORD, app_config, phone_of
 from tests.shop.storefront_helpers import listed_product
 
 HUGE = str(2**63)  # one past SQLite's INTEGER and far past PostgreSQL's
@@ -164,7 +164,7 @@ def test_a_listed_product_still_opens_by_its_id(
 def test_respelling_the_phone_from_several_addresses_does_not_dodge_the_throttle(
     client: FlaskClient, make_user: Callable[..., User]
 ) -> None:
-    phone = make_user().phone
+    phone = phone_of(make_user())
     spellings = [
         f"{phone[:3]} {phone[3:7]} {phone[7:]}",
         f"+86{phone}",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.errors import CoreError
 from core.models import Role, User
 from core.services import authenticate, change_password, create_user, end_sessions, set_active
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, phone_of
 
 
 def test_create_user_checks_the_password(db: Session) -> None:
@@ -30,10 +30,10 @@ def test_phones_are_unique(db: Session, make_user: Callable[..., User]) -> None:
 
 def test_authenticate(db: Session, make_user: Callable[..., User]) -> None:
     user = make_user(Role.FARMER, Role.VILLAGER)
-    assert authenticate(db, phone=user.phone, password=TEST_PASSWORD) is user
+    assert authenticate(db, phone=phone_of(user), password=TEST_PASSWORD) is user
     assert user.roles == {Role.FARMER, Role.VILLAGER}
     for phone, password in [
-        (user.phone, "wrong-pass-1"),
+        (phone_of(user), "wrong-pass-1"),
         ("13999999999", TEST_PASSWORD),
         ("nonsense", TEST_PASSWORD),
     ]:
@@ -46,7 +46,7 @@ def test_disabled_accounts_cannot_sign_in(db: Session, make_user: Callable[..., 
     set_active(db, user=user, active=False)
     assert user.session_epoch == 1
     with pytest.raises(CoreError, match="手机号或密码不对"):
-        authenticate(db, phone=user.phone, password=TEST_PASSWORD)
+        authenticate(db, phone=phone_of(user), password=TEST_PASSWORD)
 
 
 def test_ending_sessions_and_changing_password_bump_the_epoch(
@@ -56,7 +56,7 @@ def test_ending_sessions_and_changing_password_bump_the_epoch(
     end_sessions(db, user=user)
     change_password(db, user=user, new_password="荷塘月色2026")
     assert user.session_epoch == 2
-    assert authenticate(db, phone=user.phone, password="荷塘月色2026") is user
+    assert authenticate(db, phone=phone_of(user), password="荷塘月色2026") is user
 
 
 def test_roles_are_scoped_to_villages(make_user: Callable[..., User], make_village) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from errands.models import Category, Channel, ErrandRequest, RequestStatus, Step
 from errands.services import accept, file_request
 from logistics import planning
 from logistics.models import Round, RoundStatus, Stop, StopStatus
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, phone_of
 from tests.e2e.phone import shot, sign_in
 from tests.e2e.test_cadre_round import _database, cadre_shot, expect_bar, wait_until_controlled
 
@@ -84,7 +84,7 @@ def _errand_at_a_parcel_stop(live_server: LiveServer) -> Errand:
         assert [t.reference for t in stop.tasks] == [request.reference] and stop.parcels
         code = stop.parcels[0].pickup_code
         assert code is not None
-        return Errand(stop.id, request.id, code, agent.phone)
+        return Errand(stop.id, request.id, code, phone_of(agent))
 
 
 def test_the_cadre_does_an_errand_offline_with_the_parcels_and_the_request_is_done(

@@ -35,7 +35,7 @@ from core.timeutil import local_today
 from logistics.models import Round, RoundStatus, Stop, StopEvent, StopStatus, UplinkStatus
 from logistics.tracking import village_progress
 from logistics.views import STATIC
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, phone_of
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.phone import SCREENSHOTS, shot, sign_in
 
@@ -666,7 +666,7 @@ def _phone_of_household(live_server: LiveServer, household_id: int) -> str:
     with transaction(_database(live_server).write_sessions) as session:
         user = session.scalars(select(User).where(User.household_id == household_id)).first()
         assert user is not None, "the demo gives every household head an account"
-        return user.phone
+        return phone_of(user)
 
 
 def test_a_recipient_signs_on_the_screen(page: Page, live_server: LiveServer) -> None:

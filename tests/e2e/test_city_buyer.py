@@ -29,7 +29,7 @@ from core.models import Role, RoleGrant, User
 from core.timeutil import local_today, utcnow
 from logistics.models import OutboundStatus, Round, Stop, Vehicle
 from logistics.outbound import parcels
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, phone_of
 from tests.e2e.pay import pay_online_on_the_page, shot
 from tests.e2e.phone import sign_in
 
@@ -192,8 +192,8 @@ def _station_of(live_server: LiveServer, order_id: int) -> StationSide:
             number=parcel.number,
             division_code=parcel.division_code,
             weight_g=parcel.weight_g,
-            farmer_phone=parcel.seller.phone,
-            agent_phone=_granted(session, Role.AGENT, parcel.station_id).phone,
+            farmer_phone=phone_of(parcel.seller),
+            agent_phone=phone_of(_granted(session, Role.AGENT, parcel.station_id)),
         )
 
 
@@ -218,7 +218,7 @@ def _plan_the_collection(live_server: LiveServer, order_id: int) -> tuple[str, i
         round_.stops.append(stop)
         session.add(round_)
         session.flush()
-        return cadre.phone, stop.id
+        return phone_of(cadre), stop.id
 
 
 def _wait_until_at_station(live_server: LiveServer, order_id: int) -> None:

@@ -28,7 +28,7 @@ from core.timeutil import utcnow
 from inventory.models import StockLocation
 from ledger.settlement import settle_week
 from shop.catalog.models import ListingStatus, Product
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, phone_of
 from tests.e2e.phone import shot, sign_in
 
 # Farmers other journeys sell for or list with: this one keeps to its own farmer.
@@ -78,11 +78,13 @@ def _cast(server: LiveServer) -> Cast:
             .limit(2)
         ).all()
         assert agent is not None and len(villagers) == 2
+        first, second = villagers
+        assert first is not None and second is not None
         return Cast(
-            farmer.phone,
+            phone_of(farmer),
             farmer.name,
             agent,
-            (villagers[0], villagers[1]),
+            (first, second),
             (titles[farmer][0], titles[farmer][1]),
         )
 

@@ -24,6 +24,7 @@ from errands.services import (
     station_household,
 )
 from errands.workdays import add_working_days, due_moment, is_working_day
+from tests.conftest import phone_of
 from tests.errands.conftest import Errands
 
 FRIDAY_NOON = dt.datetime(2026, 11, 27, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai
@@ -126,7 +127,7 @@ def test_only_the_assignee_accepts_and_the_agent_reassigns(errands: Errands) -> 
 
 def test_the_agent_files_a_hotline_call_for_a_household(errands: Errands) -> None:
     w = errands
-    household = station_household(w.db, agent=w.agent, phone=w.neighbour.phone)
+    household = station_household(w.db, agent=w.agent, phone=phone_of(w.neighbour))
     called = FRIDAY_NOON - dt.timedelta(minutes=5)
     request = file_request(
         w.db,

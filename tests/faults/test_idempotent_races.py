@@ -20,7 +20,13 @@ from shop.app import create_app
 from shop.models_registry import metadata
 from shop.orders.handlers import connect_handlers
 from shop.orders.models import Order
-from tests.conftest import TEST_PASSWORD, ThrowawayDatabases, app_config, password_hash_for_tests
+from tests.conftest import (
+    TEST_PASSWORD,
+    ThrowawayDatabases,
+    app_config,
+    password_hash_for_tests,
+    phone_of,
+)
 from tests.shop.storefront_helpers import listed_product
 
 
@@ -59,7 +65,7 @@ def shop(backend: str, databases: ThrowawayDatabases) -> Iterator[tuple[Flask, i
         agent = _person(session, village, "13700000002", Role.AGENT)
         buyer = _person(session, village, "13700000003", Role.VILLAGER)
         product_id = listed_product(session, farmer, agent, stock=10).id
-    yield flask_app, product_id, buyer.phone
+    yield flask_app, product_id, phone_of(buyer)
     state.engine.dispose()
 
 

@@ -22,6 +22,7 @@ from ledger.services import available_fen, post_refund, post_sale
 from ledger.settlement import pay_out, statements_of
 from ledger.station import month_report
 from payments.models import PaymentMethod
+from tests.conftest import phone_of
 from tests.ledger.test_pages import SIGNATURE, _settle_this_week
 
 SALES = (("order:921", "青菜×2斤", 2000), ("order:922", "土鸡蛋×30枚", 4500))
@@ -104,7 +105,7 @@ def test_the_statement_pdf_has_the_seller_the_week_each_line_and_the_ledgers_tot
     answer = client.get(_href(sheet, "data-pdf"))
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
     text = _pdf_text(answer.data)
-    assert "王农户" in text and farmer.phone in text
+    assert "王农户" in text and phone_of(farmer) in text
     assert statement.week_start.isoformat() in text and statement.week_end.isoformat() in text
     for _ref, memo, fen in SALES:  # each line: what was sold, its amount and commission
         assert memo in text and format_fen(fen) in text
