@@ -125,7 +125,12 @@ def campaigns_for(
         query = query.where(GroupBuy.village_id.in_(villages))
     if status is not None:
         query = query.where(GroupBuy.status == status)
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    # Those one can still join first, the nearest deadline on top; then the past ones,
+    # the latest first.
+    still_open = [c for c in found if c.status is CampaignStatus.OPEN]
+    past = [c for c in reversed(found) if c.status is not CampaignStatus.OPEN]
+    return still_open + past
 
 
 def open_campaigns(session: Session, *, limit: int) -> list[GroupBuy]:

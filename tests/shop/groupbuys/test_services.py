@@ -252,14 +252,14 @@ def test_demo_group_buys(db: Session) -> None:
     demo = build_township(db, seed=3)
     load_groupbuy_demo(db, demo)
     campaigns = services.campaigns_for(db, user=demo.agents[0])
-    assert [c.status for c in campaigns] == [
-        CampaignStatus.SUCCEEDED,
-        CampaignStatus.FAILED,
+    assert [c.status for c in campaigns] == [  # the one to join first, then the latest past
         CampaignStatus.OPEN,
+        CampaignStatus.FAILED,
+        CampaignStatus.SUCCEEDED,
     ]
-    open_one = campaigns[2]
+    open_one = campaigns[0]
     assert open_one.pledged_quantity == 46  # four bags short of the ¥140 tier
-    assert campaigns[0].final_price_fen == 14_000
+    assert campaigns[2].final_price_fen == 14_000
 
 
 def test_receiving_the_goods_books_stock_and_sends_door_shares(
