@@ -84,6 +84,10 @@ def test_an_old_villager_without_a_phone_is_registered_and_cannot_sign_in(
         assert made.status_code == 201, made.get_data(as_text=True)
         body = made.get_data(as_text=True)
         assert "没有手机号不能登录" in body and "temp-password" not in body and "None" not in body
+        # what comes next at the counter: order for them, or register the next household
+        made_id = db.scalars(select(User.id).where(User.name == name)).one()
+        assert f'href="/station/assisted?villager={made_id}">为TA代客下单' in body
+        assert 'href="/accounts/households">再登记一户' in body
     users = db.scalars(select(User).where(User.name.in_(("王奶奶", "赵爷爷")))).all()
     assert len(users) == 2 and all(u.phone is None and u.household for u in users)
     assert all(u.household is not None and u.household.phone == "" for u in users)
