@@ -1,10 +1,7 @@
-/* The ledger's pages: print a statement; the payout form's method switch and the seller's
- * signature pad (strokes become an SVG path, as on the cadre's delivery page). */
+/* The ledger's payout form: the method switch and the seller's signature pad (strokes
+ * become an SVG path, as on the cadre's delivery page). Printing is core/static/print.js. */
 (function () {
   "use strict";
-  var print = document.querySelector("[data-print]");
-  if (print) { print.addEventListener("click", function () { window.print(); }); }
-
   var form = document.getElementById("payout-form");
   if (!form) { return; }
   var signpad = window.cunzhanSignPad(form.querySelector("canvas"));

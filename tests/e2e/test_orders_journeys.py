@@ -333,6 +333,9 @@ def test_d_the_agent_orders_at_the_counter_and_the_villager_pays_cash_at_pickup(
     expect(agent.get_by_text("从石门村经乡镇中转站，随货车送到")).to_be_visible()
     code = agent.locator("[data-pickup-code]").inner_text()  # on the villager's slip
     shot(agent, "orders-d-02-receipt")
+    agent.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    agent.get_by_role("button", name="打印").click()  # the slip is printed from the page
+    assert agent.evaluate("() => window.printed") == 1
     agent.get_by_role("link", name="返回订单").click()
     order_no = agent.get_by_role("heading", level=1).inner_text().split("#")[1].strip()
 
