@@ -395,7 +395,7 @@ def _change_grids(session: Session, village_id: int) -> None:
     grid = session.get(Grid, parse_int(grid_id, low=1))
     if grid is None or grid.village_id != village_id:
         raise ErrandError("grid_not_found")
-    if "member" in request.form:  # the member's form: whether they are a party member
+    if request.form.get("change") == "party_member":
         grids.mark_party_member(session, grid=grid, party_member=party_member)
         return
     phones = request.form.get("phones", "").split()

@@ -394,7 +394,7 @@ def test_the_grid_member_is_marked_a_party_member(
         data={
             "csrf_token": token,
             "grid": w.grid_a.id,
-            "member": w.member_a.id,
+            "change": "party_member",
             "party_member": "1",
         },
     )
@@ -404,7 +404,7 @@ def test_the_grid_member_is_marked_a_party_member(
     shown = client.get(f"/errands/{request.id}").get_data(as_text=True)
     assert '甲网格员 <span class="badge party-member">党员</span>' in shown
     client.post(
-        "/errands/grids", data={"csrf_token": token, "grid": w.grid_a.id, "member": w.member_a.id}
+        "/errands/grids", data={"csrf_token": token, "grid": w.grid_a.id, "change": "party_member"}
     )
     w.db.expire_all()
     assert not w.db.get_one(Grid, w.grid_a.id).party_member
