@@ -6,7 +6,7 @@ PORT ?= 5000
 PACKAGES := core inventory payments routing logistics ledger errands shop
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test check lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-roads bench-ledger bench-outbound bench-outbound-day lock clean
+.PHONY: run test check lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-roads bench-ledger bench-outbound bench-outbound-day bench-errands lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,9 @@ bench-outbound: install-dev
 
 bench-outbound-day: install-dev  # PostgreSQL (CUNZHAN_BENCH_POSTGRES_URL)
 	$(BIN)/python -m benchmarks.outbound_day
+
+bench-errands: install-dev
+	$(BIN)/python -m benchmarks.errands_month
 
 # Refresh constraints.txt (the lock file) from what is installed and tested.
 lock: install-dev

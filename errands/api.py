@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from core.access import require_account, roles, signed_in
 from core.flask_db import get_session, unit_of_work
-from core.models import Role
+from core.models import Role, User
 from core.schemas import ErrorSchema
 from errands import services
 from errands.access import visible_request
@@ -54,7 +54,9 @@ def request_payload(request: ErrandRequest) -> dict[str, Any]:
 @blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
 @signed_in
 def categories() -> dict[str, Any]:
-    """The station's service list: each category's time limit and whether it needs a visit."""
+    """The station's service list: each category's time limit and whether it needs a visit.
+    For a villager, what their village's station offers; for an agent, their station's;
+    for anyone else, every category."""
     return {
         "categories": [
             {
@@ -63,9 +65,18 @@ def categories() -> dict[str, Any]:
                 "limit_working_days": CATEGORY_RULES[category].limit_days,
                 "needs_visit": CATEGORY_RULES[category].needs_visit,
             }
-            for category in Category
+            for category in _offered(require_account())
         ]
     }
+
+
+def _offered(user: User) -> list[Category]:
+    if user.household is not None:
+        return services.offered_categories(get_session(), user.household.village_id)
+    stations = sorted(user.villages_for(Role.AGENT))
+    if stations:
+        return services.offered_categories(get_session(), stations[0])
+    return list(Category)
 
 
 @blueprint.route("", methods=["POST"])
@@ -73,7 +84,9 @@ def categories() -> dict[str, Any]:
 @blueprint.response(201, RequestOut)
 @blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
 @blueprint.alt_response(403, schema=ErrorSchema, description="not a villager")
-@blueprint.alt_response(422, schema=ErrorSchema, description="no household, bad category")
+@blueprint.alt_response(
+    422, schema=ErrorSchema, description="no household, bad category, not offered by the station"
+)
 @roles(Role.VILLAGER, Role.FARMER)
 def file_request(payload: dict[str, str]) -> dict[str, Any]:
     """File a request for the signed-in villager's household; it goes to their grid's member."""

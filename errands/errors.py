@@ -15,6 +15,8 @@ class ErrandError(CunzhanError):
 
     catalog: ClassVar[Mapping[str, tuple[int, Any]]] = {
         "unknown_category": (422, _l("没有这类事项")),
+        "category_not_offered": (422, _l("本站不提供“%(category)s”，请到村站问问")),
+        "no_category_offered": (422, _l("服务清单至少要留一类事项")),
         "details_required": (422, _l("请写明要办的事（最多 %(n)d 个字）")),
         "no_household": (422, _l("您的账号没有登记到户，请到村站办理")),
         "household_not_found": (404, _l("本村没有这个手机号的住户")),

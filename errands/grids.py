@@ -17,7 +17,9 @@ from errands.models import Grid, GridHousehold
 NAME_MAX = 60
 
 
-def create_grid(session: Session, *, village_id: int, name: str, member_id: int) -> Grid:
+def create_grid(
+    session: Session, *, village_id: int, name: str, member_id: int, party_member: bool = False
+) -> Grid:
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise ErrandError("grid_name_required", n=NAME_MAX)
@@ -25,10 +27,16 @@ def create_grid(session: Session, *, village_id: int, name: str, member_id: int)
         raise ErrandError("member_not_found")
     if session.scalar(select(Grid.id).where(Grid.village_id == village_id, Grid.name == name)):
         raise ErrandError("grid_name_taken")
-    grid = Grid(village_id=village_id, name=name, member_id=member_id)
+    grid = Grid(village_id=village_id, name=name, member_id=member_id, party_member=party_member)
     session.add(grid)
     session.flush()
     return grid
+
+
+def mark_party_member(session: Session, *, grid: Grid, party_member: bool) -> None:
+    """Whether the grid's member is a party member (党员), as the agent knows them."""
+    grid.party_member = party_member
+    session.flush()
 
 
 def put_households(session: Session, *, grid: Grid, household_ids: Sequence[int]) -> None:

@@ -177,12 +177,24 @@ class Grid(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # "组组有人管": the member is a cadre or a party member (党员); shown beside their name.
+    party_member: Mapped[bool] = mapped_column(default=False)
 
     village: Mapped[Village] = relationship()
     member: Mapped[User] = relationship()
     households: Mapped[list[GridHousehold]] = relationship(
         back_populates="grid", cascade="all, delete-orphan"
     )
+
+
+class WithdrawnCategory(Base):
+    """A category the station does not offer: its service list is every category but these,
+    so a new station (and a category added later) offers everything until its agent says."""
+
+    __tablename__ = "errand_withdrawn_category"
+
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), primary_key=True)
+    category: Mapped[Category] = mapped_column(enum_column_type(Category), primary_key=True)
 
 
 class GridHousehold(Base):

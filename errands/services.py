@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.errors import CoreError
@@ -37,6 +37,7 @@ from errands.models import (
     RequestStep,
     Satisfaction,
     StepKind,
+    WithdrawnCategory,
 )
 from errands.workdays import due_moment, remind_moment
 
@@ -78,6 +79,35 @@ def parse_category(value: str) -> Category:
         return Category(value)
     except ValueError as error:
         raise ErrandError("unknown_category") from error
+
+
+def offered_categories(session: Session, village_id: int) -> list[Category]:
+    """The station's service list (服务清单): every category its agent has not withdrawn."""
+    withdrawn = set(
+        session.scalars(
+            select(WithdrawnCategory.category).where(WithdrawnCategory.village_id == village_id)
+        )
+    )
+    return [category for category in Category if category not in withdrawn]
+
+
+def set_offered_categories(
+    session: Session, *, agent: User, categories: Sequence[Category]
+) -> list[Category]:
+    """The agent chooses what their station offers; at least one category stays offered.
+    Requests already filed in a withdrawn category go on as they were."""
+    village_id = agent_station(agent)
+    offered = set(categories)
+    if not offered:
+        raise ErrandError("no_category_offered")
+    session.execute(delete(WithdrawnCategory).where(WithdrawnCategory.village_id == village_id))
+    session.add_all(
+        WithdrawnCategory(village_id=village_id, category=category)
+        for category in Category
+        if category not in offered
+    )
+    session.flush()
+    return offered_categories(session, village_id)
 
 
 def parse_satisfaction(value: str) -> Satisfaction:
@@ -123,6 +153,12 @@ def file_request(
         raise ErrandError("too_many_photos", n=PHOTOS_MAX)
     if channel == Channel.HOTLINE and (hotline is None or not hotline.caller_name.strip()):
         raise ErrandError("caller_required")
+    # What a household raised at the door on the cadre's round is recorded whatever the
+    # list says: the visit has happened, and refusing it would lose what was asked.
+    if channel != Channel.VISIT and category not in offered_categories(
+        session, household.village_id
+    ):
+        raise ErrandError("category_not_offered", category=category.label)
     now = now or utcnow()
     rule = CATEGORY_RULES[category]
     due_at = due_moment(now, rule.limit_days)

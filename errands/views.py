@@ -39,6 +39,8 @@ from errands.models import (
     CATEGORY_RULES,
     OPEN_STATUSES,
     CareReason,
+    Category,
+    CategoryRule,
     Channel,
     ErrandRequest,
     Grid,
@@ -142,8 +144,20 @@ def new() -> str | Response | tuple[str, int]:
     return redirect(url_for("errands.detail", request_id=filed))
 
 
+def _offered_rules(village_id: int | None) -> dict[Category, CategoryRule]:
+    """The time limits of what the station offers (its service list)."""
+    offered = (
+        list(Category)
+        if village_id is None
+        else services.offered_categories(get_session(), village_id)
+    )
+    return {category: CATEGORY_RULES[category] for category in offered}
+
+
 def _new_page(sent: Mapping[str, str], error: str | None) -> str:
-    return render_template("errands/new.html", categories=CATEGORY_RULES, sent=sent, error=error)
+    household = require_account().household
+    categories = _offered_rules(household.village_id if household else None)
+    return render_template("errands/new.html", categories=categories, sent=sent, error=error)
 
 
 # --- one request, and its steps -----------------------------------------------------
@@ -301,7 +315,8 @@ def _station_page(sent: Mapping[str, str], error: str | None) -> str:
         "errands/station.html",
         requests=open_,
         to_call_back=waiting,
-        categories=CATEGORY_RULES,
+        categories=_offered_rules(village_id),
+        all_categories=list(Category),
         channels=(Channel.COUNTER, Channel.HOTLINE),
         now=utcnow(),
         sent=sent,
@@ -337,6 +352,19 @@ def _file_at_station(session: Session, agent: User) -> ErrandRequest:
     )
 
 
+@errands.route("/station/services", methods=["POST"])
+@roles(Role.AGENT)
+def service_list() -> Response:
+    """The agent chooses the categories their station offers (服务清单)."""
+    agent = require_account()
+    chosen = [services.parse_category(v) for v in request.form.getlist("category")]
+    return _act(
+        lambda session: services.set_offered_categories(session, agent=agent, categories=chosen),
+        _("服务清单已保存"),
+        url_for("errands.station"),
+    )
+
+
 @errands.route("/grids", methods=["GET", "POST"])
 @roles(Role.AGENT)
 def grid_list() -> str | Response:
@@ -351,17 +379,25 @@ def grid_list() -> str | Response:
 
 def _change_grids(session: Session, village_id: int) -> None:
     grid_id = request.form.get("grid")
+    party_member = request.form.get("party_member") == "1"
     if grid_id is None:
         member = grids.village_member(
             session, village_id=village_id, phone=request.form.get("member_phone", "")
         )
         grids.create_grid(
-            session, village_id=village_id, name=request.form.get("name", ""), member_id=member.id
+            session,
+            village_id=village_id,
+            name=request.form.get("name", ""),
+            member_id=member.id,
+            party_member=party_member,
         )
         return
     grid = session.get(Grid, parse_int(grid_id, low=1))
     if grid is None or grid.village_id != village_id:
         raise ErrandError("grid_not_found")
+    if request.form.get("change") == "party_member":
+        grids.mark_party_member(session, grid=grid, party_member=party_member)
+        return
     phones = request.form.get("phones", "").split()
     grids.put_households(
         session,

@@ -310,3 +310,102 @@ def test_a_photo_is_kept_and_shown_only_to_those_who_see_the_request(
     assert shown.status_code == 200 and shown.data[:2] == b"\xff\xd8"  # re-encoded as JPEG
     _sign_in(client, login, w.neighbour)
     assert client.get(f"/errands/photos/{photo.id}").status_code == 403
+
+
+def test_the_station_offers_only_its_service_list(
+    errands: Errands, client: FlaskClient, login: Login
+) -> None:
+    w = errands
+    token = _sign_in(client, login, w.agent)
+    page = client.get("/errands/station").get_data(as_text=True)
+    assert '<option value="repair"' in page  # every category until the agent says
+    assert 'name="category" value="repair" checked' in page
+    client.post(
+        "/errands/station/services",
+        data={"csrf_token": token, "category": ["certificate", "other"]},
+    )
+    page = client.get("/errands/station").get_data(as_text=True)
+    assert '<option value="repair"' not in page and '<option value="certificate"' in page
+    assert 'name="category" value="repair">' in page  # offered again with one tick
+    refused = client.post(
+        "/errands/station",
+        data={
+            "csrf_token": token,
+            "phone": w.neighbour.phone,
+            "category": "repair",
+            "details": "修门",
+        },
+    )
+    assert refused.status_code == 422 and "本站不提供“报修”" in refused.get_data(as_text=True)
+    emptied = client.post(
+        "/errands/station/services", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "服务清单至少要留一类事项" in emptied.get_data(as_text=True)
+
+    token = _sign_in(client, login, w.villager)
+    form = client.get("/errands/new").get_data(as_text=True)
+    assert 'value="certificate"' in form and 'value="repair"' not in form
+    refused = client.post(
+        "/errands/new", data={"csrf_token": token, "category": "repair", "details": "屋顶漏雨"}
+    )
+    assert refused.status_code == 422 and "本站不提供“报修”" in refused.get_data(as_text=True)
+    kinds = client.get("/api/v1/requests/categories").get_json()["categories"]
+    assert [kind["code"] for kind in kinds] == ["certificate", "other"]
+    answer = client.post(
+        "/api/v1/requests",
+        json={"category": "repair", "details": "屋顶漏雨"},
+        headers={"X-CSRFToken": token},
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["error"]["code"] == "category_not_offered"
+    answer = client.post(
+        "/api/v1/requests",
+        json={"category": "other", "details": "问事"},
+        headers={"X-CSRFToken": token},
+    )
+    assert answer.status_code == 201
+
+    _sign_in(client, login, w.dispatcher)  # a villager of another village: its own list
+    kinds = client.get("/api/v1/requests/categories").get_json()["categories"]
+    assert len(kinds) == len(Category)
+
+
+def test_the_grid_member_is_marked_a_party_member(
+    errands: Errands, client: FlaskClient, login: Login
+) -> None:
+    w = errands
+    token = _sign_in(client, login, w.agent)
+    client.post(
+        "/errands/grids",
+        data={
+            "csrf_token": token,
+            "name": "三组",
+            "member_phone": w.villager.phone,
+            "party_member": "1",
+        },
+    )
+    grid = w.db.scalar(select(Grid).where(Grid.name == "三组"))
+    assert grid is not None and grid.party_member
+    page = client.get("/errands/grids").get_data(as_text=True)
+    assert f'{w.villager.name} <span class="badge party-member">党员</span>' in page
+    assert f"{w.member_a.name} <span" not in page  # grid A's member is not marked
+    client.post(
+        "/errands/grids",
+        data={
+            "csrf_token": token,
+            "grid": w.grid_a.id,
+            "change": "party_member",
+            "party_member": "1",
+        },
+    )
+    w.db.expire_all()
+    assert w.db.get_one(Grid, w.grid_a.id).party_member
+    request = file_for_self(w.db, villager=w.villager, category=Category.OTHER, details="问事")
+    shown = client.get(f"/errands/{request.id}").get_data(as_text=True)
+    assert '甲网格员 <span class="badge party-member">党员</span>' in shown
+    client.post(
+        "/errands/grids", data={"csrf_token": token, "grid": w.grid_a.id, "change": "party_member"}
+    )
+    w.db.expire_all()
+    assert not w.db.get_one(Grid, w.grid_a.id).party_member
+    assert "党员" not in client.get(f"/errands/{request.id}").get_data(as_text=True)

@@ -20,7 +20,9 @@ from errands.services import (
     file_for_self,
     file_request,
     mark_done,
+    offered_categories,
     reassign,
+    set_offered_categories,
     station_household,
 )
 from errands.workdays import add_working_days, due_moment, is_working_day
@@ -173,3 +175,28 @@ def test_details_are_required(errands: Errands) -> None:
     with pytest.raises(ErrandError) as refused:
         file_for_self(errands.db, villager=errands.villager, category=Category.OTHER, details=" ")
     assert refused.value.code == "details_required"
+
+
+def test_the_station_offers_only_its_service_list_but_a_visit_is_recorded(
+    errands: Errands,
+) -> None:
+    w = errands
+    offered = set_offered_categories(w.db, agent=w.agent, categories=[Category.OTHER])
+    assert offered == [Category.OTHER]
+    with pytest.raises(ErrandError) as refused:
+        file_for_self(w.db, villager=w.villager, category=Category.REPAIR, details="修门")
+    assert refused.value.code == "category_not_offered" and refused.value.status == 422
+    raised = file_request(
+        w.db,
+        filed_by=w.member_a,
+        household=w.villager.household,  # type: ignore[arg-type]
+        category=Category.REPAIR,
+        details="走访时说门坏了",
+        channel=Channel.VISIT,
+    )
+    assert raised.category is Category.REPAIR
+    with pytest.raises(ErrandError) as emptied:
+        set_offered_categories(w.db, agent=w.agent, categories=[])
+    assert emptied.value.code == "no_category_offered"
+    assert offered_categories(w.db, w.village.id) == [Category.OTHER]
+    assert offered_categories(w.db, w.dispatcher.household.village_id) == list(Category)  # type: ignore[union-attr]
