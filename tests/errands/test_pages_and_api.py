@@ -104,6 +104,8 @@ def test_pages_file_accept_and_close(errands: Errands, client: FlaskClient, logi
     assert page.status_code == 302
     request_id = int(page.headers["Location"].rsplit("/", 1)[1])
     assert "屋顶漏雨" in client.get("/errands").get_data(as_text=True)
+    own = client.get(f"/errands/{request_id}").get_data(as_text=True)
+    assert 'href="/errands">返回我的事项' in own  # the villager's way back to the list
 
     refused = client.post(
         "/errands/new",
@@ -118,6 +120,8 @@ def test_pages_file_accept_and_close(errands: Errands, client: FlaskClient, logi
 
     token = _sign_in(client, login, w.member_a)
     assert "屋顶漏雨" in client.get("/errands/todo").get_data(as_text=True)
+    member_view = client.get(f"/errands/{request_id}").get_data(as_text=True)
+    assert 'href="/errands/todo">返回我负责的事项' in member_view
     for step in ("accept", "start", "done"):
         client.post(f"/errands/{request_id}/{step}", data={"csrf_token": token})
     w.db.expire_all()
