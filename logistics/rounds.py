@@ -3,7 +3,9 @@
 Confirmations may arrive late, twice or out of order (an offline outbox replaying). Each one
 carries the client's Idempotency-Key (``core.idempotency``): a repeat with the same body gets
 the first answer again; the same key with another body is refused; a stop that is no longer
-pending (re-planned, already delivered) answers 409 with its state — a delivered stop never reverts.
+pending (already delivered) answers 409 with its state — a delivered stop never reverts. A stop
+whose round was planned again before the server knew it had started is followed to the
+household's stop in the new plan (``_replanned_to``).
 
 Besides results, the outbox carries two kinds of note: ``wrong_code`` (a code the phone refused
 offline; the server counts it toward the wrong-code limit and changes nothing) and ``moved``
@@ -177,10 +179,11 @@ def record_event(
     stop = _locked_stop(session, stop_id)  # serialises confirmations of one stop
     if stop.round.cadre_id != cadre.id:
         raise LogisticsError("stop_not_on_your_round")
-    digest = event.fingerprint(stop_id)
+    digest = event.fingerprint(stop_id)  # the stop the phone named, followed or not
     previous = idempotency.previous_answer(session, user_id=cadre.id, key=key, digest=digest)
     if previous is not None:
         return previous
+    stop = _replanned_to(session, stop, event)
     body: dict[str, Any] = {"key": key, "type": event.type}
     if event.type == "wrong_code":
         body["wrong_code"] = not is_right(event.pickup_code or "", _codes(stop))
@@ -194,6 +197,46 @@ def record_event(
     return idempotency.remember(
         session, user_id=cadre.id, key=key, digest=digest, body=body, status=201
     )
+
+
+def _replanned_to(session: Session, stop: Stop, event: EventInput) -> Stop:
+    """The stop now carrying the work of a stop whose round was re-planned before it started.
+
+    The phone may have had the round (and the cadre the parcels) while the server still had
+    it as not started; re-planning then put the household's work on a new stop. What the
+    cadre did there happened all the same: it applies to the household's stop in the new
+    plan when that stop is on this cadre's round (locked like the first), and is refused
+    with ``stop_reassigned`` when another cadre has it now. Parcels that came to the station
+    after the old round was planned cannot have been on the cadre's bike: a delivery or
+    failure leaves them on the new stop's household shelf (``parcel.stop`` cleared) for the
+    next plan. Without a new stop (not planned again, left out), the old stop answers as
+    before."""
+    old_round = stop.round
+    if stop.status is not StopStatus.SKIPPED or old_round.status is not RoundStatus.CANCELLED:
+        return stop
+    successor = session.scalar(
+        select(Stop)
+        .join(Stop.round)
+        .where(Stop.household_id == stop.household_id, Stop.id > stop.id)
+        .where(Round.village_id == old_round.village_id, Round.day == old_round.day)
+        .where(Round.status != RoundStatus.CANCELLED)
+        .order_by(Stop.id.desc())
+        .limit(1)
+    )
+    if successor is None:
+        return stop
+    if successor.round.cadre_id != old_round.cadre_id:
+        raise LogisticsError(
+            "stop_reassigned", household=stop.household.head_name, cadre=successor.round.cadre.name
+        )
+    successor = _locked_stop(session, successor.id)
+    if event.type in ("delivered", "failed") and successor.status is StopStatus.PENDING:
+        planned_at = ensure_utc(old_round.created_at)
+        for parcel in list(successor.parcels):
+            if ensure_utc(parcel.received_at or parcel.created_at) > planned_at:
+                parcel.stop = None
+        session.flush()
+    return successor
 
 
 def _check_event_time(round_: Round, at: dt.datetime) -> None:

@@ -22,7 +22,7 @@ from logistics.codes import code_hash
 from logistics.models import ParcelStatus, RoundStatus, StopEvent, StopStatus, UplinkStatus
 from logistics.planning import prepare
 from logistics.throttle import WRONG_CODES_PER_WINDOW
-from tests.logistics.conftest import World
+from tests.logistics.conftest import World, plan
 
 AT = utcnow().isoformat()  # stop events must fall on the round's day (today)
 
@@ -382,3 +382,74 @@ def test_a_neighbour_takes_the_parcels_with_a_photo_as_proof(
     assert post_event(client, token, other.id, broken, "k-photo-002").status_code == 422
     login(make_user(Role.CADRE, village=world.village))
     assert client.get(url).status_code == 403
+
+
+def test_work_recorded_offline_on_a_round_planned_again_follows_the_household(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """Issue 11: the phone had the round, the server still had it as not started, and the
+    dispatcher planned the village again meanwhile. The delivery (and the produce collected)
+    uploaded for the old stop apply to the household's stop in the new plan, once each; a
+    parcel that reached the station after the first plan was not on the bike and stays."""
+    homes = [world.household(n) for n in range(1, 4)]
+    for home in homes:
+        world.parcel(home)
+    world.uplink(homes[1])
+    [old_round] = plan(world)
+    old = next(s for s in old_round.stops if s.household_id == homes[1].id)
+    carried = old.parcels[0]
+    code = carried.pickup_code
+    late = world.parcel(homes[1])  # reached the station after the first plan
+    [new_round] = plan(world)  # the dispatcher re-plans before the phone uploads
+    new = next(s for s in new_round.stops if s.household_id == homes[1].id)
+    assert old.status is StopStatus.SKIPPED and set(new.parcels) == {carried, late}
+    token = login(world.cadre)
+    answer = post_event(client, token, old.id, delivered(code), "k-offline-delivered")
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["stop"]["id"] == new.id
+    collected = {"type": "collected", "weight_g": 9_000, "at": AT}
+    assert post_event(client, token, old.id, collected, "k-offline-collected").status_code == 201
+    again = post_event(client, token, old.id, delivered(code), "k-offline-delivered")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == answer.get_json()
+    world.fresh()
+    assert new.status is StopStatus.DELIVERED and new_round.status is RoundStatus.STARTED
+    assert carried.status is ParcelStatus.DELIVERED and carried.stop is new
+    assert late.status is ParcelStatus.AT_VILLAGE_DEPOT and late.stop is None
+    assert [u.status for u in new.uplinks] == [UplinkStatus.COLLECTED]
+    assert new.collected_weight_g == 9_000
+    events = world.db.scalars(select(StopEvent)).all()
+    assert sorted(e.type for e in events) == ["collected", "delivered"]
+    assert {e.stop_id for e in events} == {new.id}
+
+
+def test_work_on_a_household_planned_again_for_another_cadre_is_refused_in_words(
+    world: World,
+    client: FlaskClient,
+    login: Callable[[User], str],
+    make_user: Callable[..., User],
+) -> None:
+    """Only when the household went to another cadre's round is the result refused: 409
+    with a message the phone shows, and nothing changes."""
+    for number in range(1, 3):
+        world.parcel(world.household(number))
+    [old_round] = plan(world)
+    old = old_round.stops[0]
+    other = make_user(Role.CADRE, village=world.village, name="李干部")
+    world.vehicle.cadre_id = other.id  # the e-bike is another cadre's now
+    world.db.flush()
+    [new_round] = plan(world)
+    assert new_round.cadre_id == other.id
+    token = login(world.cadre)
+    failed = {"type": "failed", "reason": "not_home", "at": AT}
+    answer = post_event(client, token, old.id, failed, "k-reassigned")
+    assert answer.status_code == 409
+    error = answer.get_json()["error"]
+    assert error["code"] == "stop_reassigned"
+    assert error["message"] == (
+        f"重新规划后{old.household.head_name}家改由李干部配送，这条结果没有记上，请告诉调度员"
+    )
+    world.fresh()
+    assert {s.status for s in new_round.stops} == {StopStatus.PENDING}
+    assert new_round.status is RoundStatus.PLANNED
+    assert world.db.scalar(select(func.count(StopEvent.id))) == 0
