@@ -254,6 +254,13 @@ def _windows(
     return (routing.TimeWindow(window.start_minute * 60, window.end_minute * 60),)
 
 
+def service_seconds(*, parcels: int, uplinks: int, extras_s: int) -> int:
+    """The time planned at a household: handing over ``parcels``, collecting produce when
+    there is any, and the visits' own time."""
+    produce = SERVICE_UPLINK_S if uplinks else 0
+    return SERVICE_BASE_S + SERVICE_PER_PARCEL_S * parcels + produce + extras_s
+
+
 def _routing_stop(entry: HouseholdWork, window: DeliveryWindow | None) -> routing.Stop:
     home = entry.household
     return routing.Stop(
@@ -261,10 +268,11 @@ def _routing_stop(entry: HouseholdWork, window: DeliveryWindow | None) -> routin
         routing.Place(home.lat, home.lon),
         delivery=(sum(p.weight_g for p in entry.parcels), len(entry.parcels)),
         pickup=(sum(u.estimated_weight_g for u in entry.uplinks), 0),
-        service=SERVICE_BASE_S
-        + SERVICE_PER_PARCEL_S * len(entry.parcels)
-        + SERVICE_UPLINK_S * bool(entry.uplinks)
-        + sum(extra.service_s for extra in entry.extras),
+        service=service_seconds(
+            parcels=len(entry.parcels),
+            uplinks=len(entry.uplinks),
+            extras_s=sum(extra.service_s for extra in entry.extras),
+        ),
         windows=_windows(window, entry.extras),
         penalty=PENALTY[entry.priority()],
     )
@@ -289,10 +297,11 @@ def _routing_vehicle(
 
 def _back_at(under_way: list[Round], day: dt.date, now: dt.datetime) -> dict[int, int]:
     """Per vehicle out on a round, the second of the day it can set off again: the round's
-    planned return, and not before ``now`` (it is not back yet)."""
+    expected return (later than planned when the cadre runs late), and not before ``now``
+    (it is not back yet)."""
     back: dict[int, int] = {}
     for round_ in under_way:
-        at = seconds_of_day(day, max(ensure_utc(round_.return_at), now))
+        at = seconds_of_day(day, max(ensure_utc(round_.expected_return), now))
         back[round_.vehicle_id] = max(at, back.get(round_.vehicle_id, at))
     return back
 

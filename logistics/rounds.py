@@ -50,6 +50,7 @@ from logistics.models import (
     UplinkStatus,
 )
 from logistics.outbound.parcels import collected_on_round
+from logistics.planning import service_seconds
 from logistics.schemas import StopOut
 from logistics.timing import local_midnight
 
@@ -288,14 +289,43 @@ def _apply(session: Session, stop: Stop, event: EventInput, photo_dir: Path | No
     if stop.round.status is RoundStatus.PLANNED:
         start_round(session, round_=stop.round)
     when = min(event.at, utcnow())
+    done_by = _planned_done_by(stop)  # before the event takes produce or visits off the stop
     if event.type == "delivered":
         _deliver(session, stop, event, when, photo_dir)
     else:
         {"failed": _fail, "collected": _collect, "visited": _visit}[event.type](
             session, stop, event, when
         )
+    catch_up(stop, when=when, done_by=done_by)
     _finish_round_if_done(stop.round)
     session.flush()
+
+
+def _planned_done_by(stop: Stop) -> dt.datetime:
+    """When the plan has the cadre done at the stop: its arrival time and the service time
+    planning gave it."""
+    service = service_seconds(
+        parcels=len(stop.parcels),
+        uplinks=len(stop.uplinks),
+        extras_s=sum(t.service_s for t in stop.tasks),
+    )
+    return ensure_utc(stop.eta) + dt.timedelta(seconds=service)
+
+
+def catch_up(stop: Stop, *, when: dt.datetime, done_by: dt.datetime) -> None:
+    """A stop dealt with at ``when``, later than the plan's ``done_by`` (the round set off
+    late, or the road or a household took longer): the round's other open stops and its
+    expected return move later by the delay, so that the board and the villagers' 预计到站
+    stay true. The round starts with its first confirmation, so a late start shows here too.
+    Times never move earlier: a cadre ahead of the plan keeps the times the households have."""
+    late = int((ensure_utc(when) - done_by).total_seconds())
+    if late <= 0:
+        return
+    round_ = stop.round
+    for other in round_.stops:
+        if other.id != stop.id and _still_open(other):
+            other.eta = other.eta + dt.timedelta(seconds=late)
+    round_.delay_s += late
 
 
 def _deliver(

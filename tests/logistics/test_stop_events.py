@@ -15,13 +15,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from core.models import Role, User
 from core.timeutil import utcnow
 from logistics.codes import code_hash
-from logistics.models import ParcelStatus, RoundStatus, StopEvent, StopStatus, UplinkStatus
-from logistics.planning import prepare
+from logistics.models import (
+    ParcelStatus,
+    Round,
+    RoundStatus,
+    StopEvent,
+    StopStatus,
+    UplinkStatus,
+)
+from logistics.planning import SERVICE_BASE_S, SERVICE_PER_PARCEL_S, prepare
 from logistics.throttle import WRONG_CODES_PER_WINDOW
+from logistics.timing import instant, local_midnight, seconds_of_day
 from tests.logistics.conftest import World, plan
 
 AT = utcnow().isoformat()  # stop events must fall on the round's day (today)
@@ -300,13 +309,20 @@ def test_a_right_code_reported_as_wrong_changes_and_counts_nothing(
     assert stop.status is StopStatus.DELIVERED  # the phone's refusal handed nothing over
 
 
+def ahead(round_: Round) -> None:
+    """The round's stops an hour from now, ten minutes apart: the cadre is not late at any
+    (a late cadre's times move, see ``test_a_late_cadre_moves_the_times_still_to_come``)."""
+    start = utcnow().replace(microsecond=0) + dt.timedelta(hours=1)
+    for n, stop in enumerate(round_.stops):
+        stop.eta = start + dt.timedelta(minutes=10 * n)
+    object_session(round_).flush()  # type: ignore[union-attr]
+
+
 def test_moving_a_stop_renumbers_the_round_and_deals_out_the_times_again(
     world: World, client: FlaskClient, login: Callable[[User], str]
 ) -> None:
     round_ = world.round(4)
-    for n, stop in enumerate(round_.stops):
-        stop.eta = stop.eta + dt.timedelta(minutes=10 * n)
-    world.db.flush()
+    ahead(round_)
     first, second, third, fourth = round_.stops
     slots = [s.eta for s in round_.stops]
     token = login(world.cadre)
@@ -335,6 +351,7 @@ def test_a_delivered_stop_with_produce_still_to_collect_can_be_put_off_till_late
     world: World, client: FlaskClient, login: Callable[[User], str]
 ) -> None:
     round_ = world.round(3, uplinks=True)
+    ahead(round_)
     first, second, third = round_.stops
     slots = [s.eta for s in round_.stops]
     token = login(world.cadre)
@@ -453,3 +470,48 @@ def test_work_on_a_household_planned_again_for_another_cadre_is_refused_in_words
     assert {s.status for s in new_round.stops} == {StopStatus.PENDING}
     assert new_round.status is RoundStatus.PLANNED
     assert world.db.scalar(select(func.count(StopEvent.id))) == 0
+
+
+def test_a_late_cadre_moves_the_times_still_to_come(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """Issue 11: a round that set off late (or a stop that took longer) kept its planned
+    times: the households' 预计到站 and the board's return time were wrong all morning."""
+    round_ = world.round(3)
+    first, second, third = round_.stops
+    now = utcnow().replace(microsecond=0)
+    for n, stop in enumerate(round_.stops):
+        stop.eta = now - dt.timedelta(minutes=30 - 10 * n)  # 30, 20 and 10 minutes ago
+    round_.return_at = instant(world.today, 9 * 3600)  # back within the morning shift
+    world.db.flush()
+    planned = {s.id: s.eta for s in round_.stops}
+    token = login(world.cadre)
+    at = {"at": now.isoformat()}
+    code = first.parcels[0].pickup_code
+    assert (
+        post_event(client, token, first.id, delivered(code) | at, "k-late-0001").status_code == 201
+    )
+    late = dt.timedelta(minutes=30, seconds=-(SERVICE_BASE_S + SERVICE_PER_PARCEL_S))
+    world.fresh()
+    assert first.eta == planned[first.id]  # served: its time is history
+    assert second.eta == planned[second.id] + late and third.eta == planned[third.id] + late
+    assert round_.delay_s == late.total_seconds()
+    assert round_.expected_return == instant(world.today, 9 * 3600) + late
+    assert round_.return_at == instant(world.today, 9 * 3600)  # the plan, for on-time figures
+    today = client.get("/api/v1/rounds/today").get_json()["rounds"][0]
+    assert dt.datetime.fromisoformat(today["expected_return"]) == round_.expected_return
+    # Served ahead of the time it now has: nothing moves back.
+    code = second.parcels[0].pickup_code
+    assert (
+        post_event(client, token, second.id, delivered(code) | at, "k-late-0002").status_code == 201
+    )
+    world.fresh()
+    assert third.eta == planned[third.id] + late and round_.delay_s == late.total_seconds()
+    # The cadre's next trip is planned from the expected return, not the planned one.
+    world.parcel(world.household(9))
+    work = prepare(
+        world.db, village_id=world.village.id, day=world.today, now=local_midnight(world.today)
+    )
+    assert work is not None
+    expected = seconds_of_day(world.today, round_.expected_return)
+    assert work.problem.vehicles[0].shift.start == expected
