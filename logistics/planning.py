@@ -278,8 +278,23 @@ def _routing_stop(entry: HouseholdWork, window: DeliveryWindow | None) -> routin
     )
 
 
+def _max_trips(vehicle: Vehicle, work: list[HouseholdWork]) -> int:
+    """One trip when all the village's work fits on the vehicle at once, else ``MAX_TRIPS``.
+
+    A trip costs the solver nothing but its distance, and where lanes meet only at the
+    station a trip per lane is as short as one trip through them all: with trips to spare,
+    planning again put parcels that came after the first plan on new trips of one parcel
+    each beside the round not yet started (issue 11). Deliveries and produce are counted
+    together: the bike may carry both at once."""
+    grams = sum(p.weight_g for e in work for p in e.parcels)
+    grams += sum(u.estimated_weight_g for e in work for u in e.uplinks)
+    parcels = sum(len(e.parcels) for e in work)
+    fits = grams <= vehicle.capacity_g and parcels <= vehicle.capacity_parcels
+    return 1 if fits else MAX_TRIPS
+
+
 def _routing_vehicle(
-    session: Session, vehicle: Vehicle, village_id: int, start: int | None
+    session: Session, vehicle: Vehicle, village_id: int, start: int | None, max_trips: int
 ) -> routing.Vehicle:
     """The vehicle's shift in this village, from ``start`` (seconds of the day) when given."""
     shift = cadre_shift(session, vehicle.cadre_id, village_id)
@@ -290,7 +305,7 @@ def _routing_vehicle(
         (vehicle.capacity_g, vehicle.capacity_parcels),
         shift=shift,
         speed_m_per_h=vehicle.speed_m_per_h,
-        max_trips=MAX_TRIPS,
+        max_trips=max_trips,
         reload=RELOAD_S,
     )
 
@@ -356,7 +371,12 @@ def prepare(
     problem = routing.Problem(
         (routing.Depot(f"station-{village.id}", routing.Place(village.lat, village.lon)),),
         tuple(_routing_stop(e, windows.get(e.household.id)) for e in work.values()),
-        tuple(_routing_vehicle(session, v, village_id, back.get(v.id, start)) for v in vehicles),
+        tuple(
+            _routing_vehicle(
+                session, v, village_id, back.get(v.id, start), _max_trips(v, list(work.values()))
+            )
+            for v in vehicles
+        ),
         distance_provider(village),
     )
     # Made here, before the problem may go to another process (which carries tables, not roads).
