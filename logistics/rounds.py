@@ -290,13 +290,15 @@ def _apply(session: Session, stop: Stop, event: EventInput, photo_dir: Path | No
         start_round(session, round_=stop.round)
     when = min(event.at, utcnow())
     done_by = _planned_done_by(stop)  # before the event takes produce or visits off the stop
+    arrived = stop.status is StopStatus.PENDING  # not back later for the produce or a visit
     if event.type == "delivered":
         _deliver(session, stop, event, when, photo_dir)
     else:
         {"failed": _fail, "collected": _collect, "visited": _visit}[event.type](
             session, stop, event, when
         )
-    catch_up(stop, when=when, done_by=done_by)
+    if arrived:
+        catch_up(stop, when=when, done_by=done_by)
     _finish_round_if_done(stop.round)
     session.flush()
 
@@ -317,7 +319,9 @@ def catch_up(stop: Stop, *, when: dt.datetime, done_by: dt.datetime) -> None:
     late, or the road or a household took longer): the round's other open stops and its
     expected return move later by the delay, so that the board and the villagers' 预计到站
     stay true. The round starts with its first confirmation, so a late start shows here too.
-    Times never move earlier: a cadre ahead of the plan keeps the times the households have."""
+    Only the first result at a stop counts (the produce collected after the delivery is the
+    same visit). Times never move earlier: a cadre ahead of the plan keeps the times the
+    households have."""
     late = int((ensure_utc(when) - done_by).total_seconds())
     if late <= 0:
         return

@@ -28,7 +28,7 @@ from logistics.models import (
     StopStatus,
     UplinkStatus,
 )
-from logistics.planning import SERVICE_BASE_S, SERVICE_PER_PARCEL_S, prepare
+from logistics.planning import SERVICE_BASE_S, SERVICE_PER_PARCEL_S, SERVICE_UPLINK_S, prepare
 from logistics.throttle import WRONG_CODES_PER_WINDOW
 from logistics.timing import instant, local_midnight, seconds_of_day
 from tests.logistics.conftest import World, plan
@@ -477,7 +477,7 @@ def test_a_late_cadre_moves_the_times_still_to_come(
 ) -> None:
     """Issue 11: a round that set off late (or a stop that took longer) kept its planned
     times: the households' 预计到站 and the board's return time were wrong all morning."""
-    round_ = world.round(3)
+    round_ = world.round(3, uplinks=True)
     first, second, third = round_.stops
     now = utcnow().replace(microsecond=0)
     for n, stop in enumerate(round_.stops):
@@ -491,7 +491,10 @@ def test_a_late_cadre_moves_the_times_still_to_come(
     assert (
         post_event(client, token, first.id, delivered(code) | at, "k-late-0001").status_code == 201
     )
-    late = dt.timedelta(minutes=30, seconds=-(SERVICE_BASE_S + SERVICE_PER_PARCEL_S))
+    collected = {"type": "collected", "weight_g": 8_000} | at  # the same visit: no more delay
+    assert post_event(client, token, first.id, collected, "k-late-0003").status_code == 201
+    service = SERVICE_BASE_S + SERVICE_PER_PARCEL_S + SERVICE_UPLINK_S
+    late = dt.timedelta(minutes=30, seconds=-service)
     world.fresh()
     assert first.eta == planned[first.id]  # served: its time is history
     assert second.eta == planned[second.id] + late and third.eta == planned[third.id] + late
