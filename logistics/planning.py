@@ -283,9 +283,9 @@ def _max_trips(vehicle: Vehicle, work: list[HouseholdWork]) -> int:
 
     A trip costs the solver nothing but its distance, and where lanes meet only at the
     station a trip per lane is as short as one trip through them all: with trips to spare,
-    planning again put parcels that came after the first plan on new trips of one parcel
-    each beside the round not yet started (issue 11). Deliveries and produce are counted
-    together: the bike may carry both at once."""
+    the solver was free to put parcels that came after the first plan on new trips of one
+    parcel each beside the round not yet started (issue 11, 桃源村). Deliveries and produce
+    are counted together: the bike may carry both at once."""
     grams = sum(p.weight_g for e in work for p in e.parcels)
     grams += sum(u.estimated_weight_g for e in work for u in e.uplinks)
     parcels = sum(len(e.parcels) for e in work)

@@ -114,10 +114,10 @@ def test_the_cadres_sketch_follows_the_roads(
 def test_parcels_added_after_a_plan_join_the_round_not_yet_started(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 11 (一键规划, 桃源村): lanes that meet only at the station make a trip per lane as
-    short as one trip through all of them, so planning again put each parcel that came after
-    the first plan on a new trip of its own beside the round not yet started. Work that fits
-    on the bike goes on one trip."""
+    """Issue 11 (一键规划, 桃源村): on lanes that meet only at the station a trip per lane is
+    as short as one trip through them all, so nothing in the distances keeps the solver from
+    trips of one parcel each; the parcels that came after the first plan go on one trip with
+    the round not yet started (``planning._max_trips``)."""
     station = Place(world.village.lat, world.village.lon)
     lane = {"highway": "residential"}
     ends = [(600.0, 0.0), (-600.0, 0.0), (0.0, 600.0), (0.0, -600.0)]
