@@ -40,6 +40,7 @@ from logistics.codes import check_code, is_right
 from logistics.errors import LogisticsError
 from logistics.models import (
     FailureReason,
+    Parcel,
     ParcelStatus,
     Round,
     RoundStatus,
@@ -210,8 +211,8 @@ def _replanned_to(session: Session, stop: Stop, event: EventInput) -> Stop:
     with ``stop_reassigned`` when another cadre has it now. Parcels that came to the station
     after the old round was planned cannot have been on the cadre's bike: a delivery or
     failure leaves them on the new stop's household shelf (``parcel.stop`` cleared) for the
-    next plan. Without a new stop (not planned again, left out), the old stop answers as
-    before."""
+    next plan. A household the new plan left out is taken back (``_taken_back``); else the
+    old stop answers 409 with its state."""
     old_round = stop.round
     if stop.status is not StopStatus.SKIPPED or old_round.status is not RoundStatus.CANCELLED:
         return stop
@@ -225,7 +226,8 @@ def _replanned_to(session: Session, stop: Stop, event: EventInput) -> Stop:
         .limit(1)
     )
     if successor is None:
-        return stop
+        results = ("delivered", "failed", "collected")
+        return (_taken_back(session, stop, event.at) if event.type in results else None) or stop
     if successor.round.cadre_id != old_round.cadre_id:
         raise LogisticsError(
             "stop_reassigned", household=stop.household.head_name, cadre=successor.round.cadre.name
@@ -238,6 +240,60 @@ def _replanned_to(session: Session, stop: Stop, event: EventInput) -> Stop:
                 parcel.stop = None
         session.flush()
     return successor
+
+
+def _taken_back(session: Session, stop: Stop, at: dt.datetime) -> Stop | None:
+    """A household the new plan left out, though the cadre had its parcels on the bike: its
+    stop goes on the end of this cadre's live round in the village that day, with the parcels
+    and produce the old stop had that still wait at the station, served at ``at`` (so it
+    makes no one else late). None when there is no such round or nothing left to take."""
+    old_round = stop.round
+    round_ = session.scalar(
+        select(Round)
+        .where(Round.cadre_id == old_round.cadre_id, Round.village_id == old_round.village_id)
+        .where(Round.day == old_round.day)
+        .where(Round.status.in_((RoundStatus.PLANNED, RoundStatus.STARTED)))
+        .order_by(Round.departure.desc(), Round.id.desc())
+        .limit(1)
+    )
+    if round_ is None:
+        return None
+    planned_at = ensure_utc(old_round.created_at)
+    parcels = [
+        p
+        for p in session.scalars(
+            select(Parcel)
+            .where(Parcel.household_id == stop.household_id, Parcel.stop_id.is_(None))
+            .where(Parcel.status == ParcelStatus.AT_VILLAGE_DEPOT)
+        )
+        if ensure_utc(p.received_at or p.created_at) <= planned_at
+    ]
+    uplinks = [
+        u
+        for u in session.scalars(
+            select(Uplink)
+            .where(Uplink.household_id == stop.household_id, Uplink.stop_id.is_(None))
+            .where(Uplink.status == UplinkStatus.WAITING)
+        )
+        if ensure_utc(u.created_at) <= planned_at
+    ]
+    if not parcels and not uplinks:
+        return None
+    # The round's stops are renumbered by moves: lock them all, as ``move_stop`` does.
+    session.scalars(select(Stop).where(Stop.round_id == round_.id).with_for_update()).all()
+    taken = Stop(
+        household_id=stop.household_id,
+        sequence=max((s.sequence for s in round_.stops), default=0) + 1,
+        eta=ensure_utc(at),
+        parcels=parcels,
+        uplinks=uplinks,
+    )
+    round_.stops.append(taken)
+    if round_.status is RoundStatus.STARTED:
+        for parcel in parcels:
+            parcel.move_to(ParcelStatus.OUT_FOR_DELIVERY)
+    session.flush()
+    return taken
 
 
 def _check_event_time(round_: Round, at: dt.datetime) -> None:

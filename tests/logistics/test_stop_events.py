@@ -21,6 +21,7 @@ from core.models import Role, User
 from core.timeutil import utcnow
 from logistics.codes import code_hash
 from logistics.models import (
+    DeliveryWindow,
     ParcelStatus,
     Round,
     RoundStatus,
@@ -518,3 +519,32 @@ def test_a_late_cadre_moves_the_times_still_to_come(
     assert work is not None
     expected = seconds_of_day(world.today, round_.expected_return)
     assert work.problem.vehicles[0].shift.start == expected
+
+
+def test_a_household_the_new_plan_left_out_keeps_what_the_cadre_did_there(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """Planned again, the household was left out (its new window is after the cadre's
+    shift), but the cadre had already handed its parcel over: the delivery stands, on a stop
+    put at the end of the cadre's round in the new plan."""
+    homes = [world.household(n) for n in range(1, 3)]
+    for home in homes:
+        world.parcel(home)
+    [old_round] = plan(world)
+    old = next(s for s in old_round.stops if s.household_id == homes[1].id)
+    carried = old.parcels[0]
+    window = DeliveryWindow(household_id=homes[1].id, start_minute=20 * 60, end_minute=21 * 60)
+    world.db.add(window)
+    world.db.flush()
+    [new_round] = plan(world)
+    assert [s.household_id for s in new_round.stops] == [homes[0].id]
+    token = login(world.cadre)
+    answer = post_event(client, token, old.id, delivered(carried.pickup_code), "k-left-out-1")
+    assert answer.status_code == 201, answer.get_json()
+    world.fresh()
+    [kept, taken] = new_round.stops
+    assert answer.get_json()["stop"]["id"] == taken.id and taken.household_id == homes[1].id
+    assert taken.sequence == 2 and taken.status is StopStatus.DELIVERED
+    assert carried.status is ParcelStatus.DELIVERED and carried.stop is taken
+    assert new_round.status is RoundStatus.STARTED and kept.status is StopStatus.PENDING
+    assert new_round.delay_s == 0  # served when the phone says: nobody else is later for it
