@@ -76,7 +76,10 @@ def ping() -> None:
 @blueprint.alt_response(403, schema=ErrorSchema, description="another cadre's stop")
 @blueprint.alt_response(404, schema=ErrorSchema, description="no such stop")
 @blueprint.alt_response(
-    409, schema=StopConflictOut, description="stop no longer pending, or key reused"
+    409,
+    schema=StopConflictOut,
+    description="stop no longer pending, key reused, or the household planned again for "
+    "another cadre (stop_reassigned)",
 )
 @blueprint.alt_response(422, schema=ErrorSchema, description="wrong pickup code, missing reason")
 @blueprint.alt_response(429, schema=ErrorSchema, description="too many wrong pickup codes")
@@ -88,6 +91,8 @@ def stop_event(payload: dict[str, Any], stop_id: int, key: str) -> Any:
 
     Send a client-made UUID as ``Idempotency-Key``: the first call answers 201; a repeat
     with the same body answers the same; the same key with another body answers 409.
+    A stop whose round was planned again before it started stands for the household's stop
+    in the new plan (the answer's ``stop``) while that stop is the caller's.
     """
     event = EventInput(**payload)
     # A signature is still taken when the code has been tried too often.

@@ -67,6 +67,10 @@ class LogisticsError(CunzhanError):
         "stop_not_found": (404, _l("没有这一站")),
         "idempotency_key_reused": (409, _l("这个确认编号已用于另一条确认")),
         "stop_conflict": (409, _l("这一站已经是“%(status)s”")),
+        "stop_reassigned": (
+            409,
+            _l("重新规划后%(household)s家改由%(cadre)s配送，这条结果没有记上，请告诉调度员"),
+        ),
         "nothing_to_deliver": (422, _l("这一站没有要送的包裹")),
         "code_or_signature_needed": (422, _l("请输入取件码或请收件人签名")),
         "reason_required": (422, _l("请选择没送到的原因")),

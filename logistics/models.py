@@ -313,7 +313,10 @@ class Round(StatusMachine[RoundStatus], Base):
         enum_column_type(RoundStatus), default=RoundStatus.PLANNED
     )
     departure: Mapped[dt.datetime]
-    return_at: Mapped[dt.datetime]
+    return_at: Mapped[dt.datetime]  # as planned: the county's on-time figure measures by it
+    # Seconds the cadre is behind the plan (``rounds.catch_up``): the open stops' ETAs were
+    # moved by it, and the round is expected back this much after ``return_at``.
+    delay_s: Mapped[int] = mapped_column(default=0, server_default="0")
     distance_m: Mapped[int] = mapped_column(default=0)
     # JSON [[lat, lon], ...]: the way along the roads, station to station through every stop,
     # when the plan was made on the township's road map ("" otherwise: the sketch draws lines)
@@ -326,6 +329,12 @@ class Round(StatusMachine[RoundStatus], Base):
     stops: Mapped[list[Stop]] = relationship(
         back_populates="round", order_by="Stop.sequence", cascade="all, delete-orphan"
     )
+
+    @property
+    def expected_return(self) -> dt.datetime:
+        """When the round is now expected back at the station: the plan's return, later by
+        the delay the cadre is running."""
+        return self.return_at + dt.timedelta(seconds=self.delay_s)
 
 
 class Stop(StatusMachine[StopStatus], Base):

@@ -254,6 +254,13 @@ def _windows(
     return (routing.TimeWindow(window.start_minute * 60, window.end_minute * 60),)
 
 
+def service_seconds(*, parcels: int, uplinks: int, extras_s: int) -> int:
+    """The time planned at a household: handing over ``parcels``, collecting produce when
+    there is any, and the visits' own time."""
+    produce = SERVICE_UPLINK_S if uplinks else 0
+    return SERVICE_BASE_S + SERVICE_PER_PARCEL_S * parcels + produce + extras_s
+
+
 def _routing_stop(entry: HouseholdWork, window: DeliveryWindow | None) -> routing.Stop:
     home = entry.household
     return routing.Stop(
@@ -261,17 +268,33 @@ def _routing_stop(entry: HouseholdWork, window: DeliveryWindow | None) -> routin
         routing.Place(home.lat, home.lon),
         delivery=(sum(p.weight_g for p in entry.parcels), len(entry.parcels)),
         pickup=(sum(u.estimated_weight_g for u in entry.uplinks), 0),
-        service=SERVICE_BASE_S
-        + SERVICE_PER_PARCEL_S * len(entry.parcels)
-        + SERVICE_UPLINK_S * bool(entry.uplinks)
-        + sum(extra.service_s for extra in entry.extras),
+        service=service_seconds(
+            parcels=len(entry.parcels),
+            uplinks=len(entry.uplinks),
+            extras_s=sum(extra.service_s for extra in entry.extras),
+        ),
         windows=_windows(window, entry.extras),
         penalty=PENALTY[entry.priority()],
     )
 
 
+def _max_trips(vehicle: Vehicle, work: list[HouseholdWork]) -> int:
+    """One trip when all the village's work fits on the vehicle at once, else ``MAX_TRIPS``.
+
+    A trip costs the solver nothing but its distance, and where lanes meet only at the
+    station a trip per lane is as short as one trip through them all: with trips to spare,
+    the solver was free to put parcels that came after the first plan on new trips of one
+    parcel each beside the round not yet started (issue 11, 桃源村). Deliveries and produce
+    are counted together: the bike may carry both at once."""
+    grams = sum(p.weight_g for e in work for p in e.parcels)
+    grams += sum(u.estimated_weight_g for e in work for u in e.uplinks)
+    parcels = sum(len(e.parcels) for e in work)
+    fits = grams <= vehicle.capacity_g and parcels <= vehicle.capacity_parcels
+    return 1 if fits else MAX_TRIPS
+
+
 def _routing_vehicle(
-    session: Session, vehicle: Vehicle, village_id: int, start: int | None
+    session: Session, vehicle: Vehicle, village_id: int, start: int | None, max_trips: int
 ) -> routing.Vehicle:
     """The vehicle's shift in this village, from ``start`` (seconds of the day) when given."""
     shift = cadre_shift(session, vehicle.cadre_id, village_id)
@@ -282,17 +305,18 @@ def _routing_vehicle(
         (vehicle.capacity_g, vehicle.capacity_parcels),
         shift=shift,
         speed_m_per_h=vehicle.speed_m_per_h,
-        max_trips=MAX_TRIPS,
+        max_trips=max_trips,
         reload=RELOAD_S,
     )
 
 
 def _back_at(under_way: list[Round], day: dt.date, now: dt.datetime) -> dict[int, int]:
     """Per vehicle out on a round, the second of the day it can set off again: the round's
-    planned return, and not before ``now`` (it is not back yet)."""
+    expected return (later than planned when the cadre runs late), and not before ``now``
+    (it is not back yet)."""
     back: dict[int, int] = {}
     for round_ in under_way:
-        at = seconds_of_day(day, max(ensure_utc(round_.return_at), now))
+        at = seconds_of_day(day, max(ensure_utc(round_.expected_return), now))
         back[round_.vehicle_id] = max(at, back.get(round_.vehicle_id, at))
     return back
 
@@ -347,7 +371,12 @@ def prepare(
     problem = routing.Problem(
         (routing.Depot(f"station-{village.id}", routing.Place(village.lat, village.lon)),),
         tuple(_routing_stop(e, windows.get(e.household.id)) for e in work.values()),
-        tuple(_routing_vehicle(session, v, village_id, back.get(v.id, start)) for v in vehicles),
+        tuple(
+            _routing_vehicle(
+                session, v, village_id, back.get(v.id, start), _max_trips(v, list(work.values()))
+            )
+            for v in vehicles
+        ),
         distance_provider(village),
     )
     # Made here, before the problem may go to another process (which carries tables, not roads).

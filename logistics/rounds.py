@@ -3,7 +3,9 @@
 Confirmations may arrive late, twice or out of order (an offline outbox replaying). Each one
 carries the client's Idempotency-Key (``core.idempotency``): a repeat with the same body gets
 the first answer again; the same key with another body is refused; a stop that is no longer
-pending (re-planned, already delivered) answers 409 with its state — a delivered stop never reverts.
+pending (already delivered) answers 409 with its state — a delivered stop never reverts. A stop
+whose round was planned again before the server knew it had started is followed to the
+household's stop in the new plan (``_replanned_to``).
 
 Besides results, the outbox carries two kinds of note: ``wrong_code`` (a code the phone refused
 offline; the server counts it toward the wrong-code limit and changes nothing) and ``moved``
@@ -38,6 +40,7 @@ from logistics.codes import check_code, is_right
 from logistics.errors import LogisticsError
 from logistics.models import (
     FailureReason,
+    Parcel,
     ParcelStatus,
     Round,
     RoundStatus,
@@ -48,6 +51,7 @@ from logistics.models import (
     UplinkStatus,
 )
 from logistics.outbound.parcels import collected_on_round
+from logistics.planning import service_seconds
 from logistics.schemas import StopOut
 from logistics.timing import local_midnight
 
@@ -177,10 +181,11 @@ def record_event(
     stop = _locked_stop(session, stop_id)  # serialises confirmations of one stop
     if stop.round.cadre_id != cadre.id:
         raise LogisticsError("stop_not_on_your_round")
-    digest = event.fingerprint(stop_id)
+    digest = event.fingerprint(stop_id)  # the stop the phone named, followed or not
     previous = idempotency.previous_answer(session, user_id=cadre.id, key=key, digest=digest)
     if previous is not None:
         return previous
+    stop = _replanned_to(session, stop, event)
     body: dict[str, Any] = {"key": key, "type": event.type}
     if event.type == "wrong_code":
         body["wrong_code"] = not is_right(event.pickup_code or "", _codes(stop))
@@ -194,6 +199,101 @@ def record_event(
     return idempotency.remember(
         session, user_id=cadre.id, key=key, digest=digest, body=body, status=201
     )
+
+
+def _replanned_to(session: Session, stop: Stop, event: EventInput) -> Stop:
+    """The stop now carrying the work of a stop whose round was re-planned before it started.
+
+    The phone may have had the round (and the cadre the parcels) while the server still had
+    it as not started; re-planning then put the household's work on a new stop. What the
+    cadre did there happened all the same: it applies to the household's stop in the new
+    plan when that stop is on this cadre's round (locked like the first), and is refused
+    with ``stop_reassigned`` when another cadre has it now. Parcels that came to the station
+    after the old round was planned cannot have been on the cadre's bike: a delivery or
+    failure leaves them on the new stop's household shelf (``parcel.stop`` cleared) for the
+    next plan. A household the new plan left out is taken back (``_taken_back``); else the
+    old stop answers 409 with its state."""
+    old_round = stop.round
+    if stop.status is not StopStatus.SKIPPED or old_round.status is not RoundStatus.CANCELLED:
+        return stop
+    successor = session.scalar(
+        select(Stop)
+        .join(Stop.round)
+        .where(Stop.household_id == stop.household_id, Stop.id > stop.id)
+        .where(Round.village_id == old_round.village_id, Round.day == old_round.day)
+        .where(Round.status != RoundStatus.CANCELLED)
+        .order_by(Stop.id.desc())
+        .limit(1)
+    )
+    if successor is None:
+        results = ("delivered", "failed", "collected")
+        return (_taken_back(session, stop, event.at) if event.type in results else None) or stop
+    if successor.round.cadre_id != old_round.cadre_id:
+        raise LogisticsError(
+            "stop_reassigned", household=stop.household.head_name, cadre=successor.round.cadre.name
+        )
+    successor = _locked_stop(session, successor.id)
+    if event.type in ("delivered", "failed") and successor.status is StopStatus.PENDING:
+        planned_at = ensure_utc(old_round.created_at)
+        for parcel in list(successor.parcels):
+            if ensure_utc(parcel.received_at or parcel.created_at) > planned_at:
+                parcel.stop = None
+        session.flush()
+    return successor
+
+
+def _taken_back(session: Session, stop: Stop, at: dt.datetime) -> Stop | None:
+    """A household the new plan left out, though the cadre had its parcels on the bike: its
+    stop goes on the end of this cadre's live round in the village that day, with the parcels
+    and produce the old stop had that still wait at the station, served at ``at`` (so it
+    makes no one else late). None when there is no such round or nothing left to take."""
+    old_round = stop.round
+    round_ = session.scalar(
+        select(Round)
+        .where(Round.cadre_id == old_round.cadre_id, Round.village_id == old_round.village_id)
+        .where(Round.day == old_round.day)
+        .where(Round.status.in_((RoundStatus.PLANNED, RoundStatus.STARTED)))
+        .order_by(Round.departure.desc(), Round.id.desc())
+        .limit(1)
+    )
+    if round_ is None:
+        return None
+    planned_at = ensure_utc(old_round.created_at)
+    parcels = [
+        p
+        for p in session.scalars(
+            select(Parcel)
+            .where(Parcel.household_id == stop.household_id, Parcel.stop_id.is_(None))
+            .where(Parcel.status == ParcelStatus.AT_VILLAGE_DEPOT)
+        )
+        if ensure_utc(p.received_at or p.created_at) <= planned_at
+    ]
+    uplinks = [
+        u
+        for u in session.scalars(
+            select(Uplink)
+            .where(Uplink.household_id == stop.household_id, Uplink.stop_id.is_(None))
+            .where(Uplink.status == UplinkStatus.WAITING)
+        )
+        if ensure_utc(u.created_at) <= planned_at
+    ]
+    if not parcels and not uplinks:
+        return None
+    # The round's stops are renumbered by moves: lock them all, as ``move_stop`` does.
+    session.scalars(select(Stop).where(Stop.round_id == round_.id).with_for_update()).all()
+    taken = Stop(
+        household_id=stop.household_id,
+        sequence=max((s.sequence for s in round_.stops), default=0) + 1,
+        eta=ensure_utc(at),
+        parcels=parcels,
+        uplinks=uplinks,
+    )
+    round_.stops.append(taken)
+    if round_.status is RoundStatus.STARTED:
+        for parcel in parcels:
+            parcel.move_to(ParcelStatus.OUT_FOR_DELIVERY)
+    session.flush()
+    return taken
 
 
 def _check_event_time(round_: Round, at: dt.datetime) -> None:
@@ -245,14 +345,47 @@ def _apply(session: Session, stop: Stop, event: EventInput, photo_dir: Path | No
     if stop.round.status is RoundStatus.PLANNED:
         start_round(session, round_=stop.round)
     when = min(event.at, utcnow())
+    done_by = _planned_done_by(stop)  # before the event takes produce or visits off the stop
+    arrived = stop.status is StopStatus.PENDING  # not back later for the produce or a visit
     if event.type == "delivered":
         _deliver(session, stop, event, when, photo_dir)
     else:
         {"failed": _fail, "collected": _collect, "visited": _visit}[event.type](
             session, stop, event, when
         )
+    if arrived:
+        catch_up(stop, when=when, done_by=done_by)
     _finish_round_if_done(stop.round)
     session.flush()
+
+
+def _planned_done_by(stop: Stop) -> dt.datetime:
+    """When the plan has the cadre done at the stop: its arrival time and the service time
+    planning gave it."""
+    service = service_seconds(
+        parcels=len(stop.parcels),
+        uplinks=len(stop.uplinks),
+        extras_s=sum(t.service_s for t in stop.tasks),
+    )
+    return ensure_utc(stop.eta) + dt.timedelta(seconds=service)
+
+
+def catch_up(stop: Stop, *, when: dt.datetime, done_by: dt.datetime) -> None:
+    """A stop dealt with at ``when``, later than the plan's ``done_by`` (the round set off
+    late, or the road or a household took longer): the round's other open stops and its
+    expected return move later by the delay, so that the board and the villagers' 预计到站
+    stay true. The round starts with its first confirmation, so a late start shows here too.
+    Only the first result at a stop counts (the produce collected after the delivery is the
+    same visit). Times never move earlier: a cadre ahead of the plan keeps the times the
+    households have."""
+    late = int((ensure_utc(when) - done_by).total_seconds())
+    if late <= 0:
+        return
+    round_ = stop.round
+    for other in round_.stops:
+        if other.id != stop.id and _still_open(other):
+            other.eta = other.eta + dt.timedelta(seconds=late)
+    round_.delay_s += late
 
 
 def _deliver(

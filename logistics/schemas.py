@@ -93,6 +93,9 @@ class RoundOut(Schema):
     trip = fields.Integer(required=True)
     departure = fields.AwareDateTime(required=True)
     return_at = fields.AwareDateTime(required=True)
+    expected_return = fields.AwareDateTime(
+        required=True, metadata={"description": "return_at, later by the delay the cadre runs"}
+    )
     distance_m = fields.Integer(required=True)
     stops = fields.List(fields.Nested(RoundStopOut), required=True)
 

@@ -140,12 +140,15 @@
     });
   }
 
+  /* A message on the stop; a refusal for a stop no longer on the page (its round was planned
+   * again) goes above the round, so that it is never lost without a word. */
   function say(stopId, message, isError) {
     var element = stopElement(stopId);
-    if (!element) { return; }
-    var note = element.querySelector("[data-message]");
+    if (!element && !isError) { return; }
+    var note = element ? element.querySelector("[data-message]") : document.getElementById("outbox-note");
     note.textContent = message || "";
     note.className = isError ? "message error" : "message";
+    note.hidden = !message;
   }
 
   function refresh() {
@@ -205,19 +208,21 @@
     }
     if (response.status >= 500 || response.status === 408) { throw new Error("server error"); }
     return response.json().catch(function () { return {}; }).then(function (answer) {
-      var element = stopElement(item.stopId);
       var type = item.body.type;
       var stop = response.status === 201 ? answer.stop : (answer.error || {}).stop;
+      // A stop planned again answers with the household's stop in the new plan.
+      var shownId = stop && stopElement(stop.id) ? stop.id : item.stopId;
+      var element = stopElement(shownId);
       if (element && stop) {
         element.dataset.status = stop.status;
         element.dataset.produce = stop.uplinks.some(function (u) { return u.status === "waiting"; }) ? "1" : "0";
         element.dataset.tasks = stop.tasks.some(function (t) { return t.visited === null; }) ? "1" : "0";
       }
       if (response.status === 201 && (type === "delivered" || type === "failed" || type === "collected" || type === "visited")) {
-        say(item.stopId, type === "collected" ? T.produce_uploaded : T.uploaded);
+        say(shownId, type === "collected" ? T.produce_uploaded : T.uploaded);
       } else if (response.status !== 201 && type !== "wrong_code") {
         var error = answer.error || {};
-        say(item.stopId, fill(T.server_decides, { message: error.message || T.upload_failed }), true);
+        say(shownId, fill(T.server_decides, { message: error.message || T.upload_failed }), true);
       }
       return deleteItem(item.key);
     });

@@ -23,7 +23,7 @@ from tests.e2e.test_cadre_round import (
     cadre_shot,
     card,
     deliver_with_code,
-    open_stops,
+    first_parcel_stop_on_top,
 )
 
 DISPATCHER = demo_phone(4, 1)
@@ -81,9 +81,11 @@ def test_planning_again_while_a_cadre_is_out_leaves_that_round_as_it_is(
     base, cadre_phone = live_server.url, demo_phone(3, 2)
     cadre = browser.new_context(**browser_context_args).new_page()
     sign_in(cadre, base, cadre_phone, then="/cadre/today")
-    first, following, *_ = open_stops(live_server, cadre_phone)
+    # Stops with parcels (a stop may be only for produce), each brought on top in turn.
+    first = first_parcel_stop_on_top(cadre, live_server, cadre_phone)
     deliver_with_code(cadre, first)  # online: the round has set off
     expect(card(cadre, first).locator("[data-state]")).to_have_text("已送达")
+    following = first_parcel_stop_on_top(cadre, live_server, cadre_phone)
     village = _village_name(live_server, following.village_id)
 
     sign_in(page, base, DISPATCHER, then="/dispatch")

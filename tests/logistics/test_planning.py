@@ -203,3 +203,24 @@ def test_a_parcel_said_to_be_out_on_a_round_that_never_set_off_is_back_at_the_st
     [fresh] = plan(world)
     assert stale.status is RoundStatus.CANCELLED
     assert parcel.status is ParcelStatus.AT_VILLAGE_DEPOT and parcel.stop in fresh.stops
+
+
+def test_work_that_fits_on_the_bike_is_planned_as_one_trip(world: World) -> None:
+    """Issue 11 (一键规划, 桃源村): parcels that came after a plan went on new trips of one
+    parcel each beside the round not yet started, since a trip cost the solver nothing. The
+    village's work, the unstarted round's and the new, is one trip while the bike can carry
+    it all; more trips only when it cannot."""
+    homes = [world.household(n) for n in range(1, 4)]
+    world.parcel(homes[0])
+    [first] = plan(world)
+    for home in homes[1:]:
+        world.parcel(home)
+    work = planning.prepare(world.db, village_id=world.village.id, day=world.today)
+    assert work is not None and first.status is RoundStatus.CANCELLED
+    assert [v.max_trips for v in work.problem.vehicles] == [1]
+    world.vehicle.capacity_parcels = 2  # three parcels do not fit at once any more
+    work = planning.prepare(world.db, village_id=world.village.id, day=world.today)
+    assert work is not None
+    assert [v.max_trips for v in work.problem.vehicles] == [planning.MAX_TRIPS]
+    made = plan(world)
+    assert len(made) == 2 and sum(len(r.stops) for r in made) == 3

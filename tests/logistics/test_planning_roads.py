@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 import routing
 from core.models import Household, User
 from logistics import planning
-from logistics.models import PlanRun, PlanStatus, Round
+from logistics.models import PlanRun, PlanStatus, Round, RoundStatus
 from routing.model import Place
 from tests.logistics.conftest import World
-from tests.routing.osm_files import at, river_village
+from tests.routing.osm_files import at, river_village, write_osm
 
 FAST = routing.SolveOptions(seconds=0.5, workers=1)
 
@@ -109,3 +109,32 @@ def test_the_cadres_sketch_follows_the_roads(
     assert points is not None
     # station, the south lane's nodes out to the bridge and the north lane's back, the house
     assert len(points.group(1).split()) > 10
+
+
+def test_parcels_added_after_a_plan_join_the_round_not_yet_started(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11 (一键规划, 桃源村): on lanes that meet only at the station a trip per lane is
+    as short as one trip through them all, so nothing in the distances keeps the solver from
+    trips of one parcel each; the parcels that came after the first plan go on one trip with
+    the round not yet started (``planning._max_trips``)."""
+    station = Place(world.village.lat, world.village.lon)
+    lane = {"highway": "residential"}
+    ends = [(600.0, 0.0), (-600.0, 0.0), (0.0, 600.0), (0.0, -600.0)]
+    write_osm(
+        tmp_path / "star.osm",
+        [([(0.0, 0.0), (x / 2, y / 2), (x, y)], lane) for x, y in ends],
+        station,
+    )
+    monkeypatch.setenv("ROADS_DIR", str(tmp_path))
+    monkeypatch.setenv("ROAD_TABLES_DIR", str(tmp_path / "tables"))
+    monkeypatch.delenv("OSRM_URL", raising=False)
+    world.village.township.osm_extract = "star.osm"
+    world.db.flush()
+    home_at(world, 1, at(*ends[0], station))
+    _, [first] = plan(world)
+    for number, end in enumerate(ends[1:], start=2):
+        home_at(world, number, at(*end, station))
+    _, made = plan(world)
+    assert first.status is RoundStatus.CANCELLED
+    assert len(made) == 1 and len(made[0].stops) == 4

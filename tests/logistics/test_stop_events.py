@@ -15,14 +15,24 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from core.models import Role, User
 from core.timeutil import utcnow
 from logistics.codes import code_hash
-from logistics.models import ParcelStatus, RoundStatus, StopEvent, StopStatus, UplinkStatus
-from logistics.planning import prepare
+from logistics.models import (
+    DeliveryWindow,
+    ParcelStatus,
+    Round,
+    RoundStatus,
+    StopEvent,
+    StopStatus,
+    UplinkStatus,
+)
+from logistics.planning import SERVICE_BASE_S, SERVICE_PER_PARCEL_S, SERVICE_UPLINK_S, prepare
 from logistics.throttle import WRONG_CODES_PER_WINDOW
-from tests.logistics.conftest import World
+from logistics.timing import instant, local_midnight, seconds_of_day
+from tests.logistics.conftest import World, plan
 
 AT = utcnow().isoformat()  # stop events must fall on the round's day (today)
 
@@ -300,13 +310,20 @@ def test_a_right_code_reported_as_wrong_changes_and_counts_nothing(
     assert stop.status is StopStatus.DELIVERED  # the phone's refusal handed nothing over
 
 
+def ahead(round_: Round) -> None:
+    """The round's stops an hour from now, ten minutes apart: the cadre is not late at any
+    (a late cadre's times move, see ``test_a_late_cadre_moves_the_times_still_to_come``)."""
+    start = utcnow().replace(microsecond=0) + dt.timedelta(hours=1)
+    for n, stop in enumerate(round_.stops):
+        stop.eta = start + dt.timedelta(minutes=10 * n)
+    object_session(round_).flush()  # type: ignore[union-attr]
+
+
 def test_moving_a_stop_renumbers_the_round_and_deals_out_the_times_again(
     world: World, client: FlaskClient, login: Callable[[User], str]
 ) -> None:
     round_ = world.round(4)
-    for n, stop in enumerate(round_.stops):
-        stop.eta = stop.eta + dt.timedelta(minutes=10 * n)
-    world.db.flush()
+    ahead(round_)
     first, second, third, fourth = round_.stops
     slots = [s.eta for s in round_.stops]
     token = login(world.cadre)
@@ -335,6 +352,7 @@ def test_a_delivered_stop_with_produce_still_to_collect_can_be_put_off_till_late
     world: World, client: FlaskClient, login: Callable[[User], str]
 ) -> None:
     round_ = world.round(3, uplinks=True)
+    ahead(round_)
     first, second, third = round_.stops
     slots = [s.eta for s in round_.stops]
     token = login(world.cadre)
@@ -382,3 +400,151 @@ def test_a_neighbour_takes_the_parcels_with_a_photo_as_proof(
     assert post_event(client, token, other.id, broken, "k-photo-002").status_code == 422
     login(make_user(Role.CADRE, village=world.village))
     assert client.get(url).status_code == 403
+
+
+def test_work_recorded_offline_on_a_round_planned_again_follows_the_household(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """Issue 11: the phone had the round, the server still had it as not started, and the
+    dispatcher planned the village again meanwhile. The delivery (and the produce collected)
+    uploaded for the old stop apply to the household's stop in the new plan, once each; a
+    parcel that reached the station after the first plan was not on the bike and stays."""
+    homes = [world.household(n) for n in range(1, 4)]
+    for home in homes:
+        world.parcel(home)
+    world.uplink(homes[1])
+    [old_round] = plan(world)
+    old = next(s for s in old_round.stops if s.household_id == homes[1].id)
+    carried = old.parcels[0]
+    code = carried.pickup_code
+    late = world.parcel(homes[1])  # reached the station after the first plan
+    [new_round] = plan(world)  # the dispatcher re-plans before the phone uploads
+    new = next(s for s in new_round.stops if s.household_id == homes[1].id)
+    assert old.status is StopStatus.SKIPPED and set(new.parcels) == {carried, late}
+    token = login(world.cadre)
+    answer = post_event(client, token, old.id, delivered(code), "k-offline-delivered")
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["stop"]["id"] == new.id
+    collected = {"type": "collected", "weight_g": 9_000, "at": AT}
+    assert post_event(client, token, old.id, collected, "k-offline-collected").status_code == 201
+    again = post_event(client, token, old.id, delivered(code), "k-offline-delivered")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == answer.get_json()
+    world.fresh()
+    assert new.status is StopStatus.DELIVERED and new_round.status is RoundStatus.STARTED
+    assert carried.status is ParcelStatus.DELIVERED and carried.stop is new
+    assert late.status is ParcelStatus.AT_VILLAGE_DEPOT and late.stop is None
+    assert [u.status for u in new.uplinks] == [UplinkStatus.COLLECTED]
+    assert new.collected_weight_g == 9_000
+    events = world.db.scalars(select(StopEvent)).all()
+    assert sorted(e.type for e in events) == ["collected", "delivered"]
+    assert {e.stop_id for e in events} == {new.id}
+
+
+def test_work_on_a_household_planned_again_for_another_cadre_is_refused_in_words(
+    world: World,
+    client: FlaskClient,
+    login: Callable[[User], str],
+    make_user: Callable[..., User],
+) -> None:
+    """Only when the household went to another cadre's round is the result refused: 409
+    with a message the phone shows, and nothing changes."""
+    for number in range(1, 3):
+        world.parcel(world.household(number))
+    [old_round] = plan(world)
+    old = old_round.stops[0]
+    other = make_user(Role.CADRE, village=world.village, name="李干部")
+    world.vehicle.cadre_id = other.id  # the e-bike is another cadre's now
+    world.db.flush()
+    [new_round] = plan(world)
+    assert new_round.cadre_id == other.id
+    token = login(world.cadre)
+    failed = {"type": "failed", "reason": "not_home", "at": AT}
+    answer = post_event(client, token, old.id, failed, "k-reassigned")
+    assert answer.status_code == 409
+    error = answer.get_json()["error"]
+    assert error["code"] == "stop_reassigned"
+    assert error["message"] == (
+        f"重新规划后{old.household.head_name}家改由李干部配送，这条结果没有记上，请告诉调度员"
+    )
+    world.fresh()
+    assert {s.status for s in new_round.stops} == {StopStatus.PENDING}
+    assert new_round.status is RoundStatus.PLANNED
+    assert world.db.scalar(select(func.count(StopEvent.id))) == 0
+
+
+def test_a_late_cadre_moves_the_times_still_to_come(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """Issue 11: a round that set off late (or a stop that took longer) kept its planned
+    times: the households' 预计到站 and the board's return time were wrong all morning."""
+    round_ = world.round(3, uplinks=True)
+    first, second, third = round_.stops
+    now = utcnow().replace(microsecond=0)
+    for n, stop in enumerate(round_.stops):
+        stop.eta = now - dt.timedelta(minutes=30 - 10 * n)  # 30, 20 and 10 minutes ago
+    round_.return_at = instant(world.today, 9 * 3600)  # back within the morning shift
+    world.db.flush()
+    planned = {s.id: s.eta for s in round_.stops}
+    token = login(world.cadre)
+    at = {"at": now.isoformat()}
+    code = first.parcels[0].pickup_code
+    assert (
+        post_event(client, token, first.id, delivered(code) | at, "k-late-0001").status_code == 201
+    )
+    collected = {"type": "collected", "weight_g": 8_000} | at  # the same visit: no more delay
+    assert post_event(client, token, first.id, collected, "k-late-0003").status_code == 201
+    service = SERVICE_BASE_S + SERVICE_PER_PARCEL_S + SERVICE_UPLINK_S
+    late = dt.timedelta(minutes=30, seconds=-service)
+    world.fresh()
+    assert first.eta == planned[first.id]  # served: its time is history
+    assert second.eta == planned[second.id] + late and third.eta == planned[third.id] + late
+    assert round_.delay_s == late.total_seconds()
+    assert round_.expected_return == instant(world.today, 9 * 3600) + late
+    assert round_.return_at == instant(world.today, 9 * 3600)  # the plan, for on-time figures
+    today = client.get("/api/v1/rounds/today").get_json()["rounds"][0]
+    assert dt.datetime.fromisoformat(today["expected_return"]) == round_.expected_return
+    # Served ahead of the time it now has: nothing moves back.
+    code = second.parcels[0].pickup_code
+    assert (
+        post_event(client, token, second.id, delivered(code) | at, "k-late-0002").status_code == 201
+    )
+    world.fresh()
+    assert third.eta == planned[third.id] + late and round_.delay_s == late.total_seconds()
+    # The cadre's next trip is planned from the expected return, not the planned one.
+    world.parcel(world.household(9))
+    work = prepare(
+        world.db, village_id=world.village.id, day=world.today, now=local_midnight(world.today)
+    )
+    assert work is not None
+    expected = seconds_of_day(world.today, round_.expected_return)
+    assert work.problem.vehicles[0].shift.start == expected
+
+
+def test_a_household_the_new_plan_left_out_keeps_what_the_cadre_did_there(
+    world: World, client: FlaskClient, login: Callable[[User], str]
+) -> None:
+    """Planned again, the household was left out (its new window is after the cadre's
+    shift), but the cadre had already handed its parcel over: the delivery stands, on a stop
+    put at the end of the cadre's round in the new plan."""
+    homes = [world.household(n) for n in range(1, 3)]
+    for home in homes:
+        world.parcel(home)
+    [old_round] = plan(world)
+    old = next(s for s in old_round.stops if s.household_id == homes[1].id)
+    carried = old.parcels[0]
+    window = DeliveryWindow(household_id=homes[1].id, start_minute=20 * 60, end_minute=21 * 60)
+    world.db.add(window)
+    world.db.flush()
+    [new_round] = plan(world)
+    assert [s.household_id for s in new_round.stops] == [homes[0].id]
+    token = login(world.cadre)
+    answer = post_event(client, token, old.id, delivered(carried.pickup_code), "k-left-out-1")
+    assert answer.status_code == 201, answer.get_json()
+    world.fresh()
+    [kept, taken] = new_round.stops
+    assert answer.get_json()["stop"]["id"] == taken.id and taken.household_id == homes[1].id
+    assert taken.sequence == 2 and taken.status is StopStatus.DELIVERED
+    assert carried.status is ParcelStatus.DELIVERED and carried.stop is taken
+    assert new_round.status is RoundStatus.STARTED and kept.status is StopStatus.PENDING
+    assert new_round.delay_s == 0  # served when the phone says: nobody else is later for it
