@@ -1,5 +1,6 @@
 """The errands calls of the public API (``/api/v1/requests``): the villager files and follows,
-the grid member accepts and marks done, the agent (or the villager) closes with satisfaction."""
+the grid member accepts, starts and marks done, the agent reassigns, the agent (or the
+villager) closes with satisfaction: every step of the pages is a call too."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from errands.schemas import (
     RequestDoneIn,
     RequestIn,
     RequestOut,
+    RequestReassignIn,
 )
 
 blueprint = Blueprint(
@@ -122,6 +124,37 @@ def accept(request_id: int) -> dict[str, Any]:
     """The grid's member (or the member it was reassigned to) accepts the request."""
     with unit_of_work() as session:
         found = services.accept(session, member=require_account(), request_id=request_id)
+        return request_payload(found)
+
+
+@blueprint.route("/<int:request_id>/start", methods=["POST"])
+@blueprint.response(200, RequestOut)
+@blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
+@blueprint.alt_response(403, schema=ErrorSchema, description="not the request's member")
+@blueprint.alt_response(404, schema=ErrorSchema, description="no such request")
+@blueprint.alt_response(409, schema=ErrorSchema, description="not accepted yet")
+@signed_in
+def start(request_id: int) -> dict[str, Any]:
+    """The member has started on it (gone to the office, ordered the part)."""
+    with unit_of_work() as session:
+        found = services.start(session, member=require_account(), request_id=request_id)
+        return request_payload(found)
+
+
+@blueprint.route("/<int:request_id>/reassign", methods=["POST"])
+@blueprint.arguments(RequestReassignIn)
+@blueprint.response(200, RequestOut)
+@blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
+@blueprint.alt_response(403, schema=ErrorSchema, description="not the station's agent")
+@blueprint.alt_response(404, schema=ErrorSchema, description="no such request or member")
+@blueprint.alt_response(409, schema=ErrorSchema, description="closed already")
+@roles(Role.AGENT)
+def reassign(payload: dict[str, int], request_id: int) -> dict[str, Any]:
+    """The station's agent gives the request to another member, who accepts it anew."""
+    with unit_of_work() as session:
+        found = services.reassign(
+            session, agent=require_account(), request_id=request_id, member_id=payload["member_id"]
+        )
         return request_payload(found)
 
 

@@ -17,6 +17,10 @@ class RequestDoneIn(StrictSchema):
     note = fields.String(load_default="", validate=validate.Length(max=200))
 
 
+class RequestReassignIn(StrictSchema):
+    member_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
 class RequestCloseIn(StrictSchema):
     satisfaction = fields.String(
         required=True, validate=validate.OneOf([s.value for s in Satisfaction])

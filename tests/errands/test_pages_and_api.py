@@ -81,6 +81,42 @@ def test_the_api_files_follows_and_closes(
     assert [s["kind"] for s in body["steps"]] == ["filed", "accepted", "done", "closed"]
 
 
+def test_the_agent_reassigns_and_the_member_starts_through_the_api(
+    errands: Errands, client: FlaskClient, login: Login
+) -> None:
+    """Every step of the pages is a call too: the agent's reassignment, the member's start."""
+    w = errands
+    token = _sign_in(client, login, w.villager)
+    filed = client.post(
+        "/api/v1/requests",
+        json={"category": "repair", "details": "水管漏水"},
+        headers={"X-CSRFToken": token},
+    ).get_json()
+    request_id, reassign = filed["id"], f"/api/v1/requests/{filed['id']}/reassign"
+    to_b = {"member_id": w.member_b.id}
+    assert client.post(reassign, json=to_b, headers={"X-CSRFToken": token}).status_code == 403
+
+    token = _sign_in(client, login, w.agent)
+    nobody = client.post(reassign, json={"member_id": 2**31 - 1}, headers={"X-CSRFToken": token})
+    assert nobody.status_code == 404 and nobody.get_json()["error"]["code"] == "member_not_found"
+    moved = client.post(reassign, json=to_b, headers={"X-CSRFToken": token})
+    assert moved.status_code == 200 and moved.get_json()["assignee"]["id"] == w.member_b.id
+
+    token = _sign_in(client, login, w.member_b)
+    start = f"/api/v1/requests/{request_id}/start"
+    early = client.post(start, headers={"X-CSRFToken": token})
+    assert early.status_code == 409  # accepted first
+    client.post(f"/api/v1/requests/{request_id}/accept", headers={"X-CSRFToken": token})
+    started = client.post(start, headers={"X-CSRFToken": token})
+    assert started.status_code == 200 and started.get_json()["status"] == "in_progress"
+    assert [s["kind"] for s in started.get_json()["steps"]] == [
+        "filed",
+        "reassigned",
+        "accepted",
+        "started",
+    ]
+
+
 def test_the_openapi_document_has_the_calls(client: FlaskClient) -> None:
     paths = client.get("/api/openapi.json").get_json()["paths"]
     for path in (
@@ -88,6 +124,8 @@ def test_the_openapi_document_has_the_calls(client: FlaskClient) -> None:
         "/api/v1/requests/{request_id}",
         "/api/v1/requests/categories",
         "/api/v1/requests/{request_id}/accept",
+        "/api/v1/requests/{request_id}/start",
+        "/api/v1/requests/{request_id}/reassign",
         "/api/v1/requests/{request_id}/done",
         "/api/v1/requests/{request_id}/close",
     ):
