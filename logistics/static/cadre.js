@@ -111,7 +111,9 @@
     element.classList.add("stop-" + (results ? "waiting" : status));
     element.querySelector("[data-state]").textContent = T.states[results ? "waiting" : status] || status;
     var note = element.querySelector("[data-recorded]");
-    note.textContent = recordedText(recorded);
+    // Nothing waiting here: a stop not delivered still says why (the server's reason).
+    var why = status === "failed" && element.dataset.reason ? T.reasons[element.dataset.reason] : "";
+    note.textContent = recordedText(recorded) || why || "";
     note.hidden = !note.textContent;
     var open = isOpen(element, recorded);
     element.dataset.open = open ? "1" : "0";
@@ -215,6 +217,7 @@
       var element = stopElement(shownId);
       if (element && stop) {
         element.dataset.status = stop.status;
+        element.dataset.reason = stop.failure_reason || "";
         element.dataset.produce = stop.uplinks.some(function (u) { return u.status === "waiting"; }) ? "1" : "0";
         element.dataset.tasks = stop.tasks.some(function (t) { return t.visited === null; }) ? "1" : "0";
       }

@@ -608,6 +608,10 @@ def test_a_server_error_keeps_the_result_for_the_next_try(
         expect(card(page, stop).locator("[data-state]")).to_have_text("待上传")
     expect_bar(page, r"^已同步", timeout=10_000)
     assert stop_statuses(live_server, [stop.id]) == ["failed"]
+    why = card(page, stop).locator("[data-recorded]")
+    expect(why).to_have_text("家里没人")  # a stop not delivered still says why
+    page.reload()
+    expect(why).to_have_text("家里没人")
 
 
 def test_the_page_and_the_print_sheet_fit_a_phone_in_english_too(
