@@ -6,7 +6,7 @@ PORT ?= 5000
 PACKAGES := core inventory payments routing logistics ledger errands shop
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test check lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-roads bench-ledger bench-outbound bench-outbound-day bench-errands lock clean
+.PHONY: run test check lint install install-dev translations i18n-update migrate demo worker bench-routing bench-logistics bench-web bench-roads bench-ledger bench-outbound bench-outbound-day bench-quotes bench-errands lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,9 @@ bench-ledger: install-dev  # PostgreSQL (CUNZHAN_BENCH_POSTGRES_URL)
 
 bench-outbound: install-dev
 	$(BIN)/python -m benchmarks.outbound
+
+bench-quotes: install-dev
+	$(BIN)/python -m benchmarks.quotes
 
 bench-outbound-day: install-dev  # PostgreSQL (CUNZHAN_BENCH_POSTGRES_URL)
 	$(BIN)/python -m benchmarks.outbound_day
