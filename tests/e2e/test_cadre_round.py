@@ -143,7 +143,8 @@ def replaced_view(app: Flask, endpoint: str, view: Callable[..., Any]) -> Iterat
         app.view_functions[endpoint] = original
 
 
-def server_busy() -> tuple[str, int]:
+def server_busy(**_url_values: object) -> tuple[str, int]:
+    """A 503 in place of any view (the stop-event call has the stop's id in its URL)."""
     return "", 503
 
 
