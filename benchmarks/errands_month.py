@@ -19,7 +19,6 @@ leaves the next day only its own requests and visits. The full run writes
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import math
@@ -35,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import routing
+from benchmarks.command_line import run_from_command_line
 from benchmarks.logistics import HUB
 from core.db import make_engine, make_sessionmaker
 from core.geo import offset
@@ -48,7 +48,6 @@ from logistics.models import Courier, Parcel, ParcelStatus, Vehicle
 from routing.roads import RoadProvider
 from shop.models_registry import metadata
 
-ROOT = Path(__file__).resolve().parents[1]
 FIRST_DAY = dt.date(2026, 11, 2)
 #: The chance that a household has a parcel on the shelf on a given day.
 PARCEL_SHARE = 0.15
@@ -356,17 +355,18 @@ def report(size: Size, days: list[Day]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _report_of(quick: bool) -> str:
+    size = QUICK if quick else FULL
+    return report(size, run(size))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="2 villages × 15 households, 3 days")
-    args = parser.parse_args()
-    size = QUICK if args.quick else FULL
-    text = report(size, run(size))
-    print(text)
-    if not args.quick:
-        out = ROOT / "benchmarks" / "results" / "errands-month.md"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+    run_from_command_line(
+        __doc__,
+        quick_help="2 villages × 15 households, 3 days",
+        result_file="errands-month.md",
+        report_of=_report_of,
+    )
 
 
 if __name__ == "__main__":

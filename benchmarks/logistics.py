@@ -12,7 +12,6 @@ committing. Every plan is then checked again by ``routing.validate``. The full r
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -27,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import routing
+from benchmarks.command_line import run_from_command_line
 from core.db import make_engine, make_sessionmaker
 from core.geo import Point, offset
 from core.models import County, Household, Role, RoleGrant, Township, User, Village
@@ -45,7 +45,6 @@ from logistics.models import (
 )
 from shop.models_registry import metadata
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 90.0
 HUB = Point(28.196, 112.973)
 
@@ -228,17 +227,18 @@ def report(size: Size, results: dict[str, float | int]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _report_of(quick: bool) -> str:
+    size = QUICK if quick else FULL
+    return report(size, run(size))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="6 villages × 30 households")
-    args = parser.parse_args()
-    size = QUICK if args.quick else FULL
-    text = report(size, run(size))
-    print(text)
-    if not args.quick:
-        out = ROOT / "benchmarks" / "results" / "logistics.md"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+    run_from_command_line(
+        __doc__,
+        quick_help="6 villages × 30 households",
+        result_file="logistics.md",
+        report_of=_report_of,
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ per label is the number that matters; the full run writes ``benchmarks/results/o
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import io
 import os
@@ -18,12 +17,12 @@ import platform
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pypdf
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benchmarks.command_line import run_from_command_line
 from core.db import make_engine, make_sessionmaker, transaction
 from core.models import County, Household, Role, Township, User, Village
 from core.services import create_user, grant_role
@@ -33,7 +32,6 @@ from logistics.models import OutboundParcel
 from logistics.outbound import handover, label, parcels
 from shop.models_registry import metadata
 
-ROOT = Path(__file__).resolve().parents[1]
 FULL, QUICK = 1_000, 50
 #: Per label, printed one at a time as the agent does (DESIGN: a label in well under 0.1 s).
 TARGET_MS_PER_LABEL = 50.0
@@ -175,16 +173,15 @@ def report(count: int, results: dict[str, float | int]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _report_of(quick: bool) -> str:
+    count = QUICK if quick else FULL
+    return report(count, run(count))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK} labels")
-    args = parser.parse_args()
-    count = QUICK if args.quick else FULL
-    text = report(count, run(count))
-    print(text)
-    if not args.quick:
-        out = ROOT / "benchmarks" / "results" / "outbound.md"
-        out.write_text(text, encoding="utf-8")
+    run_from_command_line(
+        __doc__, quick_help=f"{QUICK} labels", result_file="outbound.md", report_of=_report_of
+    )
 
 
 if __name__ == "__main__":

@@ -10,17 +10,16 @@ writes ``benchmarks/results/quotes.md``.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import random
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import select
 
+from benchmarks.command_line import run_from_command_line
 from core.db import make_engine, make_sessionmaker, transaction
 from core.demo import build_township
 from shop.buyers.models import Address
@@ -30,7 +29,6 @@ from shop.orders.demo import load_storefront_demo
 from shop.shipping import services
 from shop.shipping.demo import load_shipping_demo
 
-ROOT = Path(__file__).resolve().parents[1]
 FULL, QUICK = 10_000, 200
 #: A quote is on the checkout page's path: well under what a person notices.
 TARGET_MS_PER_QUOTE = 20.0
@@ -105,13 +103,12 @@ def report(results: dict[str, float | int]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK} carts")
-    args = parser.parse_args()
-    text = report(run(QUICK if args.quick else FULL))
-    print(text)
-    if not args.quick:
-        (ROOT / "benchmarks" / "results" / "quotes.md").write_text(text, encoding="utf-8")
+    run_from_command_line(
+        __doc__,
+        quick_help=f"{QUICK} carts",
+        result_file="quotes.md",
+        report_of=lambda quick: report(run(QUICK if quick else FULL)),
+    )
 
 
 if __name__ == "__main__":
