@@ -75,16 +75,22 @@ def test_storefront_pages_through_results_and_stays_small(
     assert client.get("/api/v1/products?category=guns").status_code == 422
 
 
+@pytest.fixture
+def counter(make_user: Callable[..., User], village: Village) -> tuple[User, User, User]:
+    """A station's farmer, its agent at the counter and 刘奶奶, a villager of the station."""
+    farmer = make_user(Role.FARMER, village=village)
+    agent = make_user(Role.AGENT, village=village)
+    return farmer, agent, make_user(Role.VILLAGER, village=village, name="刘奶奶")
+
+
 def test_the_agent_orders_for_a_villager_found_by_phone_and_prints_a_receipt(
     client: FlaskClient,
     db: Session,
     make_user: Callable[..., User],
-    village: Village,
+    counter: tuple[User, User, User],
     login: Callable[[User], str],
 ) -> None:
-    farmer = make_user(Role.FARMER, village=village)
-    agent = make_user(Role.AGENT, village=village)
-    grandma = make_user(Role.VILLAGER, village=village, name="刘奶奶")
+    farmer, agent, grandma = counter
     stranger = make_user(Role.VILLAGER)  # another station's villager
     product = listed_product(db, farmer, agent)
     assert orders.find_villagers(db, agent=agent, query=phone_of(grandma)[-6:]) == [grandma]
@@ -107,13 +113,11 @@ def test_the_counter_lists_the_stations_villagers_and_products_before_anything_i
     client: FlaskClient,
     db: Session,
     make_user: Callable[..., User],
-    village: Village,
+    counter: tuple[User, User, User],
     login: Callable[[User], str],
 ) -> None:
     """An empty search at the counter shows what there is to pick, not a blank page."""
-    farmer = make_user(Role.FARMER, village=village)
-    agent = make_user(Role.AGENT, village=village)
-    grandma = make_user(Role.VILLAGER, village=village, name="刘奶奶")
+    farmer, agent, grandma = counter
     make_user(Role.VILLAGER, name="外村人")  # another station's villager
     listed_product(db, farmer, agent, title="土鸡蛋")
     login(agent)
