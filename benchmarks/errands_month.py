@@ -35,10 +35,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import routing
 from benchmarks.command_line import run_from_command_line
-from benchmarks.logistics import HUB
+from benchmarks.logistics import scattered_villages
 from core.db import make_engine, make_sessionmaker
 from core.geo import offset
-from core.models import County, Household, Role, RoleGrant, Township, User, Village
+from core.models import Household, Role, RoleGrant, User, Village
 from core.timeutil import LOCAL_ZONE
 from errands import grids, services, visits
 from errands.models import CATEGORY_RULES, CareHousehold, CareReason, Category, Channel
@@ -96,24 +96,7 @@ class Day:
 
 
 def build_township(session: Session, size: Size, rng: random.Random) -> Town:
-    township = Township(
-        county=County(name="基准县"), name="基准镇", hub_address="镇中心", lat=HUB.lat, lon=HUB.lon
-    )
-    villages = []
-    for number in range(size.villages):
-        bearing, radius = rng.uniform(0, 2 * math.pi), rng.uniform(2_000, 15_000)
-        centre = offset(HUB, north_m=radius * math.cos(bearing), east_m=radius * math.sin(bearing))
-        villages.append(
-            Village(
-                township=township,
-                name=f"走访村{number + 1}",
-                station_address="村委会",
-                lat=centre.lat,
-                lon=centre.lon,
-            )
-        )
-    session.add_all(villages)
-    session.flush()
+    villages = scattered_villages(session, size.villages, rng, name="走访村")
     members = _cadres(session, villages)
     households: dict[int, list[int]] = {}
     for village in villages:

@@ -60,19 +60,22 @@ FULL = Size(villages=40, households=100, seconds=2.5)
 QUICK = Size(villages=6, households=30, seconds=0.5)
 
 
-def build_township(session: Session, size: Size, rng: random.Random) -> list[int]:
-    """Villages on rings around the hub, houses along lanes, parcels on the shelves."""
+def scattered_villages(
+    session: Session, count: int, rng: random.Random, *, name: str
+) -> list[Village]:
+    """``count`` villages of one township, each 2 to 15 km from the hub in any direction,
+    named ``name`` and a number (added and flushed)."""
     township = Township(
         county=County(name="基准县"), name="基准镇", hub_address="镇中心", lat=HUB.lat, lon=HUB.lon
     )
     villages = []
-    for number in range(size.villages):
+    for number in range(count):
         bearing, radius = rng.uniform(0, 2 * math.pi), rng.uniform(2_000, 15_000)
         centre = offset(HUB, north_m=radius * math.cos(bearing), east_m=radius * math.sin(bearing))
         villages.append(
             Village(
                 township=township,
-                name=f"基准村{number + 1}",
+                name=f"{name}{number + 1}",
                 station_address="村委会",
                 lat=centre.lat,
                 lon=centre.lon,
@@ -80,6 +83,12 @@ def build_township(session: Session, size: Size, rng: random.Random) -> list[int
         )
     session.add_all(villages)
     session.flush()
+    return villages
+
+
+def build_township(session: Session, size: Size, rng: random.Random) -> list[int]:
+    """Villages on rings around the hub, houses along lanes, parcels on the shelves."""
+    villages = scattered_villages(session, size.villages, rng, name="基准村")
     _households_and_parcels(session, villages, size, rng)
     _cadres(session, villages)
     return [v.id for v in villages]
