@@ -223,18 +223,23 @@ def file_for_self(
     )
 
 
-def station_household(session: Session, *, agent: User, phone: str) -> Household:
-    """The household of the agent's village with this phone number."""
+def station_household(session: Session, *, agent: User, who: str) -> Household:
+    """The household of the agent's village named by ``who``: its phone number, or the head's
+    name (an old villager living alone may have no phone; a name two heads share is refused)."""
     village_id = agent_station(agent)
+    of_village = select(Household).where(Household.village_id == village_id)
     try:
-        phone = normalise_phone(phone)
-    except CoreError as error:
-        raise ErrandError("household_not_found") from error
+        phone = normalise_phone(who)
+    except CoreError:
+        name = who.strip()
+        found = session.scalars(of_village.where(Household.head_name == name).limit(2)).all()
+        if len(found) > 1:
+            raise ErrandError("household_name_shared", name=name) from None
+        if not found:
+            raise ErrandError("household_not_found") from None
+        return found[0]
     household = session.scalar(
-        select(Household)
-        .where(Household.village_id == village_id, Household.phone == phone)
-        .order_by(Household.id)
-        .limit(1)
+        of_village.where(Household.phone == phone).order_by(Household.id).limit(1)
     )
     if household is None:
         raise ErrandError("household_not_found")

@@ -340,7 +340,7 @@ def _file_at_station(session: Session, agent: User) -> ErrandRequest:
         session,
         filed_by=agent,
         household=services.station_household(
-            session, agent=agent, phone=request.form.get("phone", "")
+            session, agent=agent, who=request.form.get("phone", "")
         ),
         category=services.parse_category(request.form.get("category", "")),
         details=request.form.get("details", ""),

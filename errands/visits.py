@@ -185,7 +185,7 @@ def mark_for_care(
     (marking it again changes the reason and the frequency, and keeps the last visit)."""
     if not 1 <= every_days <= CARE_EVERY_DAYS_MAX:
         raise ErrandError("bad_care_frequency", n=CARE_EVERY_DAYS_MAX)
-    household = station_household(session, agent=agent, phone=phone)
+    household = station_household(session, agent=agent, who=phone)
     care = session.get(CareHousehold, household.id)
     if care is None:
         care = CareHousehold(

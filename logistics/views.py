@@ -91,6 +91,12 @@ def cadre_texts() -> dict[str, object]:
             "waiting": _("待上传"),
         },
         "reasons": {r.value: str(label) for r, label in FAILURE_NAMES.items()},
+        # The not-done form's words, as the page renders them for what is left at the stop.
+        "not_done": {
+            "delivery": [_("没送到的原因"), _("记录未送达")],
+            "produce": [_("没收到农产品的原因"), _("记录没收到")],
+            "visit": [_("没办成的原因"), _("记录没办成")],
+        },
         "recorded": {
             "delivered": _("本机已记录：已送达，等待上传"),
             "failed": _("本机已记录：未送达（%(reason)s），等待上传", reason="{reason}"),

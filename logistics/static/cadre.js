@@ -125,6 +125,19 @@
     if (collect) { collect.hidden = !(element.dataset.produce === "1" && !recorded.collected); }
     var visit = element.querySelector('form[data-type="visited"]');
     if (visit) { visit.hidden = !(element.dataset.tasks === "1" && !recorded.visited); }
+    labelNotDone(element, status === "pending" && !recorded.delivered, recorded);
+  }
+
+  /* The not-done form names what is left (the page's rule): once the parcels are handed over
+   * it is about the produce or the visit, not 未送达. */
+  function labelNotDone(element, toDeliver, recorded) {
+    var form = element.querySelector('form[data-type="failed"]');
+    if (!form) { return; }
+    var produce = element.dataset.produce === "1" && !recorded.collected;
+    var visitOnly = !(toDeliver && Number(element.dataset.parcels) > 0) && !produce;
+    var words = T.not_done[visitOnly ? "visit" : (toDeliver ? "delivery" : "produce")];
+    form.querySelector("label").textContent = words[0];
+    form.querySelector("button").textContent = words[1];
   }
 
   /* The first open stop is the next one (shown large), the other open ones a short list,

@@ -84,6 +84,7 @@ def test_an_old_villager_without_a_phone_is_registered_and_cannot_sign_in(
         assert made.status_code == 201, made.get_data(as_text=True)
         body = made.get_data(as_text=True)
         assert "没有手机号不能登录" in body and "temp-password" not in body and "None" not in body
+        assert "临时密码交给本人" not in body  # there is none to hand over
         # what comes next at the counter: order for them, or register the next household
         made_id = db.scalars(select(User.id).where(User.name == name)).one()
         assert f'href="/station/assisted?villager={made_id}">为TA代客下单' in body

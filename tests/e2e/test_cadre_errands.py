@@ -112,12 +112,17 @@ def test_the_cadre_does_an_errand_offline_with_the_parcels_and_the_request_is_do
     cadre_shot(page, "cadre-errand-01-stop-with-parcels-and-errand")
 
     context.set_offline(True)
-    shown.get_by_label("走访记录（可不填）").fill("身份证、户口本复印件已收")
-    shown.get_by_role("button", name="已办好，记录走访").click()
-    expect(shown.locator("[data-recorded]")).to_have_text("本机已记录：已办好并记录走访，等待上传")
-    expect(shown.get_by_role("button", name="已办好，记录走访")).to_be_hidden()
+    expect(shown.get_by_role("button", name="记录未送达")).to_be_visible()
     shown.get_by_label("取件码").fill(errand.code)
     shown.get_by_role("button", name="确认送达").click()
+    expect(shown.locator("[data-recorded]")).to_have_text("本机已记录：已送达，等待上传")
+    # The parcels are handed over: what is left is the errand, and the not-done button says so.
+    expect(shown).to_have_class(re.compile(r"\bis-next\b"))
+    expect(shown.get_by_role("button", name="记录没办成")).to_be_visible()
+    expect(shown.get_by_role("button", name="记录未送达")).to_have_count(0)
+    shown.get_by_label("走访记录（可不填）").fill("身份证、户口本复印件已收")
+    shown.get_by_role("button", name="已办好，记录走访").click()
+    expect(shown.get_by_role("button", name="已办好，记录走访")).to_be_hidden()
     expect_bar(page, r"^2 条待上传，最近一次尝试 \d\d:\d\d$")
     cadre_shot(page, "cadre-errand-02-offline-recorded")
     with transaction(_database(live_server).write_sessions) as session:

@@ -61,8 +61,8 @@ def test_the_dispatcher_sees_every_village_planned_without_reloading(
 
     expect(page.locator('.village-card[data-plan="done"]')).to_have_count(12, timeout=PLANNING_MS)
     assert page.evaluate("window.stillThisPage === true"), "the board reloaded instead of updating"
-    # 完成, with a note where a round was already out (the cadres' journeys may have set off).
-    expect(page.locator(".village-card .plan-state").first).to_have_text(re.compile("^完成"))
+    # 规划完成, with a note where a round was already out (the cadres' journeys may have set off).
+    expect(page.locator(".village-card .plan-state").first).to_have_text(re.compile("^规划完成"))
     expect_trips_in_order(page)
     for summary in page.locator(".left-out summary").all():
         assert "留站自取的住户" in summary.inner_text() and " · " in summary.inner_text()

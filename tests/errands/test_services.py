@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from core import accounts
+from core.accounts import HouseholdInput
 from core.errors import CoreError
 from core.notices.models import Notice, NoticeKind
 from errands.access import visible_request
@@ -129,7 +131,7 @@ def test_only_the_assignee_accepts_and_the_agent_reassigns(errands: Errands) -> 
 
 def test_the_agent_files_a_hotline_call_for_a_household(errands: Errands) -> None:
     w = errands
-    household = station_household(w.db, agent=w.agent, phone=phone_of(w.neighbour))
+    household = station_household(w.db, agent=w.agent, who=phone_of(w.neighbour))
     called = FRIDAY_NOON - dt.timedelta(minutes=5)
     request = file_request(
         w.db,
@@ -153,7 +155,25 @@ def test_the_agent_files_a_hotline_call_for_a_household(errands: Errands) -> Non
         )
     assert no_caller.value.code == "caller_required"
     with pytest.raises(ErrandError):
-        station_household(w.db, agent=w.agent, phone="13999999999")
+        station_household(w.db, agent=w.agent, who="13999999999")
+
+
+def test_the_station_finds_a_household_by_phone_or_by_its_heads_name(errands: Errands) -> None:
+    """An old villager living alone may have no phone: the counter names the head instead."""
+    w = errands
+    home = accounts.register_household(
+        w.db, agent=w.agent, data=HouseholdInput(name="孙奶奶", phone="", lane="后山 2 号")
+    ).user.household
+    assert station_household(w.db, agent=w.agent, who=" 孙奶奶 ") is home
+    accounts.register_household(
+        w.db, agent=w.agent, data=HouseholdInput(name="孙奶奶", phone="", lane="河边 5 号")
+    )
+    with pytest.raises(ErrandError) as shared:
+        station_household(w.db, agent=w.agent, who="孙奶奶")
+    assert shared.value.code == "household_name_shared"
+    with pytest.raises(ErrandError) as nobody:
+        station_household(w.db, agent=w.agent, who="没这个人")
+    assert nobody.value.code == "household_not_found"
 
 
 def test_each_sees_only_their_own(errands: Errands) -> None:
