@@ -234,3 +234,18 @@ def test_the_agent_marks_a_household_and_the_cadre_visits_it_through_the_pages_a
     [request] = world.db.scalars(select(ErrandRequest)).all()
     assert request.channel is Channel.VISIT and request.details == "修轮椅"
     assert request.steps[0].actor_id == world.cadre.id
+
+
+def test_a_visit_recorded_offline_on_a_round_planned_again_is_kept(world: World) -> None:
+    """The phone had the round; the dispatcher planned the village again before the visit
+    was uploaded: the visit applies to the household's stop in the new plan."""
+    home = world.household(1)
+    world.parcel(home)
+    request = _certificate(world, home)
+    accept(world.db, member=world.cadre, request_id=request.id)
+    old = _stop_of(world, home)
+    new = _stop_of(world, home)  # planned again: the old round is cancelled
+    assert old.id != new.id and _state(old) is StopStatus.SKIPPED
+    _visit(world, old, "k-replanned-visit", note="材料已收齐")
+    assert request.status is RequestStatus.DONE
+    assert [t.visited for t in new.tasks] == [True]
