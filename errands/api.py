@@ -4,6 +4,7 @@ villager) closes with satisfaction: every step of the pages is a call too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -113,6 +114,12 @@ def get_request(request_id: int) -> dict[str, Any]:
     return request_payload(visible_request(get_session(), require_account(), request_id))
 
 
+def _member_step(step: Callable[..., ErrandRequest], request_id: int) -> dict[str, Any]:
+    """One of the member's steps on the request, in its own transaction; the request after."""
+    with unit_of_work() as session:
+        return request_payload(step(session, member=require_account(), request_id=request_id))
+
+
 @blueprint.route("/<int:request_id>/accept", methods=["POST"])
 @blueprint.response(200, RequestOut)
 @blueprint.alt_response(401, schema=ErrorSchema, description="not signed in")
@@ -122,9 +129,7 @@ def get_request(request_id: int) -> dict[str, Any]:
 @signed_in
 def accept(request_id: int) -> dict[str, Any]:
     """The grid's member (or the member it was reassigned to) accepts the request."""
-    with unit_of_work() as session:
-        found = services.accept(session, member=require_account(), request_id=request_id)
-        return request_payload(found)
+    return _member_step(services.accept, request_id)
 
 
 @blueprint.route("/<int:request_id>/start", methods=["POST"])
@@ -136,9 +141,7 @@ def accept(request_id: int) -> dict[str, Any]:
 @signed_in
 def start(request_id: int) -> dict[str, Any]:
     """The member has started on it (gone to the office, ordered the part)."""
-    with unit_of_work() as session:
-        found = services.start(session, member=require_account(), request_id=request_id)
-        return request_payload(found)
+    return _member_step(services.start, request_id)
 
 
 @blueprint.route("/<int:request_id>/reassign", methods=["POST"])
